@@ -1,0 +1,102 @@
+"""Organisations, who belongs to them in which role, and over which areas and programmes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.core.models import TimeStampedModel
+
+
+class Organisation(TimeStampedModel):
+    """An agency, NGO, government service or community organisation taking part."""
+
+    class Kind(models.TextChoices):
+        UN_AGENCY = "un_agency", _("UN agency")
+        INTERNATIONAL_NGO = "international_ngo", _("International NGO")
+        NATIONAL_NGO = "national_ngo", _("National NGO")
+        GOVERNMENT = "government", _("Government service")
+        COMMUNITY = "community", _("Community organisation")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["acronym"]
+
+    def __str__(self) -> str:
+        return self.acronym
+
+
+class Role(models.TextChoices):
+    """What a member may do; the permissions of each role are in `abri.access.roles`."""
+
+    ADMINISTRATOR = "administrator", _("Administrator")
+    REGISTRATION_OFFICER = "registration_officer", _("Registration officer")
+    TARGETING_OFFICER = "targeting_officer", _("Targeting officer")
+    COMMITTEE_SECRETARY = "committee_secretary", _("Committee secretary")
+    DISTRIBUTION_OFFICER = "distribution_officer", _("Distribution officer")
+    WAREHOUSE_OFFICER = "warehouse_officer", _("Warehouse officer")
+    SHELTER_OFFICER = "shelter_officer", _("Shelter officer")
+    INFORMATION_MANAGEMENT_OFFICER = "information_management_officer", _("Information management officer")
+    PARTNER_VIEWER = "partner_viewer", _("Partner viewer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Membership(TimeStampedModel):
+    """A user's role in one organisation, with its scope: admin areas and programmes.
+
+    Deny by default: a membership with no area and ``all_areas`` false sees nothing.
+    An area covers its descendants (P-codes are hierarchical).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=48, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    all_areas = models.BooleanField(_("all admin areas"), default=False)
+    admin_areas = models.ManyToManyField("geo.AdminArea", verbose_name=_("admin areas"), blank=True, related_name="+")
+    all_programmes = models.BooleanField(_("all programmes"), default=False)
+    programmes = models.ManyToManyField(
+        "assistance.Programme", verbose_name=_("programmes"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="access_membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class ApiToken(TimeStampedModel):
+    """A bearer token for the API; only its hash is stored, the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,129 @@
+"""Every environment variable Abri reads, typed, with its default and its meaning.
+
+This table is the only place settings touch ``os.environ``: `abri env` style help and the
+operations guide are generated from it, so an unknown knob cannot hide in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+    def read(self) -> Any:
+        raw = os.environ.get(self.name)
+        if raw is None:
+            return self.default() if callable(self.default) else self.default
+        try:
+            return self.parse(raw)
+        except ValueError as error:
+            raise ValueError(f"environment variable {self.name}: {error}") from error
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+VARIABLES: dict[str, Variable] = {
+    variable.name: variable
+    for variable in [
+        Variable(
+            "ABRI_DATA_DIR",
+            lambda raw: Path(raw).expanduser().resolve(),
+            _default_data_dir,
+            "Folder for the SQLite database, the generated secret key and the field key.",
+        ),
+        Variable(
+            "DATABASE_URL",
+            str,
+            "",
+            "Database URL (postgres://user@host:5432/name). Empty: SQLite in ABRI_DATA_DIR.",
+        ),
+        Variable("SECRET_KEY", str, "", "Django secret key. Empty: generated once into ABRI_DATA_DIR."),
+        Variable("DEBUG", _bool, False, "Show detailed error pages. Never in production."),
+        Variable(
+            "ALLOWED_HOSTS",
+            _list,
+            ["127.0.0.1", "localhost"],
+            "Comma-separated host names Abri answers to.",
+        ),
+        Variable(
+            "CSRF_TRUSTED_ORIGINS",
+            _list,
+            [],
+            "Comma-separated origins (https://abri.example.org) trusted for form posts.",
+        ),
+        Variable(
+            "ABRI_FIELD_KEY",
+            str,
+            "",
+            "Base64 key (32 bytes) encrypting phone and identity numbers. Empty: key file in ABRI_DATA_DIR.",
+        ),
+        Variable(
+            "ABRI_FIELD_KEY_FILE",
+            str,
+            "",
+            "Path of a file holding the field key, kept outside the database. Empty: ABRI_DATA_DIR/field.key.",
+        ),
+        Variable(
+            "ABRI_TASKS_IMMEDIATE",
+            _bool,
+            False,
+            "Run background jobs in the request instead of the database queue (tests, tiny setups).",
+        ),
+        Variable("ABRI_LOG_LEVEL", str, "INFO", "Log level of Abri's own loggers."),
+        Variable(
+            "ABRI_SECURE_COOKIES",
+            _bool,
+            True,
+            "Production profile: send cookies over HTTPS only and redirect HTTP to HTTPS.",
+        ),
+    ]
+}
+
+
+def env(name: str) -> Any:
+    """Return the typed value of the environment variable ``name`` from the table."""
+    return VARIABLES[name].read()
+
+
+def secret_key(data_dir: Path) -> str:
+    """Return SECRET_KEY, generating it once into the data folder when it is not set."""
+    configured = env("SECRET_KEY")
+    if configured:
+        return str(configured)
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()

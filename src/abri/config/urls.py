@@ -1,0 +1,16 @@
+"""Abri's URLs: the UI per app, the API under /api/v1/, the language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from abri.config.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("abri.access.urls")),
+    path("geo/", include("abri.geo.urls")),
+    path("households/", include("abri.registry.urls")),
+    path("", include("abri.core.urls")),
+]

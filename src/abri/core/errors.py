@@ -1,0 +1,28 @@
+"""Errors raised by services; interfaces turn them into messages for the user."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class AbriError(Exception):
+    """Base class of errors a service raises on purpose."""
+
+
+class NotFound(AbriError):
+    """The record does not exist, or the user may not see it: the two look the same."""
+
+
+class PermissionDenied(AbriError):
+    """The user may see the record but not do this to it."""
+
+
+class ValidationFailed(AbriError):
+    """Input was refused; ``errors`` maps each field (or ``__all__``) to its messages."""
+
+    def __init__(self, errors: Mapping[str, Sequence[str] | str]) -> None:
+        self.errors: dict[str, list[str]] = {
+            field: [str(messages)] if isinstance(messages, str) else [str(m) for m in messages]
+            for field, messages in errors.items()
+        }
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items()))

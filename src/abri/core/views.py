@@ -1,0 +1,11 @@
+"""Home page."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page after login."""
+    return render(request, "core/home.html")

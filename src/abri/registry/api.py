@@ -1,0 +1,5 @@
+"""Household and individual endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["registry"])

@@ -1,0 +1,242 @@
+"""Households, their members, their displacement and their consent.
+
+Vulnerability flags are derived from the members by `abri.registry.flags` and stored
+on the household only so lists can filter on them; services recompute them on every write.
+Phone and identity numbers are stored encrypted (`abri.core.crypto`) beside a keyed hash.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.core.models import TimeStampedModel
+
+
+class DisplacementCause(models.TextChoices):
+    ARMED_CONFLICT = "armed_conflict", _("Armed conflict or insecurity")
+    NATURAL_DISASTER = "natural_disaster", _("Natural disaster")
+    OTHER = "other", _("Other")
+
+
+class Consent(models.TextChoices):
+    GIVEN = "given", _("Given")
+    REFUSED = "refused", _("Refused")
+
+
+class HouseholdStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    RELOCATED = "relocated", _("Relocated")
+    RETURNED = "returned", _("Returned")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class Household(TimeStampedModel):
+    """A displaced household (ménage) as registered by one organisation."""
+
+    registration_number = models.CharField(_("registration number"), max_length=32, unique=True)
+    organisation = models.ForeignKey(
+        "access.Organisation",
+        verbose_name=_("registering organisation"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    head = models.OneToOneField(
+        "registry.Individual",
+        verbose_name=_("head of household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    admin_area = models.ForeignKey(
+        "geo.AdminArea", verbose_name=_("current admin area"), on_delete=models.PROTECT, related_name="households"
+    )
+    site = models.ForeignKey(
+        "geo.Site", verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="households"
+    )
+    origin_area = models.ForeignKey(
+        "geo.AdminArea",
+        verbose_name=_("admin area of origin"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    departure_date = models.DateField(_("date of departure"), null=True, blank=True)
+    arrival_date = models.DateField(_("date of arrival"), null=True, blank=True)
+    displacement_cause = models.CharField(
+        _("cause of displacement"), max_length=32, choices=DisplacementCause.choices, blank=True
+    )
+    consent = models.CharField(_("consent to registration"), max_length=16, choices=Consent.choices)
+    consent_date = models.DateField(_("consent date"))
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone_encrypted = models.TextField(_("contact phone (encrypted)"), blank=True, editable=False)
+    phone_hash = models.CharField(_("contact phone (keyed hash)"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.REGISTERED
+    )
+    registered_on = models.DateField(_("registration date"))
+    size = models.PositiveSmallIntegerField(_("household size"), default=0)
+
+    # Derived vulnerability flags (see abri.registry.flags); never typed in.
+    female_headed = models.BooleanField(_("female-headed"), default=False)
+    widow_headed = models.BooleanField(_("widow-headed"), default=False)
+    elderly_head = models.BooleanField(_("elderly head (60+)"), default=False)
+    single_parent = models.BooleanField(_("single parent"), default=False)
+    member_with_disability = models.BooleanField(_("member with a disability"), default=False)
+    child_headed = models.BooleanField(_("child-headed"), default=False)
+    unaccompanied_or_separated_child = models.BooleanField(_("unaccompanied or separated child"), default=False)
+    large_household = models.BooleanField(_("large household"), default=False)
+    pregnant_or_lactating_woman = models.BooleanField(_("pregnant or lactating woman"), default=False)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["registration_number"]
+        indexes = [
+            models.Index(fields=["admin_area", "status"]),
+            models.Index(fields=["site", "status"]),
+            models.Index(fields=["organisation", "admin_area"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(arrival_date__isnull=True)
+                | models.Q(departure_date__isnull=True)
+                | models.Q(arrival_date__gte=models.F("departure_date")),
+                name="registry_household_arrival_after_departure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class BirthDatePrecision(models.TextChoices):
+    EXACT = "exact", _("Exact date")
+    YEAR = "year", _("Year only")
+    ESTIMATED_AGE = "estimated_age", _("Estimated age")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Son or daughter")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    PARENT = "parent", _("Father or mother")
+    SIBLING = "sibling", _("Brother or sister")
+    OTHER_RELATIVE = "other_relative", _("Other relative")
+    NON_RELATIVE = "non_relative", _("Not related")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    WIDOWED = "widowed", _("Widowed")
+    DIVORCED = "divorced", _("Divorced")
+    SEPARATED = "separated", _("Separated")
+
+
+class Difficulty(models.TextChoices):
+    """Washington Group short set answer scale."""
+
+    NONE = "no_difficulty", _("No difficulty")
+    SOME = "some_difficulty", _("Some difficulty")
+    A_LOT = "a_lot_of_difficulty", _("A lot of difficulty")
+    CANNOT = "cannot_do_at_all", _("Cannot do at all")
+
+
+class PregnancyStatus(models.TextChoices):
+    NO = "no", _("No")
+    PREGNANT = "pregnant", _("Pregnant")
+    LACTATING = "lactating", _("Lactating")
+
+
+class IdDocumentType(models.TextChoices):
+    NATIONAL_ID = "national_id", _("National identity card (NINA)")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    PASSPORT = "passport", _("Passport")
+    CONSULAR_CARD = "consular_card", _("Consular card")
+    VOTER_CARD = "voter_card", _("Voter card")
+    OTHER = "other", _("Other")
+
+
+class Individual(TimeStampedModel):
+    """A member (personne) of a household."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
+    )
+    given_names = models.CharField(_("given names"), max_length=150)
+    family_name = models.CharField(_("family name"), max_length=150, blank=True)
+    search_name = models.CharField(
+        _("name for search"),
+        max_length=310,
+        editable=False,
+        db_index=True,
+        help_text=_("Lower case, accents removed: filled by the services."),
+    )
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    birth_date = models.DateField(
+        _("date of birth"), help_text=_("Exact, or derived from a year of birth or an estimated age.")
+    )
+    birth_date_precision = models.CharField(
+        _("precision of the date of birth"),
+        max_length=16,
+        choices=BirthDatePrecision.choices,
+        default=BirthDatePrecision.EXACT,
+    )
+    relationship = models.CharField(_("relationship to the head"), max_length=16, choices=Relationship.choices)
+    marital_status = models.CharField(_("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True)
+    wg_seeing = models.CharField(_("difficulty seeing"), max_length=24, choices=Difficulty.choices, blank=True)
+    wg_hearing = models.CharField(_("difficulty hearing"), max_length=24, choices=Difficulty.choices, blank=True)
+    wg_walking = models.CharField(
+        _("difficulty walking or climbing steps"), max_length=24, choices=Difficulty.choices, blank=True
+    )
+    wg_cognition = models.CharField(
+        _("difficulty remembering or concentrating"), max_length=24, choices=Difficulty.choices, blank=True
+    )
+    wg_self_care = models.CharField(
+        _("difficulty with self-care"), max_length=24, choices=Difficulty.choices, blank=True
+    )
+    wg_communication = models.CharField(
+        _("difficulty communicating"), max_length=24, choices=Difficulty.choices, blank=True
+    )
+    pregnancy = models.CharField(
+        _("pregnant or lactating"), max_length=16, choices=PregnancyStatus.choices, default=PregnancyStatus.NO
+    )
+    chronic_illness = models.BooleanField(_("chronic illness"), default=False)
+    id_document_type = models.CharField(
+        _("identity document type"), max_length=24, choices=IdDocumentType.choices, blank=True
+    )
+    id_number_encrypted = models.TextField(_("identity document number (encrypted)"), blank=True, editable=False)
+    id_number_hash = models.CharField(
+        _("identity document number (keyed hash)"), max_length=64, blank=True, db_index=True
+    )
+
+    class Meta:
+        verbose_name = _("individual")
+        verbose_name_plural = _("individuals")
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sex="female") | models.Q(pregnancy="no"),
+                name="registry_individual_pregnancy_female_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_names} {self.family_name}".strip()
