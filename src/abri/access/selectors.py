@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
 
 from abri.access.models import Membership
+from abri.access.roles import role_allows
 
 
 def membership_current(*, user: User | AnonymousUser) -> Membership | None:
@@ -17,3 +19,50 @@ def membership_current(*, user: User | AnonymousUser) -> Membership | None:
         .order_by("id")
         .first()
     )
+
+
+def memberships_granting(*, user: User | AnonymousUser, permission: str) -> list[Membership]:
+    """The user's active memberships whose role carries ``permission``."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    memberships = (
+        Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+        .select_related("organisation")
+        .prefetch_related("admin_areas")
+    )
+    return [membership for membership in memberships if role_allows(membership.role, permission)]
+
+
+def user_has_permission(*, user: User | AnonymousUser, permission: str) -> bool:
+    """Whether any active membership of ``user`` grants ``permission`` (superusers always)."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(memberships_granting(user=user, permission=permission))
+
+
+def scope_q(
+    *,
+    user: User | AnonymousUser,
+    permission: str,
+    organisation_field: str = "organisation",
+    area_field: str = "admin_area",
+) -> Q:
+    """A filter keeping the records inside the user's scope for ``permission``.
+
+    A record is in scope when one membership granting the permission belongs to the
+    record's organisation and covers its admin area (an area covers its descendants,
+    whose P-codes start with its own). No membership: a filter that keeps nothing.
+    """
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Q()
+    allowed = Q(pk__in=[])
+    for membership in memberships_granting(user=user, permission=permission):
+        in_organisation = Q(**{f"{organisation_field}_id": membership.organisation_id})
+        if membership.all_areas:
+            allowed |= in_organisation
+            continue
+        areas = Q(pk__in=[])
+        for area in membership.admin_areas.all():
+            areas |= Q(**{f"{area_field}_id__startswith": area.pcode})
+        allowed |= in_organisation & areas
+    return allowed

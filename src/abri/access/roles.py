@@ -1,0 +1,54 @@
+"""What each role may do. Deny by default: a permission not listed for a role is refused.
+
+Permissions are named ``<app>.<verb>_<thing>``. Scope (organisation × admin areas ×
+programmes) is applied on top, by `abri.access.selectors`.
+"""
+
+from __future__ import annotations
+
+from abri.access.models import Role
+
+VIEW_HOUSEHOLD = "registry.view_household"
+CHANGE_HOUSEHOLD = "registry.change_household"
+VIEW_PERSONAL_DATA = "registry.view_personal_data"  # names, phone, identity numbers in clear
+EXPORT_PERSONAL_DATA = "registry.export_personal_data"
+IMPORT_REGISTRATIONS = "intake.import_registrations"
+REVIEW_DUPLICATES = "dedup.review_duplicates"
+DEDUPE_FILES = "dedup.dedupe_files"
+VIEW_AUDIT = "core.view_audit"
+MANAGE_ACCESS = "access.manage_access"
+MANAGE_SITES = "geo.manage_sites"
+
+_READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        _READ
+        | {
+            CHANGE_HOUSEHOLD,
+            EXPORT_PERSONAL_DATA,
+            IMPORT_REGISTRATIONS,
+            REVIEW_DUPLICATES,
+            DEDUPE_FILES,
+            VIEW_AUDIT,
+            MANAGE_ACCESS,
+            MANAGE_SITES,
+        }
+    ),
+    Role.REGISTRATION_OFFICER: frozenset(_READ | {CHANGE_HOUSEHOLD, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES}),
+    Role.TARGETING_OFFICER: frozenset(_READ),
+    Role.COMMITTEE_SECRETARY: frozenset(_READ),
+    Role.DISTRIBUTION_OFFICER: frozenset(_READ),
+    Role.WAREHOUSE_OFFICER: frozenset(),
+    Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES}),
+    Role.INFORMATION_MANAGEMENT_OFFICER: frozenset(
+        _READ | {EXPORT_PERSONAL_DATA, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES, DEDUPE_FILES, MANAGE_SITES}
+    ),
+    Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
+    Role.AUDITOR: frozenset({VIEW_HOUSEHOLD, VIEW_AUDIT}),
+}
+
+
+def role_allows(role: str, permission: str) -> bool:
+    """Whether ``role`` carries ``permission``."""
+    return permission in PERMISSIONS.get(role, frozenset())
