@@ -6,7 +6,7 @@ and an import report can each point at the right place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +37,16 @@ from abri.registry.normalise import id_number_normalise, phone_normalise, search
 MAX_MEMBERS = 60
 MAX_AGE = 120
 CHILD_RELATIONSHIPS = frozenset({Relationship.CHILD, Relationship.GRANDCHILD})
+# Choice values read once: `Choices.values` rebuilds its list on every access, a cost per member in bulk.
+SEX_VALUES = tuple(Sex.values)
+RELATIONSHIP_VALUES = tuple(Relationship.values)
+MARITAL_STATUS_VALUES = tuple(MaritalStatus.values)
+DIFFICULTY_VALUES = tuple(DifficultyChoices.values)
+PREGNANCY_VALUES = tuple(PregnancyStatus.values)
+ID_DOCUMENT_VALUES = tuple(IdDocumentType.values)
+CONSENT_VALUES = tuple(Consent.values)
+STATUS_VALUES = tuple(HouseholdStatus.values)
+CAUSE_VALUES = tuple(DisplacementCause.values)
 WG_FIELDS = ("wg_seeing", "wg_hearing", "wg_walking", "wg_cognition", "wg_self_care", "wg_communication")
 
 
@@ -68,10 +78,12 @@ class _Errors:
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, []).append(message)
 
-    def choice(self, field: str, value: str, choices: Iterable[str], *, required: bool = True) -> None:
+    def choice(self, field: str, value: str, choices: Sequence[str], *, required: bool = True) -> None:
         if not value:
             if required:
                 self.add(field, _("This field is required."))
+            return
+        if value in choices:
             return
         allowed = list(choices)
         if value not in allowed:
@@ -131,13 +143,13 @@ def _member(
     prefix = f"members[{position}]"
     if not member.given_names.strip():
         errors.add(f"{prefix}.given_names", _("This field is required."))
-    errors.choice(f"{prefix}.sex", member.sex, Sex.values)
-    errors.choice(f"{prefix}.relationship", member.relationship, Relationship.values)
-    errors.choice(f"{prefix}.marital_status", member.marital_status, MaritalStatus.values, required=False)
+    errors.choice(f"{prefix}.sex", member.sex, SEX_VALUES)
+    errors.choice(f"{prefix}.relationship", member.relationship, RELATIONSHIP_VALUES)
+    errors.choice(f"{prefix}.marital_status", member.marital_status, MARITAL_STATUS_VALUES, required=False)
     for name in WG_FIELDS:
-        errors.choice(f"{prefix}.{name}", getattr(member, name), DifficultyChoices.values, required=False)
-    errors.choice(f"{prefix}.pregnancy", member.pregnancy or "no", PregnancyStatus.values)
-    errors.choice(f"{prefix}.id_document_type", member.id_document_type, IdDocumentType.values, required=False)
+        errors.choice(f"{prefix}.{name}", getattr(member, name), DIFFICULTY_VALUES, required=False)
+    errors.choice(f"{prefix}.pregnancy", member.pregnancy or "no", PREGNANCY_VALUES)
+    errors.choice(f"{prefix}.id_document_type", member.id_document_type, ID_DOCUMENT_VALUES, required=False)
     if member.id_number and not member.id_document_type:
         errors.add(f"{prefix}.id_document_type", _("Say which document this number is from."))
     birth_date, precision = _birth_date(member, today, errors, prefix)
@@ -200,9 +212,9 @@ def resolve_household(
             errors.add("site_id", _("Unknown site."))
         elif not site_area.startswith(data.admin_area or "\0"):
             errors.add("site_id", _("This site is not in the household's admin area."))
-    errors.choice("consent", data.consent, Consent.values)
-    errors.choice("status", data.status, HouseholdStatus.values)
-    errors.choice("displacement_cause", data.displacement_cause, DisplacementCause.values, required=False)
+    errors.choice("consent", data.consent, CONSENT_VALUES)
+    errors.choice("status", data.status, STATUS_VALUES)
+    errors.choice("displacement_cause", data.displacement_cause, CAUSE_VALUES, required=False)
     for name in ("consent_date", "departure_date", "arrival_date", "registered_on"):
         errors.not_future(name, getattr(data, name), today)
     if data.departure_date and data.arrival_date and data.arrival_date < data.departure_date:
