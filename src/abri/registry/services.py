@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,10 @@ from abri.registry.models import (
 from abri.registry.validation import References, resolve_household
 
 Actor = User | AnonymousUser | None
+# Field kinds whose Python value is what the database driver takes (no conversion needed).
+_PASSED_AS_IS = frozenset(
+    {"CharField", "TextField", "BooleanField", "PositiveSmallIntegerField", "IntegerField", "ForeignKey"}
+)
 
 _HOUSEHOLD_FIELDS = (
     "admin_area_id",
@@ -211,12 +217,15 @@ def households_bulk_create(
             for member in item.members:
                 member.household = household
                 members.append(member)
-        Individual.objects.bulk_create(members, batch_size=batch_size)
+        _rows_insert(Individual, members, batch_size=batch_size)
         _heads_link([household.pk for household in created])
+        head_ids = dict(Household.objects.filter(pk__in=[h.pk for h in created]).values_list("pk", "head_id"))
         for member in members:
             if member.relationship == "head":
+                member.pk = head_ids[member.household.pk]
                 member.household.head = member
-        AuditEntry.objects.bulk_create(
+        _rows_insert(
+            AuditEntry,
             [
                 AuditEntry(
                     actor=actor if actor is not None and actor.is_authenticated else None,
@@ -230,6 +239,43 @@ def households_bulk_create(
             batch_size=batch_size,
         )
     return created
+
+
+def _rows_insert(model: type[Model], objects: Sequence[Model], *, batch_size: int) -> None:
+    """Insert ``objects`` with one prepared statement run over all rows (``executemany``).
+
+    Django's bulk_create prepares every value of every row through the SQL compiler, which
+    costs more than the database itself for wide rows (Individual: 6x slower). Values are
+    converted here once per field kind; the primary keys are not read back.
+    """
+    now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    converters: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            converters.append(("", None, field.get_db_prep_save(now, connection)))
+        elif field.get_internal_type() in _PASSED_AS_IS:
+            converters.append((field.attname, None, None))
+        elif field.get_internal_type() == "DateField":
+            converters.append((field.attname, connection.ops.adapt_datefield_value, None))
+        else:
+            converters.append((field.attname, partial(field.get_db_prep_save, connection=connection), None))
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the model
+
+    def row(item: Model) -> list[Any]:
+        values = []
+        for attname, convert, constant in converters:
+            value = getattr(item, attname) if attname else constant
+            values.append(convert(value) if convert is not None and value is not None else value)
+        return values
+
+    rows = [row(item) for item in objects]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start : start + batch_size])
 
 
 def _heads_link(household_ids: list[int], chunk: int = 5000) -> None:

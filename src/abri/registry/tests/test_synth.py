@@ -238,7 +238,25 @@ def test_population_registers_through_the_bulk_service() -> None:
     first = population_inputs(population)[0]
     saved_first = registered.order_by("registration_number").first()
     assert saved_first is not None
-    assert saved_first.size == len(first.members)
+    assert saved_first.head is not None
+    assert saved_first.head.relationship == "head"
+    stored = list(
+        saved_first.members.order_by("id").values_list(
+            "given_names", "family_name", "sex", "relationship", "marital_status", "wg_walking", "pregnancy"
+        )
+    )
+    assert stored == [
+        (m.given_names, m.family_name, m.sex, m.relationship, m.marital_status, m.wg_walking, m.pregnancy)
+        for m in first.members
+    ]
+    exact = [m for m in first.members if m.birth_date is not None]
+    assert [i.birth_date for i in saved_first.members.filter(birth_date_precision="exact").order_by("id")] == [
+        m.birth_date for m in exact
+    ]
+    with_document = Individual.objects.exclude(id_document_type="").first()
+    assert with_document is not None
+    assert with_document.id_number_hash
+    assert with_document.created_at is not None
 
 
 def _call(*args: str) -> str:
