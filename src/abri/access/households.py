@@ -17,7 +17,7 @@ from abri.access.roles import CHANGE_HOUSEHOLD, VIEW_HOUSEHOLD, VIEW_PERSONAL_DA
 from abri.access.selectors import Scope
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.registry.flags import FLAG_FIELDS
-from abri.registry.models import Household, Individual
+from abri.registry.models import Household, HouseholdStatus, Individual
 
 
 def households_visible(*, scope: Scope, permission: str = VIEW_HOUSEHOLD) -> QuerySet[Household]:
@@ -39,23 +39,27 @@ def household_list(
         households = households.filter(admin_area__pk__startswith=admin_area.strip().upper())
     if site_id is not None:
         households = households.filter(site_id=site_id)
-    unknown = [flag for flag in flags if flag not in FLAG_FIELDS]
-    if unknown:
-        raise ValidationFailed(
-            {
-                "flag": [
-                    _("%(value)s is not one of the allowed values: %(allowed)s.")
-                    % {"value": value, "allowed": ", ".join(FLAG_FIELDS)}
-                    for value in unknown
-                ]
-            }
-        )
+    errors: dict[str, list[str]] = {}
+    for flag in flags:
+        if flag not in FLAG_FIELDS:
+            errors.setdefault("flag", []).append(_not_allowed(flag, FLAG_FIELDS))
+    if status and status not in HouseholdStatus.values:
+        errors["status"] = [_not_allowed(status, HouseholdStatus.values)]
+    if errors:
+        raise ValidationFailed(errors)
     households = households.filter(**dict.fromkeys(flags, True))
     if status:
         households = households.filter(status=status)
     return households.select_related("organisation").prefetch_related(
         Prefetch("members", queryset=Individual.objects.order_by("id"))
     )
+
+
+def _not_allowed(value: str, allowed: Iterable[str]) -> str:
+    return _("%(value)s is not one of the allowed values: %(allowed)s.") % {
+        "value": value,
+        "allowed": ", ".join(allowed),
+    }
 
 
 def access_household_by_registration_number(
