@@ -1,4 +1,4 @@
-"""Write services of access: API tokens."""
+"""Write services of access: API tokens and the administrators' authenticator devices."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from abri.access.models import ApiToken
 from abri.core.errors import ValidationFailed
@@ -64,3 +65,43 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         if updated:
             audit_record(actor=actor, action="api_token.revoke", target=token, changes={"user": token.user_id})
     return token
+
+
+def otp_device_create(*, actor: Actor, user: User) -> tuple[TOTPDevice, str]:
+    """Start setting up an authenticator app for ``user``: an unconfirmed device and its otpauth:// address.
+
+    The device counts only once confirmed with a code from the app (:func:`otp_device_confirm`),
+    so a failed scan never locks anyone out. Earlier unconfirmed devices are replaced.
+    """
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+        audit_record(actor=actor, action="otp_device.create", target=device, changes={"user": user.pk})
+    return device, device.config_url
+
+
+def otp_device_confirm(*, actor: Actor, user: User, code: str) -> TOTPDevice:
+    """Confirm the pending authenticator of ``user`` with a current code; from then on the admin asks for one."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        raise ValidationFailed({"code": [_("No authenticator is waiting for confirmation: set one up first.")]})
+    allowed, _reason = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationFailed({"code": [_("Too many wrong codes: wait a little, then type the current code.")]})
+    if not device.verify_token(code.strip()):
+        raise ValidationFailed({"code": [_("This code is wrong or expired: type the code the app shows now.")]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.refresh_from_db()
+        audit_record(actor=actor, action="otp_device.confirm", target=device, changes={"user": user.pk})
+    return device
+
+
+def otp_devices_remove(*, actor: Actor, user: User) -> int:
+    """Remove every authenticator of ``user`` (a lost phone); returns how many were removed."""
+    with transaction.atomic():
+        devices = list(TOTPDevice.objects.filter(user=user))
+        for device in devices:
+            audit_record(actor=actor, action="otp_device.remove", target=device, changes={"user": user.pk})
+        TOTPDevice.objects.filter(pk__in=[device.pk for device in devices]).delete()
+    return len(devices)

@@ -29,7 +29,7 @@ ABRI_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "abri.core.admin_config.AbriAdminConfig",  # the admin, with an optional second factor for staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP) for administrators: `abri otp-setup`
     "axes",
+    "ninja",  # serves the API docs' JavaScript locally instead of from a CDN (field networks)
     *ABRI_APPS,
 ]
 
