@@ -117,6 +117,7 @@ LOGOUT_REDIRECT_URL = "access:login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+OTP_TOTP_ISSUER = "Abri"  # the name authenticator apps show beside the code
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
