@@ -98,7 +98,8 @@ def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[Hous
 @router.put("/households/{registration_number}", response=HouseholdOut, summary="Change a household")
 def households_update(request: HttpRequest, registration_number: str, payload: HouseholdIn) -> HouseholdOut:
     """Replace a household's fields and members: members with an ``id`` are kept and changed,
-    new ones added, those left out removed."""
+    new ones added, those left out removed. Fields left out are emptied, except the status and
+    the registration date, which stay as they were."""
     scope = request_scope(request)
     household = access_household_for_change(scope=scope, registration_number=registration_number)
     _check_same_organisation(household, payload.organisation.strip())
@@ -107,7 +108,7 @@ def households_update(request: HttpRequest, registration_number: str, payload: H
         raise PermissionDenied(
             _("You may not move this household to the admin area %(pcode)s.") % {"pcode": admin_area}
         )
-    household_update(actor=_actor(request), household=household, data=payload.to_input())
+    household_update(actor=_actor(request), household=household, data=payload.to_input(current=household))
     return _household_out(request, registration_number)
 
 

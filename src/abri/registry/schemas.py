@@ -22,7 +22,7 @@ from abri.core import crypto
 from abri.core.models import AuditEntry
 from abri.registry.flags import FLAG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
-from abri.registry.models import Household, Individual
+from abri.registry.models import Household, HouseholdStatus, Individual
 
 MAX_PAGE_SIZE = 200
 
@@ -70,14 +70,19 @@ class HouseholdIn(Schema):
     consent: str = Field(description="given or refused")
     consent_date: date
     phone: str = ""
-    status: str = "registered"
-    registered_on: date | None = None
+    status: str | None = Field(None, description="Left out: registered for a new household, unchanged on update.")
+    registered_on: date | None = Field(None, description="Left out: today for a new household, unchanged on update.")
     members: list[MemberIn]
 
-    def to_input(self) -> HouseholdInput:
-        """The registry services' input for this household."""
-        values = self.model_dump(exclude={"organisation", "members"})
-        return HouseholdInput(**values, members=[member.to_input() for member in self.members])
+    def to_input(self, *, current: Household | None = None) -> HouseholdInput:
+        """The registry services' input; status and registration date left out keep ``current``'s."""
+        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on"})
+        return HouseholdInput(
+            **values,
+            status=self.status or (current.status if current else HouseholdStatus.REGISTERED),
+            registered_on=self.registered_on or (current.registered_on if current else None),
+            members=[member.to_input() for member in self.members],
+        )
 
 
 class StatusIn(Schema):

@@ -436,6 +436,24 @@ def test_update_changes_one_household_only(client, officer, households):
     assert {key: snapshot(households[key]) for key in bystanders} == bystanders
 
 
+def test_update_keeps_status_and_registration_date_when_left_out(client, officer, households):
+    target = households["iom_menaka"]
+    send(
+        client,
+        "post",
+        f"/api/v1/households/{target.registration_number}/status",
+        bearer(officer),
+        {"status": "relocated"},
+    )
+    body = update_body(target)
+    del body["registered_on"]
+
+    response = send(client, "put", f"/api/v1/households/{target.registration_number}", bearer(officer), body)
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["registered_on"]) == ("relocated", "2022-11-20")
+
+
 def test_update_refusals_write_nothing(client, areas, iom, officer, households):
     auth = bearer(officer)
     mine = households["iom_anderamboukane"]
@@ -555,4 +573,11 @@ def test_openapi_document_and_docs_are_served(client):
         "/api/v1/individuals",
     }
     assert set(paths["/api/v1/households"]) == {"get", "post"}
-    assert client.get("/api/v1/docs").status_code == 200
+    assert document.json()["components"]["securitySchemes"] == {
+        "ApiTokenAuth": {"type": "http", "scheme": "bearer"},
+        "SessionCsrfAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+    }
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    # Served from Abri itself, not a CDN: field offices work on poor or filtered connections.
+    assert 'src="/static/ninja/swagger-ui-bundle.js"' in docs.content.decode()
