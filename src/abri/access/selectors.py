@@ -63,6 +63,7 @@ def scope_q(
             continue
         areas = Q(pk__in=[])
         for area in membership.admin_areas.all():
-            areas |= Q(**{f"{area_field}_id__startswith": area.pcode})
+            # Through ``__pk``: Django refuses ``<fk>_id__startswith``; the join is trimmed away.
+            areas |= Q(**{f"{area_field}__pk__startswith": area.pcode})
         allowed |= in_organisation & areas
     return allowed
