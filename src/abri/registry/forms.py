@@ -395,11 +395,10 @@ class HouseholdEntry:
         )
 
     def is_valid(self) -> bool:
-        """Types parse in every field; blank member rows are dropped."""
+        """Types parse in every field. Blank member rows are left out of ``positions`` either way."""
         valid = self.form.is_valid()
         valid = self.members.is_valid() and valid
-        if valid:
-            self.positions = [index for index, row in enumerate(self.members.forms) if not row.is_blank()]
+        self.positions = [index for index, row in enumerate(self.members.forms) if row.errors or not row.is_blank()]
         return valid
 
 
@@ -417,7 +416,10 @@ def member_rows(data: Mapping[str, Any], *, drop: int | None = None, add: bool =
 
 
 def form_errors_apply(entry: HouseholdEntry, errors: Mapping[str, Sequence[str]]) -> None:
-    """Put the services' errors (``admin_area``, ``members[2].birth_date``) on the fields that show them."""
+    """Put the services' errors (``admin_area``, ``members[2].birth_date``) on the fields that show them.
+
+    A field that already shows an error (a value that did not parse) keeps only that one.
+    """
     form = entry.form
     household_fields = {"admin_area": form.admin_area_field(), "site_id": "site"}
     for key, messages in errors.items():
@@ -428,6 +430,8 @@ def form_errors_apply(entry: HouseholdEntry, errors: Mapping[str, Sequence[str]]
                 entry.members.non_form_errors().append(message)
             else:
                 field = household_fields.get(key, key)
+                if field in form.errors:
+                    continue
                 form.add_error(field if field in form.fields else None, message)
 
 
@@ -441,4 +445,6 @@ def _member_error_apply(entry: HouseholdEntry, key: str, message: str) -> None:
         return
     if field in {"birth_date", "birth_year", "age_years"}:
         field = row.birth_field()
+    if field in row.errors:
+        return
     row.add_error(field if field in row.fields and field != "id" else None, message)

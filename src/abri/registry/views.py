@@ -260,29 +260,41 @@ def _household_form(request: HttpRequest, *, membership: Membership, household: 
             else:
                 messages.success(request, _("Household %(number)s saved.") % {"number": saved})
             return HttpResponseRedirect(reverse("registry:household_detail", args=[saved.registration_number]))
+    else:
+        _check(entry, membership=membership, household=household)
     context.update(form=entry.form, members=entry.members, has_errors=True)
-    return render(request, template, context, status=422 if getattr(request, "htmx", False) else 200)
+    return render(request, template, context)
+
+
+def _problems(entry: HouseholdEntry, *, membership: Membership) -> dict[str, list[str]]:
+    """What the form knows is wrong before the services look: the area's scope, a missing consent date."""
+    errors: dict[str, list[str]] = {}
+    area = entry.form.admin_area()
+    if area and not area_is_in_scope(membership=membership, pcode=area):
+        errors["admin_area"] = [_("This area is outside the areas of your organisation where you may register.")]
+    if not entry.form.cleaned_data.get("consent_date"):
+        errors["consent_date"] = [_("This field is required.")]
+    return errors
+
+
+def _check(entry: HouseholdEntry, *, membership: Membership, household: Household | None) -> None:
+    """Run every check without writing, so the person sees all the problems at once."""
+    errors = _problems(entry, membership=membership)
+    data = entry.to_input(registration_number=household.registration_number if household else "")
+    try:
+        resolve_household(data, existing=household, references=References.load(data))
+    except ValidationFailed as failure:
+        for key, found in failure.errors.items():
+            errors.setdefault(key, []).extend(found)
+    form_errors_apply(entry, errors)
 
 
 def _save(entry: HouseholdEntry, *, user: Any, membership: Membership, household: Household | None) -> Household | None:
     """Call the service; on refusal put its errors on the form and return None (nothing written)."""
-    form = entry.form
-    data = entry.to_input(registration_number=household.registration_number if household else "")
-    errors: dict[str, list[str]] = {}
-    area = form.admin_area()
-    if area and not area_is_in_scope(membership=membership, pcode=area):
-        errors["admin_area"] = [_("This area is outside the areas of your organisation where you may register.")]
-    if not form.cleaned_data.get("consent_date"):
-        errors["consent_date"] = [_("This field is required.")]
-    if errors:
-        # Check the rest without writing, so the person sees every problem at once.
-        try:
-            resolve_household(data, existing=household, references=References.load(data))
-        except ValidationFailed as failure:
-            for key, found in failure.errors.items():
-                errors.setdefault(key, []).extend(found)
-        form_errors_apply(entry, errors)
+    if _problems(entry, membership=membership):
+        _check(entry, membership=membership, household=household)
         return None
+    data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
         if household is None:
             return household_create(actor=user, organisation=membership.organisation, data=data)
