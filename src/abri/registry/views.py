@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -73,6 +74,7 @@ def _name(individual: Individual | None, *, personal: bool) -> str | None:
 
 
 @login_required
+@never_cache  # personal data: not kept by a shared phone's browser or a proxy
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def household_list_view(request: HttpRequest) -> HttpResponse:
@@ -113,7 +115,8 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         "filtered": bool(query or search),
         "can_change": roles.CHANGE_HOUSEHOLD in permissions,
     }
-    if getattr(request, "htmx", False):
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
         response = render(request, "registry/household_list.html#htmx_results", context)
         if page.number > 1:
             query["page"] = page.number
@@ -165,6 +168,7 @@ def _audit_rows(household: Household) -> list[dict[str, Any]]:
 
 
 @login_required
+@never_cache
 @require_GET
 def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One household: members, flags, displacement, consent; audit history for auditors."""
@@ -209,6 +213,7 @@ def _writing_membership(request: HttpRequest, household: Household | None) -> Me
 
 
 @login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def household_create_view(request: HttpRequest) -> HttpResponse:
     """Register a household and its members."""
@@ -217,6 +222,7 @@ def household_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, reference: str) -> HttpResponse:
     """Change a household and its members; 404 outside the scope, 403 without the right to change."""

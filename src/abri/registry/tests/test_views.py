@@ -94,6 +94,19 @@ def test_list_shows_only_the_households_in_the_user_scope(clerk, households):
     assert "2 households" in response.content.decode()
 
 
+def test_pages_with_personal_data_are_kept_by_no_cache(clerk, households):
+    for url in ("/households/", f"/households/{households['maiga'].registration_number}/", "/households/new/"):
+        response = clerk.get(url)
+        assert "no-store" in response.headers["Cache-Control"]
+        # htmx's own history cache (browser storage) is switched off too.
+        assert '"historyCacheSize": 0' in response.content.decode()
+
+
+def test_a_history_restore_request_gets_the_whole_page(clerk, households):
+    response = clerk.get("/households/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
 def test_list_filters_by_area_site_flag_and_status(clerk, households, site):
     maiga, toure = households["maiga"].registration_number, households["toure"].registration_number
     assert listed(clerk.get("/households/?area=ML1002")) == [toure]
@@ -228,10 +241,10 @@ def test_a_household_outside_the_scope_answers_404_like_a_missing_one(clerk, hou
 
 def test_audit_history_only_for_roles_that_may_see_it(clerk, iom, areas, households):
     number = households["maiga"].registration_number
-    assert "History" not in clerk.get(f"/households/{number}/").content.decode()
+    assert 'id="h-audit"' not in clerk.get(f"/households/{number}/").content.decode()
     auditor = _client(Role.AUDITOR, iom, [areas["ML10"]], username="auditor", language="en")
     body = auditor.get(f"/households/{number}/").content.decode()
-    assert "History" in body
+    assert '<h2 id="h-audit">History</h2>' in body
     assert "Registered" in body
     assert "76123456" not in body  # an auditor reads the history, not personal data
 
