@@ -185,13 +185,13 @@ def test_list_is_paginated_fifty_a_page(clerk, iom, areas):
 
 
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
-    # session, user, filter choices (memberships ×2, areas, sites), scope (memberships ×2),
-    # permissions, count, page, current membership.
-    with django_assert_num_queries(12):
+    # session, user, filter choices, the scope (memberships, their areas and programmes),
+    # permissions, count, page, current membership: a fixed number whatever the rows.
+    with django_assert_num_queries(13):
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
@@ -252,7 +252,7 @@ def test_audit_history_only_for_roles_that_may_see_it(clerk, iom, areas, househo
 def test_detail_query_count(clerk, households, django_assert_num_queries):
     # session, user, scope (memberships ×2), household, permissions on it (memberships ×2),
     # members, current membership.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         clerk.get(f"/households/{households['maiga'].registration_number}/")
 
 
