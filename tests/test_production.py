@@ -12,7 +12,8 @@ ABRI = str(Path(sys.executable).with_name("abri"))
 
 
 def run_abri(tmp_path: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    # A clean environment: only what a server would set (other tests set variables of their own).
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(
         DJANGO_SETTINGS_MODULE="abri.config.settings_production",
         ABRI_DATA_DIR=str(tmp_path),
@@ -34,7 +35,8 @@ def test_check_deploy_prints_no_warning_and_lockout_stays_on(tmp_path):
         f"print([getattr(settings, name) for name in {names!r}])"
     )
     result = run_abri(tmp_path, "shell", "-v", "0", "-c", code, DEBUG="true")
-    assert result.stdout == "System check identified no issues (0 silenced).\n[True, False, True, True, True]\n"
+    expected = "System check identified no issues (0 silenced).\n[True, False, True, True, True]\n"
+    assert result.stdout == expected, result.stderr
     assert result.stderr == ""
     assert result.returncode == 0
 
