@@ -45,3 +45,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def areas(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
         if create and extracted:
             obj.admin_areas.set(extracted)
+
+    @factory.post_generation
+    def programme_list(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
+        if create and extracted:
+            obj.programmes.set(extracted)
