@@ -298,16 +298,16 @@ def test_command_registers_into_the_database_and_refuses_unknown_areas() -> None
     admin_areas_load(actor=None)
     OrganisationFactory(acronym="IOM")
 
-    output = _call("synth", "--households", "40", "--seed", "8", "--area", "ML1002")
+    output = _call("synth", "--households", "40", "--seed", "8", "--area", "ML1002", "ML1003", "--area", "ML0501")
     with pytest.raises(CommandError) as unknown:
         _call("synth", "--households", "5", "--area", "ML9999")
     with pytest.raises(CommandError) as no_organisation:
         _call("synth", "--households", "5", "--organisation", "NRC")
 
     assert "Registered 40 households" in output
-    assert Household.objects.filter(admin_area_id="ML1002").count() == 40
+    assert set(Household.objects.values_list("admin_area_id", flat=True)) == {"ML1002", "ML1003", "ML0501"}
     origins = set(Household.objects.values_list("origin_area_id", flat=True))
-    assert origins <= {"ML1001", "ML1002", "ML1003", "ML1004"}
+    assert origins <= {"ML1001", "ML1002", "ML1003", "ML1004", *(f"ML050{number}" for number in range(1, 9))}
     assert str(unknown.value) == "Unknown P-code ML9999: run `abri load-pcodes` first."
     assert str(no_organisation.value).startswith("No organisation NRC")
     assert Household.objects.count() == 40

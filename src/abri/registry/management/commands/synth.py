@@ -26,10 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same people")
         parser.add_argument(
             "--area",
-            action="append",
+            action="extend",
+            nargs="+",
             dest="areas",
             metavar="PCODE",
-            help="current location P-code (admin 2 or below); repeat for several; default ML1001 (Ménaka)",
+            help="current location P-codes (admin 2 or below); default ML1001 (Ménaka)",
         )
         parser.add_argument("--individuals", type=int, help="exact total of individuals (sizes are nudged to it)")
         parser.add_argument("--organisation", default="IOM", help="acronym of the registering organisation")
