@@ -20,10 +20,10 @@ from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.services import audit_record
 from abri.registry.flags import FLAG_FIELDS, household_flags
+from abri.registry.flows import status_check_transition
 from abri.registry.inputs import HouseholdInput
 from abri.registry.models import (
     Household,
-    HouseholdStatus,
     Individual,
     RegistrationSequence,
 )
@@ -115,7 +115,15 @@ def household_create(*, actor: Actor, organisation: Organisation, data: Househol
             or registration_numbers_reserve(organisation=organisation, year=resolved.registered_on.year, count=1)[0]
         )
         household.consent_recorded_by = actor if actor is not None and actor.is_authenticated else None
-        household.save()
+        try:
+            with transaction.atomic():
+                household.save()
+        except IntegrityError as error:
+            if Household.objects.filter(registration_number=household.registration_number).exists():
+                raise ValidationFailed(
+                    {"registration_number": [_("This registration number is already used by another household.")]}
+                ) from error
+            raise
         for member in resolved.members:
             member.household = household
         Individual.objects.bulk_create(resolved.members)
@@ -136,6 +144,7 @@ def household_update(*, actor: Actor, household: Household, data: HouseholdInput
     resolved = _resolve(data, existing=household)
     with transaction.atomic():
         locked = Household.objects.select_for_update().get(pk=household.pk)
+        status_check_transition(current=locked.status, target=data.status)
         before = {name: getattr(locked, name) for name in _HOUSEHOLD_FIELDS}
         _apply_household(locked, resolved)
         kept_ids = {member.pk for member in resolved.members if member.pk}
@@ -163,16 +172,17 @@ def household_update(*, actor: Actor, household: Household, data: HouseholdInput
 
 
 def household_set_status(*, actor: Actor, household: Household, status: str) -> Household:
-    """Mark a household registered, relocated, returned or inactive."""
-    if status not in HouseholdStatus.values:
-        raise ValidationFailed({"status": [_("Unknown status: %(status)s.") % {"status": status}]})
+    """Move a household along its status lifecycle (`abri.registry.flows`)."""
     with transaction.atomic():
-        updated = Household.objects.filter(pk=household.pk).update(status=status, updated_at=timezone.now())
-        if not updated:
+        locked = Household.objects.select_for_update().filter(pk=household.pk).first()
+        if locked is None:
             raise ValidationFailed({"__all__": [_("This household no longer exists.")]})
-        household.refresh_from_db()
-        audit_record(actor=actor, action="household.set_status", target=household, changes={"status": status})
-    return household
+        status_check_transition(current=locked.status, target=status)
+        before = locked.status
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="household.set_status", target=locked, changes={"status": [before, status]})
+    return locked
 
 
 def households_bulk_create(

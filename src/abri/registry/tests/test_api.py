@@ -487,7 +487,7 @@ def test_set_status(client, areas, iom, officer, households):
     assert response.status_code == 200
     assert response.json()["status"] == "relocated"
     assert Household.objects.get(registration_number=number).status == "relocated"
-    assert AuditEntry.objects.get(action="household.set_status").changes == {"status": "relocated"}
+    assert AuditEntry.objects.get(action="household.set_status").changes == {"status": ["registered", "relocated"]}
 
     unknown = send(client, "post", path, bearer(officer), {"status": "gone"}, HTTP_ACCEPT_LANGUAGE="en")
     assert unknown.status_code == 422

@@ -11,7 +11,12 @@ from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory, mali_areas
 from abri.registry.models import Household, Individual
-from abri.registry.services import household_create, household_update, households_bulk_create
+from abri.registry.services import (
+    household_create,
+    household_set_status,
+    household_update,
+    households_bulk_create,
+)
 from abri.registry.tests.factories import household_input, household_saved, member_input
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +200,34 @@ def test_bulk_create_is_all_or_nothing(areas, iom):
         assert household.head.relationship == "head"
         assert household.head.household_id == household.pk
     assert AuditEntry.objects.filter(action="household.create").count() == 3
+
+
+def test_status_follows_the_lifecycle(areas, iom):
+    household = household_saved(organisation=iom)
+    household = household_set_status(actor=None, household=household, status="relocated")
+    household = household_set_status(actor=None, household=household, status="inactive")
+    with pytest.raises(ValidationFailed) as failure:
+        household_set_status(actor=None, household=household, status="relocated")
+    assert "status" in failure.value.errors
+    household.refresh_from_db()
+    assert household.status == "inactive"
+    entries = AuditEntry.objects.filter(action="household.set_status").order_by("id")
+    assert [entry.changes["status"] for entry in entries] == [["registered", "relocated"], ["relocated", "inactive"]]
+
+
+def test_update_cannot_skip_the_lifecycle(areas, iom):
+    household = household_saved(organisation=iom)
+    household_set_status(actor=None, household=household, status="inactive")
+    with pytest.raises(ValidationFailed) as failure:
+        household_update(actor=None, household=household, data=household_input(status="relocated"))
+    assert "status" in failure.value.errors
+    household.refresh_from_db()
+    assert household.status == "inactive"
+
+
+def test_a_taken_registration_number_is_refused_by_name(areas, iom):
+    household_saved(organisation=iom, registration_number="IOM-22-000777")
+    with pytest.raises(ValidationFailed) as failure:
+        household_saved(organisation=iom, registration_number="IOM-22-000777")
+    assert "registration_number" in failure.value.errors
+    assert Household.objects.count() == 1
