@@ -11,7 +11,6 @@ from abri.access import roles
 from abri.registry.selectors import (
     household_counts_by_area,
     household_counts_by_flag,
-    household_totals,
     user_permissions,
 )
 
@@ -24,10 +23,10 @@ def home(request: HttpRequest) -> HttpResponse:
     permissions = user_permissions(user=user)
     can_view = roles.VIEW_HOUSEHOLD in permissions
     by_area = household_counts_by_area(user=user) if can_view else []
-    by_flag = household_counts_by_flag(user=user) if can_view else []
+    totals, by_flag = household_counts_by_flag(user=user) if can_view else (None, [])
     regions = [row for row in by_area if row.area.level == 1]
     context = {
-        "totals": household_totals(user=user) if can_view else None,
+        "totals": totals,
         "by_area": by_area,
         "area_max": max((row.households for row in regions), default=0),
         "area_people_max": max((row.individuals for row in regions), default=0),

@@ -67,28 +67,26 @@ def household_search_q(term: str, *, personal: bool = True) -> Q:
     Without ``personal`` (a role that may not see personal data), only the registration number.
     """
     term = term.strip()
-    found = Q(pk__in=[])
-    if not term:
-        return found
+    nothing = Q(pk__in=[])
     if any(char.isdigit() for char in term):
-        found |= Q(registration_number__in={term, term.upper()})
-    if not personal:
-        return found
-    if any(char.isdigit() for char in term):
+        # A number or a phone: names hold no digits, so the members table is not read at all.
+        found = Q(registration_number__in={term, term.upper()})
         try:
-            phone = phone_normalise(term)
+            phone = phone_normalise(term) if personal else ""
         except ValueError:
             phone = ""
         if phone:
             found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone"))
-    words = [word for word in fold(term).split() if not word.isdigit()][:SEARCH_MAX_WORDS]
-    if words:
-        # The longest word first: on PostgreSQL the trigram index narrows on it best.
-        members = Individual.objects.all()
-        for word in sorted(words, key=len, reverse=True):
-            members = members.filter(search_name__contains=word)
-        found |= Q(pk__in=members.values("household_id"))
-    return found
+        return found
+    if not personal:
+        return nothing
+    words = fold(term).split()[:SEARCH_MAX_WORDS]
+    if not words:
+        return nothing
+    members = Individual.objects.all()
+    for word in sorted(words, key=len, reverse=True):  # the longest word narrows the trigram index best
+        members = members.filter(search_name__contains=word)
+    return Q(pk__in=members.values("household_id"))
 
 
 def household_list(
@@ -216,19 +214,21 @@ def _ancestor(pcode: str, areas: dict[str, AdminArea], *, level: int) -> str | N
     return None
 
 
-def household_counts_by_flag(*, user: UserLike) -> list[FlagCount]:
-    """Households and individuals in scope carrying each vulnerability flag, in one query."""
-    aggregates: dict[str, Count | Sum] = {}
+def household_counts_by_flag(*, user: UserLike) -> tuple[Totals, list[FlagCount]]:
+    """All households and individuals in scope, and those carrying each vulnerability flag:
+    one pass over the households."""
+    aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
     for flag in FLAG_FIELDS:
         aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
         aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    totals = households_in_scope(user=user).aggregate(**aggregates)
-    return [
+    counts = households_in_scope(user=user).aggregate(**aggregates)
+    totals = Totals(households=counts["households"] or 0, individuals=counts["individuals"] or 0)
+    return totals, [
         FlagCount(
             flag=flag,
             label=field_label(Household, flag),
-            households=totals[f"{flag}__households"] or 0,
-            individuals=totals[f"{flag}__individuals"] or 0,
+            households=counts[f"{flag}__households"] or 0,
+            individuals=counts[f"{flag}__individuals"] or 0,
         )
         for flag in FLAG_FIELDS
     ]

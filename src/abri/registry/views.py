@@ -14,10 +14,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -59,6 +61,21 @@ from abri.registry.services import household_create, household_update
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` + 1 rows: a search matching thousands asks for another word, not a total."""
+
+    cap = SEARCH_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        first_rows = self.object_list[: self.cap + 1]
+        assert isinstance(first_rows, QuerySet)
+        return first_rows.count()
+
+
 SEVERE = frozenset({"a_lot_of_difficulty", "cannot_do_at_all"})
 
 
@@ -94,7 +111,8 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     personal = roles.VIEW_PERSONAL_DATA in permissions
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
     households = household_list(user=user, filters=filters, search=search, search_personal=personal)
-    page = Paginator(households, PAGE_SIZE).get_page(data.get("page") or 1)
+    paginator = CappedPaginator(households, PAGE_SIZE) if search else Paginator(households, PAGE_SIZE)
+    page = paginator.get_page(data.get("page") or 1)
     rows = [
         {
             "household": household,
@@ -111,6 +129,8 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "search": search,
+        "capped": isinstance(paginator, CappedPaginator) and paginator.count > paginator.cap,
+        "cap": CappedPaginator.cap,
         "personal": personal,
         "filtered": bool(query or search),
         "can_change": roles.CHANGE_HOUSEHOLD in permissions,

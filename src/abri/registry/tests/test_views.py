@@ -11,6 +11,7 @@ from abri.access.tests.factories import MembershipFactory, OrganisationFactory, 
 from abri.core import crypto
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory, mali_areas
+from abri.registry import views
 from abri.registry.models import Household, Individual
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -182,6 +183,17 @@ def test_list_is_paginated_fifty_a_page(clerk, iom, areas):
     assert len(listed(first)) == 50
     assert len(listed(second)) == 1
     assert "page 2 of 2" in second.content.decode()
+
+
+def test_a_search_matching_many_asks_for_another_word_rather_than_counting_them_all(
+    clerk, iom, households, monkeypatch
+):
+    monkeypatch.setattr(views.CappedPaginator, "cap", 2)
+    for _ in range(3):
+        household_saved(organisation=iom)
+    body = clerk.post("/households/", {"q": "fatoumata"}).content.decode()
+    assert "More than 2 households match: add a word or a filter." in body
+    assert NUMBER_LINK.findall(body)[0] == households["maiga"].registration_number  # the first ones still show
 
 
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
