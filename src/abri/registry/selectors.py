@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
@@ -167,42 +168,63 @@ def household_totals(*, user: UserLike) -> Totals:
     return Totals(households=totals["households"] or 0, individuals=totals["individuals"] or 0)
 
 
-def household_counts_by_area(*, user: UserLike) -> list[AreaCount]:
-    """Households and individuals in scope per region, each followed by its cercles; largest first.
+@dataclass(frozen=True)
+class HouseholdCounts:
+    totals: Totals
+    by_area: list[AreaCount]  # each region, followed by its cercles; largest first
+    by_flag: list[FlagCount]
 
-    Individuals are counted from ``Household.size`` (kept by the services), so the members
-    table is not read; deeper areas (communes) count in their cercle.
+
+def household_counts(*, user: UserLike) -> HouseholdCounts:
+    """Households and individuals in scope: in all, per region and cercle, and per vulnerability flag.
+
+    One pass over the households, grouped by admin area; individuals are counted from
+    ``Household.size`` (kept by the services), so the members table is not read. Deeper areas
+    (communes) count in their cercle.
     """
-    per_area = (
-        households_in_scope(user=user)
-        .order_by()
-        .values("admin_area_id")
-        .annotate(households=Count("pk"), individuals=Sum("size"))
-    )
+    aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
+    for flag in FLAG_FIELDS:
+        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
+        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
+    grouped = households_in_scope(user=user).order_by().values("admin_area_id").annotate(**aggregates)
+    per_area: list[dict[str, Any]] = [dict(row) for row in grouped]
+    keys = list(aggregates)
+    totals = {key: sum(row[key] or 0 for row in per_area) for key in keys}
+
     areas = {area.pcode: area for area in AdminArea.objects.filter(level__gte=1, level__lte=2)}
-    totals: dict[str, list[int]] = {}
+    per_level: dict[str, list[int]] = {}
     for row in per_area:
         for level in (1, 2):
             key = _ancestor(row["admin_area_id"], areas, level=level)
-            if key is None:
-                continue
-            counts = totals.setdefault(key, [0, 0])
-            counts[0] += row["households"]
-            counts[1] += row["individuals"] or 0
+            if key is not None:
+                counts = per_level.setdefault(key, [0, 0])
+                counts[0] += row["households"]
+                counts[1] += row["individuals"] or 0
 
     def count(pcode: str) -> AreaCount:
-        return AreaCount(area=areas[pcode], households=totals[pcode][0], individuals=totals[pcode][1])
+        return AreaCount(area=areas[pcode], households=per_level[pcode][0], individuals=per_level[pcode][1])
 
     def largest(pcodes: list[str]) -> list[str]:
-        return sorted(pcodes, key=lambda pcode: (-totals[pcode][0], pcode))
+        return sorted(pcodes, key=lambda pcode: (-per_level[pcode][0], pcode))
 
-    result: list[AreaCount] = []
-    regions = [pcode for pcode in totals if areas[pcode].level == 1]
-    for region in largest(regions):
-        result.append(count(region))
-        cercles = [pcode for pcode in totals if areas[pcode].level == 2 and areas[pcode].parent_id == region]
-        result.extend(count(cercle) for cercle in largest(cercles))
-    return result
+    by_area: list[AreaCount] = []
+    for region in largest([pcode for pcode in per_level if areas[pcode].level == 1]):
+        by_area.append(count(region))
+        cercles = [pcode for pcode in per_level if areas[pcode].level == 2 and areas[pcode].parent_id == region]
+        by_area.extend(count(cercle) for cercle in largest(cercles))
+    return HouseholdCounts(
+        totals=Totals(households=totals["households"], individuals=totals["individuals"]),
+        by_area=by_area,
+        by_flag=[
+            FlagCount(
+                flag=flag,
+                label=field_label(Household, flag),
+                households=totals[f"{flag}__households"],
+                individuals=totals[f"{flag}__individuals"],
+            )
+            for flag in FLAG_FIELDS
+        ],
+    )
 
 
 def _ancestor(pcode: str, areas: dict[str, AdminArea], *, level: int) -> str | None:
@@ -212,26 +234,6 @@ def _ancestor(pcode: str, areas: dict[str, AdminArea], *, level: int) -> str | N
         if area is not None and area.level == level:
             return candidate
     return None
-
-
-def household_counts_by_flag(*, user: UserLike) -> tuple[Totals, list[FlagCount]]:
-    """All households and individuals in scope, and those carrying each vulnerability flag:
-    one pass over the households."""
-    aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
-    for flag in FLAG_FIELDS:
-        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
-        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    counts = households_in_scope(user=user).aggregate(**aggregates)
-    totals = Totals(households=counts["households"] or 0, individuals=counts["individuals"] or 0)
-    return totals, [
-        FlagCount(
-            flag=flag,
-            label=field_label(Household, flag),
-            households=counts[f"{flag}__households"] or 0,
-            individuals=counts[f"{flag}__individuals"] or 0,
-        )
-        for flag in FLAG_FIELDS
-    ]
 
 
 def field_label(model: type[models.Model], name: str) -> str:

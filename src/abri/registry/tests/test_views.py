@@ -198,12 +198,12 @@ def test_a_search_matching_many_asks_for_another_word_rather_than_counting_them_
 
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
     # session, user, filter choices (memberships ×2, areas, sites), scope (memberships ×2),
-    # permissions, count, page, current membership.
-    with django_assert_num_queries(12):
+    # permissions, count, the page's keys, the page's rows, current membership.
+    with django_assert_num_queries(13):
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
