@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 
 from abri.access import roles
 from abri.access.models import Membership
@@ -61,40 +61,44 @@ def access_household_by_number(user: UserLike, number: str, permission: str = ro
     return household
 
 
-def household_search_q(term: str, *, personal: bool = True) -> Q:
-    """Households whose member's name holds every word of ``term`` (any order, accents ignored),
-    or whose registration number or contact phone is ``term``.
+def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
+    """Households whose registration number is ``term``, or whose contact phone is ``term``, or
+    with a member whose name holds every word of ``term`` (any order, accents ignored).
 
-    Without ``personal`` (a role that may not see personal data), only the registration number.
+    Phone and name match only inside ``personal_scope`` (the households where the user may see
+    personal data; everywhere when None): elsewhere a name must not even confirm a match.
     """
     term = term.strip()
     nothing = Q(pk__in=[])
+    personal = personal_scope if personal_scope is not None else Q()
     if any(char.isdigit() for char in term):
         # A number or a phone: names hold no digits, so the members table is not read at all.
         found = Q(registration_number__in={term, term.upper()})
         try:
-            phone = phone_normalise(term) if personal else ""
+            phone = phone_normalise(term)
         except ValueError:
             phone = ""
         if phone:
-            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone"))
+            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone")) & personal
         return found
-    if not personal:
-        return nothing
     words = fold(term).split()[:SEARCH_MAX_WORDS]
     if not words:
         return nothing
     members = Individual.objects.all()
     for word in sorted(words, key=len, reverse=True):  # the longest word narrows the trigram index best
         members = members.filter(search_name__contains=word)
-    return Q(pk__in=members.values("household_id"))
+    return Q(pk__in=members.values("household_id")) & personal
 
 
-def household_list(
-    *, user: UserLike, filters: HouseholdFilters, search: str = "", search_personal: bool = True
-) -> QuerySet[Household]:
-    """The households in scope that pass ``filters`` and match ``search``, with what a list row shows."""
-    households = households_in_scope(user=user)
+def household_list(*, user: UserLike, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
+    """The households in scope that pass ``filters`` and match ``search``, with what a list row shows.
+
+    Each row carries ``personal_data``: whether the user may see its names in clear.
+    """
+    personal_scope = scope_q(user=user, permission=roles.VIEW_PERSONAL_DATA)
+    households = households_in_scope(user=user).annotate(
+        personal_data=ExpressionWrapper(personal_scope, output_field=BooleanField())
+    )
     if filters.area:
         households = households.filter(admin_area__pk__startswith=filters.area)
     if filters.site_id is not None:
@@ -104,7 +108,7 @@ def household_list(
     if filters.status in HouseholdStatus.values:
         households = households.filter(status=filters.status)
     if search.strip():
-        households = households.filter(household_search_q(search, personal=search_personal))
+        households = households.filter(household_search_q(search, personal_scope=personal_scope))
     return households.select_related("head", "admin_area", "site").order_by("registration_number")
 
 

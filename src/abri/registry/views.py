@@ -31,7 +31,7 @@ from abri.access.models import Membership
 from abri.access.selectors import memberships_granting
 from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
-from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
+from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
     MEMBERS_PREFIX,
     HouseholdEntry,
@@ -90,9 +90,6 @@ class CappedPaginator(KeysFirstPaginator):
         return first_rows.count()
 
 
-SEVERE = frozenset({"a_lot_of_difficulty", "cannot_do_at_all"})
-
-
 def _flags(household: Household) -> list[dict[str, str]]:
     return [{"name": flag, "label": field_label(Household, flag)} for flag in FLAG_FIELDS if getattr(household, flag)]
 
@@ -124,13 +121,13 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     permissions = user_permissions(user=user)
     personal = roles.VIEW_PERSONAL_DATA in permissions
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
-    households = household_list(user=user, filters=filters, search=search, search_personal=personal)
+    households = household_list(user=user, filters=filters, search=search)
     paginator = CappedPaginator(households, PAGE_SIZE) if search else KeysFirstPaginator(households, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
     rows = [
         {
             "household": household,
-            "head_name": _name(household.head, personal=personal),
+            "head_name": _name(household.head, personal=household.personal_data),
             "head": household.head,
             "flags": _flags(household),
         }
@@ -171,7 +168,7 @@ def _member_rows(members: list[Individual], *, personal: bool) -> list[dict[str,
                 "name": _name(member, personal=personal),
                 "age": age_on(member.birth_date, today),
                 "difficulties": [
-                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE
+                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE_DIFFICULTY
                 ],
                 "id_number": id_number,
                 "has_id_number": bool(member.id_number_encrypted),
