@@ -261,7 +261,10 @@ def household_edit(request: HttpRequest, reference: str) -> HttpResponse:
         household = access_household_by_number(request.user, reference, roles.VIEW_HOUSEHOLD)
     except NotFound as error:
         raise Http404(_("No such household.")) from error
-    if roles.CHANGE_HOUSEHOLD not in household_permissions(user=request.user, household=household):
+    # The form shows names, phone and identity numbers in clear: changing needs seeing them too.
+    if not {roles.CHANGE_HOUSEHOLD, roles.VIEW_PERSONAL_DATA} <= household_permissions(
+        user=request.user, household=household
+    ):
         raise PermissionDenied
     membership = _writing_membership(request, household)
     return _household_form(request, membership=membership, household=household)
