@@ -8,12 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from abri.access import roles
-from abri.registry.selectors import (
-    household_counts_by_area,
-    household_counts_by_flag,
-    household_totals,
-    user_permissions,
-)
+from abri.registry.selectors import household_counts, user_permissions
 
 
 @login_required
@@ -23,11 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     permissions = user_permissions(user=user)
     can_view = roles.VIEW_HOUSEHOLD in permissions
-    by_area = household_counts_by_area(user=user) if can_view else []
-    by_flag = household_counts_by_flag(user=user) if can_view else []
+    counts = household_counts(user=user) if can_view else None
+    by_area = counts.by_area if counts else []
+    by_flag = counts.by_flag if counts else []
     regions = [row for row in by_area if row.area.level == 1]
     context = {
-        "totals": household_totals(user=user) if can_view else None,
+        "totals": counts.totals if counts else None,
         "by_area": by_area,
         "area_max": max((row.households for row in regions), default=0),
         "area_people_max": max((row.individuals for row in regions), default=0),

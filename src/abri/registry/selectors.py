@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 
 from abri.access import roles
 from abri.access.models import Membership
@@ -60,42 +61,44 @@ def access_household_by_number(user: UserLike, number: str, permission: str = ro
     return household
 
 
-def household_search_q(term: str, *, personal: bool = True) -> Q:
-    """Households whose member's name holds every word of ``term`` (any order, accents ignored),
-    or whose registration number or contact phone is ``term``.
+def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
+    """Households whose registration number is ``term``, or whose contact phone is ``term``, or
+    with a member whose name holds every word of ``term`` (any order, accents ignored).
 
-    Without ``personal`` (a role that may not see personal data), only the registration number.
+    Phone and name match only inside ``personal_scope`` (the households where the user may see
+    personal data; everywhere when None): elsewhere a name must not even confirm a match.
     """
     term = term.strip()
-    found = Q(pk__in=[])
-    if not term:
-        return found
+    nothing = Q(pk__in=[])
+    personal = personal_scope if personal_scope is not None else Q()
     if any(char.isdigit() for char in term):
-        found |= Q(registration_number__in={term, term.upper()})
-    if not personal:
-        return found
-    if any(char.isdigit() for char in term):
+        # A number or a phone: names hold no digits, so the members table is not read at all.
+        found = Q(registration_number__in={term, term.upper()})
         try:
             phone = phone_normalise(term)
         except ValueError:
             phone = ""
         if phone:
-            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone"))
-    words = [word for word in fold(term).split() if not word.isdigit()][:SEARCH_MAX_WORDS]
-    if words:
-        # The longest word first: on PostgreSQL the trigram index narrows on it best.
-        members = Individual.objects.all()
-        for word in sorted(words, key=len, reverse=True):
-            members = members.filter(search_name__contains=word)
-        found |= Q(pk__in=members.values("household_id"))
-    return found
+            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone")) & personal
+        return found
+    words = fold(term).split()[:SEARCH_MAX_WORDS]
+    if not words:
+        return nothing
+    members = Individual.objects.all()
+    for word in sorted(words, key=len, reverse=True):  # the longest word narrows the trigram index best
+        members = members.filter(search_name__contains=word)
+    return Q(pk__in=members.values("household_id")) & personal
 
 
-def household_list(
-    *, user: UserLike, filters: HouseholdFilters, search: str = "", search_personal: bool = True
-) -> QuerySet[Household]:
-    """The households in scope that pass ``filters`` and match ``search``, with what a list row shows."""
-    households = households_in_scope(user=user)
+def household_list(*, user: UserLike, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
+    """The households in scope that pass ``filters`` and match ``search``, with what a list row shows.
+
+    Each row carries ``personal_data``: whether the user may see its names in clear.
+    """
+    personal_scope = scope_q(user=user, permission=roles.VIEW_PERSONAL_DATA)
+    households = households_in_scope(user=user).annotate(
+        personal_data=ExpressionWrapper(personal_scope, output_field=BooleanField())
+    )
     if filters.area:
         households = households.filter(admin_area__pk__startswith=filters.area)
     if filters.site_id is not None:
@@ -105,7 +108,7 @@ def household_list(
     if filters.status in HouseholdStatus.values:
         households = households.filter(status=filters.status)
     if search.strip():
-        households = households.filter(household_search_q(search, personal=search_personal))
+        households = households.filter(household_search_q(search, personal_scope=personal_scope))
     return households.select_related("head", "admin_area", "site").order_by("registration_number")
 
 
@@ -169,42 +172,63 @@ def household_totals(*, user: UserLike) -> Totals:
     return Totals(households=totals["households"] or 0, individuals=totals["individuals"] or 0)
 
 
-def household_counts_by_area(*, user: UserLike) -> list[AreaCount]:
-    """Households and individuals in scope per region, each followed by its cercles; largest first.
+@dataclass(frozen=True)
+class HouseholdCounts:
+    totals: Totals
+    by_area: list[AreaCount]  # each region, followed by its cercles; largest first
+    by_flag: list[FlagCount]
 
-    Individuals are counted from ``Household.size`` (kept by the services), so the members
-    table is not read; deeper areas (communes) count in their cercle.
+
+def household_counts(*, user: UserLike) -> HouseholdCounts:
+    """Households and individuals in scope: in all, per region and cercle, and per vulnerability flag.
+
+    One pass over the households, grouped by admin area; individuals are counted from
+    ``Household.size`` (kept by the services), so the members table is not read. Deeper areas
+    (communes) count in their cercle.
     """
-    per_area = (
-        households_in_scope(user=user)
-        .order_by()
-        .values("admin_area_id")
-        .annotate(households=Count("pk"), individuals=Sum("size"))
-    )
+    aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
+    for flag in FLAG_FIELDS:
+        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
+        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
+    grouped = households_in_scope(user=user).order_by().values("admin_area_id").annotate(**aggregates)
+    per_area: list[dict[str, Any]] = [dict(row) for row in grouped]
+    keys = list(aggregates)
+    totals = {key: sum(row[key] or 0 for row in per_area) for key in keys}
+
     areas = {area.pcode: area for area in AdminArea.objects.filter(level__gte=1, level__lte=2)}
-    totals: dict[str, list[int]] = {}
+    per_level: dict[str, list[int]] = {}
     for row in per_area:
         for level in (1, 2):
             key = _ancestor(row["admin_area_id"], areas, level=level)
-            if key is None:
-                continue
-            counts = totals.setdefault(key, [0, 0])
-            counts[0] += row["households"]
-            counts[1] += row["individuals"] or 0
+            if key is not None:
+                counts = per_level.setdefault(key, [0, 0])
+                counts[0] += row["households"]
+                counts[1] += row["individuals"] or 0
 
     def count(pcode: str) -> AreaCount:
-        return AreaCount(area=areas[pcode], households=totals[pcode][0], individuals=totals[pcode][1])
+        return AreaCount(area=areas[pcode], households=per_level[pcode][0], individuals=per_level[pcode][1])
 
     def largest(pcodes: list[str]) -> list[str]:
-        return sorted(pcodes, key=lambda pcode: (-totals[pcode][0], pcode))
+        return sorted(pcodes, key=lambda pcode: (-per_level[pcode][0], pcode))
 
-    result: list[AreaCount] = []
-    regions = [pcode for pcode in totals if areas[pcode].level == 1]
-    for region in largest(regions):
-        result.append(count(region))
-        cercles = [pcode for pcode in totals if areas[pcode].level == 2 and areas[pcode].parent_id == region]
-        result.extend(count(cercle) for cercle in largest(cercles))
-    return result
+    by_area: list[AreaCount] = []
+    for region in largest([pcode for pcode in per_level if areas[pcode].level == 1]):
+        by_area.append(count(region))
+        cercles = [pcode for pcode in per_level if areas[pcode].level == 2 and areas[pcode].parent_id == region]
+        by_area.extend(count(cercle) for cercle in largest(cercles))
+    return HouseholdCounts(
+        totals=Totals(households=totals["households"], individuals=totals["individuals"]),
+        by_area=by_area,
+        by_flag=[
+            FlagCount(
+                flag=flag,
+                label=field_label(Household, flag),
+                households=totals[f"{flag}__households"],
+                individuals=totals[f"{flag}__individuals"],
+            )
+            for flag in FLAG_FIELDS
+        ],
+    )
 
 
 def _ancestor(pcode: str, areas: dict[str, AdminArea], *, level: int) -> str | None:
@@ -214,24 +238,6 @@ def _ancestor(pcode: str, areas: dict[str, AdminArea], *, level: int) -> str | N
         if area is not None and area.level == level:
             return candidate
     return None
-
-
-def household_counts_by_flag(*, user: UserLike) -> list[FlagCount]:
-    """Households and individuals in scope carrying each vulnerability flag, in one query."""
-    aggregates: dict[str, Count | Sum] = {}
-    for flag in FLAG_FIELDS:
-        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
-        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    totals = households_in_scope(user=user).aggregate(**aggregates)
-    return [
-        FlagCount(
-            flag=flag,
-            label=field_label(Household, flag),
-            households=totals[f"{flag}__households"] or 0,
-            individuals=totals[f"{flag}__individuals"] or 0,
-        )
-        for flag in FLAG_FIELDS
-    ]
 
 
 def field_label(model: type[models.Model], name: str) -> str:

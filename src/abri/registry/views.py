@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,7 +31,7 @@ from abri.access.models import Membership
 from abri.access.selectors import memberships_granting
 from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
-from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
+from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
     MEMBERS_PREFIX,
     HouseholdEntry,
@@ -59,7 +61,33 @@ from abri.registry.services import household_create, household_update
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
-SEVERE = frozenset({"a_lot_of_difficulty", "cannot_do_at_all"})
+SEARCH_COUNT_CAP = 1000
+
+
+class KeysFirstPaginator(Paginator):
+    """Reads the page's keys first (an index walk, no join), then only those rows with their joins:
+    a deep page costs an index walk rather than thousands of joined rows thrown away."""
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        assert isinstance(self.object_list, QuerySet)
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = list(self.object_list.filter(pk__in=keys)) if keys else []
+        return Page(rows, number, self)
+
+
+class CappedPaginator(KeysFirstPaginator):
+    """Counts at most ``cap`` + 1 rows: a search matching thousands asks for another word, not a total."""
+
+    cap = SEARCH_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        first_rows = self.object_list[: self.cap + 1]
+        assert isinstance(first_rows, QuerySet)
+        return first_rows.count()
 
 
 def _flags(household: Household) -> list[dict[str, str]]:
@@ -93,12 +121,13 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     permissions = user_permissions(user=user)
     personal = roles.VIEW_PERSONAL_DATA in permissions
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
-    households = household_list(user=user, filters=filters, search=search, search_personal=personal)
-    page = Paginator(households, PAGE_SIZE).get_page(data.get("page") or 1)
+    households = household_list(user=user, filters=filters, search=search)
+    paginator = CappedPaginator(households, PAGE_SIZE) if search else KeysFirstPaginator(households, PAGE_SIZE)
+    page = paginator.get_page(data.get("page") or 1)
     rows = [
         {
             "household": household,
-            "head_name": _name(household.head, personal=personal),
+            "head_name": _name(household.head, personal=household.personal_data),
             "head": household.head,
             "flags": _flags(household),
         }
@@ -111,6 +140,8 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "search": search,
+        "capped": isinstance(paginator, CappedPaginator) and paginator.count > paginator.cap,
+        "cap": CappedPaginator.cap,
         "personal": personal,
         "filtered": bool(query or search),
         "can_change": roles.CHANGE_HOUSEHOLD in permissions,
@@ -137,7 +168,7 @@ def _member_rows(members: list[Individual], *, personal: bool) -> list[dict[str,
                 "name": _name(member, personal=personal),
                 "age": age_on(member.birth_date, today),
                 "difficulties": [
-                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE
+                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE_DIFFICULTY
                 ],
                 "id_number": id_number,
                 "has_id_number": bool(member.id_number_encrypted),
@@ -230,7 +261,10 @@ def household_edit(request: HttpRequest, reference: str) -> HttpResponse:
         household = access_household_by_number(request.user, reference, roles.VIEW_HOUSEHOLD)
     except NotFound as error:
         raise Http404(_("No such household.")) from error
-    if roles.CHANGE_HOUSEHOLD not in household_permissions(user=request.user, household=household):
+    # The form shows names, phone and identity numbers in clear: changing needs seeing them too.
+    if not {roles.CHANGE_HOUSEHOLD, roles.VIEW_PERSONAL_DATA} <= household_permissions(
+        user=request.user, household=household
+    ):
         raise PermissionDenied
     membership = _writing_membership(request, household)
     return _household_form(request, membership=membership, household=household)

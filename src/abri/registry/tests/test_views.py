@@ -11,6 +11,7 @@ from abri.access.tests.factories import MembershipFactory, OrganisationFactory, 
 from abri.core import crypto
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory, mali_areas
+from abri.registry import views
 from abri.registry.models import Household, Individual
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -174,6 +175,37 @@ def test_partner_viewer_searches_by_number_only_and_sees_no_names(viewer, househ
     assert "Fatoumata" not in response.content.decode()
 
 
+def test_names_show_and_match_only_where_the_role_may_see_personal_data(iom, nrc, areas, households):
+    # A partner viewer at IOM who is also a registration officer at NRC.
+    user = UserFactory(username="two-hats")
+    MembershipFactory(user=user, organisation=iom, role=Role.PARTNER_VIEWER, areas=[areas["ML10"]])
+    MembershipFactory(user=user, organisation=nrc, role=Role.REGISTRATION_OFFICER, areas=[areas["ML10"]])
+    client = Client()
+    client.force_login(user)
+    # Both Maïga households have a Fatoumata; only NRC's may be found by her name.
+    assert listed(client.post("/households/", {"q": "fatoumata"})) == [households["nrc"].registration_number]
+    assert listed(client.post("/households/", {"q": "76123456"})) == []
+    body = client.get("/households/").content.decode()
+    assert body.count("Fatoumata Maïga") == 1  # NRC's head; IOM's heads are hidden
+    assert set(listed(client.get("/households/"))) == {
+        households["maiga"].registration_number,
+        households["toure"].registration_number,
+        households["nrc"].registration_number,
+    }
+
+
+def test_a_superuser_sees_every_household_with_names(households):
+    client = Client()
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    response = client.post("/households/", {"q": "fatoumata"})
+    assert listed(response) == [
+        households["maiga"].registration_number,
+        households["bandiagara"].registration_number,
+        households["nrc"].registration_number,
+    ]
+    assert response.content.decode().count("Fatoumata Maïga") == 3
+
+
 def test_list_is_paginated_fifty_a_page(clerk, iom, areas):
     for _ in range(51):
         household_saved(organisation=iom, members=[member_input()])
@@ -184,14 +216,25 @@ def test_list_is_paginated_fifty_a_page(clerk, iom, areas):
     assert "page 2 of 2" in second.content.decode()
 
 
+def test_a_search_matching_many_asks_for_another_word_rather_than_counting_them_all(
+    clerk, iom, households, monkeypatch
+):
+    monkeypatch.setattr(views.CappedPaginator, "cap", 2)
+    for _ in range(3):
+        household_saved(organisation=iom)
+    body = clerk.post("/households/", {"q": "fatoumata"}).content.decode()
+    assert "More than 2 households match: add a word or a filter." in body
+    assert NUMBER_LINK.findall(body)[0] == households["maiga"].registration_number  # the first ones still show
+
+
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
-    # session, user, filter choices, the scope (memberships, their areas and programmes),
-    # permissions, count, page, current membership: a fixed number whatever the rows.
-    with django_assert_num_queries(13):
+    # session, user, filter choices (memberships ×2, areas, sites), scope and personal-data scope
+    # (memberships ×2 each), permissions, count, the page's keys, the page's rows, current membership.
+    with django_assert_num_queries(15):
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
@@ -252,7 +295,7 @@ def test_audit_history_only_for_roles_that_may_see_it(clerk, iom, areas, househo
 def test_detail_query_count(clerk, households, django_assert_num_queries):
     # session, user, scope (memberships ×2), household, permissions on it (memberships ×2),
     # members, current membership.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         clerk.get(f"/households/{households['maiga'].registration_number}/")
 
 
