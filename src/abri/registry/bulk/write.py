@@ -86,7 +86,7 @@ def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list
     return list(range(start, start + count))
 
 
-def _write_table(table: str, frame: pl.DataFrame) -> None:
+def rows_insert(table: str, frame: pl.DataFrame) -> None:
     """Insert every row of ``frame`` (columns named as the table's) in as few round trips as possible."""
     if frame.height == 0:
         return
@@ -150,7 +150,7 @@ def households_write_new(
         pl.col("household_id"), pl.col("id").alias("head_id")
     )
     households = households.join(heads, on="household_id", how="left")
-    stamp = _timestamp(now)
+    stamp = timestamp_literal(now)
     actor_id = _actor_id(actor)
     household_rows = households.select(
         pl.col("household_id").alias("id"),
@@ -186,8 +186,8 @@ def households_write_new(
         "id_number_hash",
     )
     _check_columns(Individual, member_rows.columns)
-    _write_table(Household._meta.db_table, household_rows)
-    _write_table(Individual._meta.db_table, member_rows)
+    rows_insert(Household._meta.db_table, household_rows)
+    rows_insert(Individual._meta.db_table, member_rows)
     audit = households.select(
         pl.lit(stamp).alias("at"),
         pl.lit(actor_id, dtype=pl.Int64).alias("actor_id"),
@@ -198,7 +198,7 @@ def households_write_new(
             [pl.lit('{"members": '), pl.col("size").cast(pl.String), pl.lit(_json_tail(audit_changes) + "}")]
         ).alias("changes"),
     )
-    _write_table(AuditEntry._meta.db_table, audit)
+    rows_insert(AuditEntry._meta.db_table, audit)
     return households.select("key", "household_id", "registration_number")
 
 
@@ -209,7 +209,8 @@ def _json_tail(extra: dict[str, Any] | None) -> str:
     return ", " + json.dumps(extra, sort_keys=True)[1:-1]
 
 
-def _timestamp(moment: datetime) -> str:
+def timestamp_literal(moment: datetime) -> str:
+    """``moment`` written as the database stores a DateTimeField, for `rows_insert`."""
     if connection.vendor == "postgresql":
         return moment.isoformat()
     value = connection.ops.adapt_datetimefield_value(moment)
