@@ -73,9 +73,10 @@ def batch_create(
             mapping=mapping,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
-        group = 1
+        # A folder left by a batch whose creation was rolled back must not leak into this one.
+        staging.folder_remove(batch)
         for path, name in files:
-            staging.source_add(batch, path, name, group=group, move=move)
+            staging.source_add(batch, path, name, group=1, move=move)
         audit_record(actor=actor, action="import_batch.create", target=batch, changes={"files": len(files)})
     return batch
 
@@ -102,7 +103,7 @@ def _stage_sources(batch: ImportBatch) -> Staged:
             read = read_file(path, original_name=name, max_bytes=_max_bytes())
             workbook.tables.extend(read.tables)
             workbook.warnings.extend(read.warnings)
-        staged_groups.append(stage(workbook, spec))
+        staged_groups.append(stage(workbook, spec, namespace=batch.mapping.name if batch.mapping else ""))
     return _merge(staged_groups)
 
 

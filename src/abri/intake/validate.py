@@ -107,7 +107,7 @@ def validate(staged: Staged, *, organisation: Organisation, today: date) -> Vali
     issues.extend(_submission_duplicates(households, located))
     existing = _existing_submissions(organisation, households)
     issues.extend(_id_number_duplicates(households.join(existing, on="submission_id", how="left"), members, located))
-    issue_frame = pl.concat(issues, how="vertical_relaxed")
+    issue_frame = pl.concat(issues, how="vertical_relaxed").unique(maintain_order=True)
     per_household = (
         issue_frame.filter(pl.col("_household_key").is_not_null())
         .group_by("_household_key")

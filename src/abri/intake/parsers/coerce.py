@@ -1,7 +1,7 @@
 """Text cells to typed columns, with a message for every cell that cannot be read.
 
 Dates: YYYY-MM-DD (with or without a time), DD/MM/YYYY (also with "-" or "."), or an Excel date
-serial number (44835 = 2022-10-02). Whole numbers may carry a unit ("35 ans"). Yes/no answers
+serial number (44835 = 2022-10-01). Whole numbers may carry a unit ("35 ans"). Yes/no answers
 may be yes/no, oui/non, true/false, 1/0.
 """
 

@@ -115,8 +115,12 @@ def _with_fields(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
     return frame.with_columns(missing) if missing else frame
 
 
-def stage(workbook: Workbook, spec: dict[str, Any] | None = None) -> Staged:
-    """Find households and members in ``workbook``, following ``spec`` (a column mapping) if given."""
+def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: str = "") -> Staged:
+    """Find households and members in ``workbook``, following ``spec`` (a column mapping) if given.
+
+    A partner's household numbers are only unique within that partner's lists: with a
+    ``namespace`` (the mapping's name) they become "namespace:number" submission IDs.
+    """
     spec = spec or {}
     columns = spec.get("columns", {})
     values = spec.get("values", {})
@@ -127,6 +131,14 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None) -> Staged:
         staged = _stage_kobo(workbook.tables, columns)
     else:
         staged = _stage_rows(workbook.tables[0], columns, spec.get("household_key", ""))
+    if namespace and layout == "rows":
+        submission = pl.col("submission_id")
+        staged.households = staged.households.with_columns(
+            pl.when(submission != "")
+            .then(pl.lit(namespace + ":") + submission)
+            .otherwise(submission)
+            .alias("submission_id")
+        )
     staged.households = _translate(staged.households, values)
     staged.members = _translate(staged.members, values)
     staged.warnings.extend(workbook.warnings)
