@@ -1,0 +1,1 @@
+"""The XLSForm Abri ships for household registration (and, later, the intake pages' Django forms)."""
