@@ -39,6 +39,7 @@ for region, cercles in {AREAS!r}.items():
 def _environment(database: str, data_dir: Path) -> dict[str, str]:
     environment = dict(os.environ, ABRI_DATA_DIR=str(data_dir), ABRI_FIELD_KEY=FIELD_KEY, ABRI_LOG_LEVEL="WARNING")
     environment.pop("DATABASE_URL", None)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployment compiles its modules once
     if database == "postgresql":
         environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/abri_intake_bench"
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "abri_intake_bench"], check=True)

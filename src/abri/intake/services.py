@@ -28,7 +28,7 @@ from abri.intake.models import (
 )
 from abri.intake.parsers.files import UnreadableFile, Workbook, read_file
 from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, stage
-from abri.intake.validate import validate
+from abri.intake.validate import existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
 
@@ -248,7 +248,7 @@ def batch_commit(
             raise ValidationFailed({"__all__": [_("This batch has not been validated.")]})
         wanted = ["valid", "duplicate"] if include_duplicates else ["valid"]
         chosen = households.filter(pl.col("status").is_in(wanted)).drop("existing_household_id")
-        existing = _existing(batch.organisation, chosen["submission_id"].to_list())
+        existing = existing_submissions(batch.organisation, chosen["submission_id"].to_list())
         chosen = chosen.join(existing, on="submission_id", how="left")
         chosen_members = members.filter(pl.col("household_key").is_in(chosen["key"]))
         report("preparing", 0, chosen.height)
@@ -316,18 +316,6 @@ def batch_commit(
     )
     report("committed", chosen.height, chosen.height)
     return batch
-
-
-def _existing(organisation: Organisation, submission_ids: list[str]) -> pl.DataFrame:
-    ids = [value for value in submission_ids if value]
-    pairs: list[tuple[str, int]] = []
-    for start in range(0, len(ids), 5000):
-        pairs.extend(
-            ImportedSubmission.objects.filter(
-                organisation=organisation, submission_id__in=ids[start : start + 5000]
-            ).values_list("submission_id", "household_id")
-        )
-    return pl.DataFrame(pairs, schema={"submission_id": pl.String, "existing_household_id": pl.Int64}, orient="row")
 
 
 def batch_discard(*, actor: Actor, batch: ImportBatch) -> ImportBatch:

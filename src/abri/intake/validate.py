@@ -7,10 +7,14 @@ flags (held back unless the user commits them too), otherwise "valid".
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
@@ -19,7 +23,7 @@ from abri.intake.parsers.coerce import coerce
 from abri.intake.parsers.layout import PARENT_INDEX, PARENT_UUID, Staged
 from abri.registry.bulk import households_check
 from abri.registry.bulk.prepare import blind_index_many, map_distinct
-from abri.registry.models import Individual
+from abri.registry.models import Household, Individual
 from abri.registry.normalise import id_number_normalise
 from abri.registry.validation import References
 
@@ -219,15 +223,12 @@ def _id_number_duplicates(households: pl.DataFrame, members: pl.DataFrame, locat
                 IssueSeverity.DUPLICATE,
             )
         )
-    registered: list[tuple[str, str, int]] = []
-    all_hashes = list(hashes.values())
-    for start in range(0, len(all_hashes), 5000):
-        chunk = all_hashes[start : start + 5000]
-        registered.extend(
-            Individual.objects.filter(id_number_hash__in=chunk).values_list(
-                "id_number_hash", "household__registration_number", "household_id"
-            )
-        )
+    individual, household = Individual._meta.db_table, Household._meta.db_table
+    registered = values_lookup(
+        f"SELECT i.id_number_hash, h.registration_number, h.id FROM {individual} i "  # noqa: S608 -- model tables
+        f"JOIN {household} h ON h.id = i.household_id WHERE i.id_number_hash IN {{values}}",
+        list(hashes.values()),
+    )
     if registered:
         template = _("This identity document number is already registered (household %(number)s).") % {"number": _MARK}
         holders = pl.DataFrame(
@@ -254,12 +255,31 @@ def _id_number_duplicates(households: pl.DataFrame, members: pl.DataFrame, locat
 
 def _existing_submissions(organisation: Organisation, households: pl.DataFrame) -> pl.DataFrame:
     """submission_id → existing_household_id for submissions imported before."""
-    ids = households.filter(pl.col("submission_id") != "")["submission_id"].unique().to_list()
-    pairs: list[tuple[str, int]] = []
-    for start in range(0, len(ids), 5000):
-        pairs.extend(
-            ImportedSubmission.objects.filter(
-                organisation=organisation, submission_id__in=ids[start : start + 5000]
-            ).values_list("submission_id", "household_id")
-        )
+    return existing_submissions(organisation, households["submission_id"].to_list())
+
+
+def values_lookup(sql: str, values: list[str], parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` whose ``{values}`` stands for the set ``values``, passed as one parameter
+    (an array on PostgreSQL, JSON on SQLite) rather than thousands of placeholders."""
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.replace("IN {values}", "= ANY(%s)"), [*parameters, values])
+        else:
+            cursor.execute(
+                sql.replace("{values}", "(SELECT value FROM json_each(%s))"), [*parameters, json.dumps(values)]
+            )
+        return cursor.fetchall()
+
+
+def existing_submissions(organisation: Organisation, submission_ids: list[str]) -> pl.DataFrame:
+    """submission_id → existing_household_id for those of ``submission_ids`` imported before."""
+    table = ImportedSubmission._meta.db_table
+    pairs = values_lookup(
+        f"SELECT submission_id, household_id FROM {table} "  # noqa: S608 -- model table
+        "WHERE organisation_id = %s AND submission_id IN {values}",
+        sorted({value for value in submission_ids if value}),
+        [organisation.pk],
+    )
     return pl.DataFrame(pairs, schema={"submission_id": pl.String, "existing_household_id": pl.Int64}, orient="row")

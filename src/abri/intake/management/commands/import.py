@@ -24,8 +24,16 @@ class ProgressBar:
     def __init__(self, stream: Any = sys.stderr) -> None:
         self.stream = stream
         self.started = time.monotonic()
+        self.phase = ""
+        self.phase_started = self.started
+        self.timings: dict[str, float] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase != self.phase:
+            if self.phase:
+                self.timings[self.phase] = self.timings.get(self.phase, 0.0) + now - self.phase_started
+            self.phase, self.phase_started = phase, now
         width = 30
         filled = int(width * done / total) if total else width
         elapsed = time.monotonic() - self.started
@@ -34,6 +42,9 @@ class ProgressBar:
         self.stream.flush()
         if phase in {"validated", "committed", "failed"}:
             self.stream.write("\n")
+            if phase != "validated":
+                spent = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.timings.items())
+                self.stream.write(f"time per phase: {spent}\n")
 
 
 class Command(BaseCommand):
