@@ -258,7 +258,7 @@ def _existing_submissions(organisation: Organisation, households: pl.DataFrame) 
     return existing_submissions(organisation, households["submission_id"].to_list())
 
 
-def values_lookup(sql: str, values: list[str], parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+def values_lookup(sql: str, values: list[str], parameters: Sequence[int | str] = ()) -> list[tuple[Any, ...]]:
     """Run ``sql`` whose ``{values}`` stands for the set ``values``, passed as one parameter
     (an array on PostgreSQL, JSON on SQLite) rather than thousands of placeholders."""
     if not values:
