@@ -64,6 +64,7 @@ ALIASES = {"_uuid": "submission_id", "instanceID": "submission_id", "__id": "sub
 PARENT_UUID = "_submission__uuid"
 PARENT_INDEX = "_parent_index"
 INDEX = "_index"
+REPORT_SHEET = "Abri problems"  # the list of problems in an error report, skipped when re-imported
 
 
 @dataclass
@@ -124,6 +125,9 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
     spec = spec or {}
     columns = spec.get("columns", {})
     values = spec.get("values", {})
+    workbook = Workbook(
+        tables=[table for table in workbook.tables if table.name != REPORT_SHEET], warnings=workbook.warnings
+    )
     if not workbook.tables:
         raise UnreadableFile(_("The file holds no table."))
     layout = spec.get("layout") or ("kobo" if len(workbook.tables) > 1 else "rows")
@@ -230,9 +234,10 @@ def _stage_rows(table: Table, mapping_columns: dict[str, str], household_key: st
     groups = groups.with_columns(pl.int_range(pl.len()).cast(pl.Int64).alias("_key"))
     households = groups.select("_key", "_sheet", "_row", *HOUSEHOLD_FIELDS)
     members = frame.join(groups.select("_group", pl.col("_key").alias("_household_key")), on="_group", how="left")
+    # One row per member holds the household's answers too: kept, so the error report shows whole rows.
     members = _positions(
         members.with_columns(pl.col("_group").alias("_parent")).select(
-            "_household_key", "_sheet", "_row", "_parent", *MEMBER_FIELDS
+            "_household_key", "_sheet", "_row", "_parent", *MEMBER_FIELDS, *HOUSEHOLD_FIELDS
         )
     )
     return Staged(households=households, members=members, columns={table.name: sources})
