@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import polars as pl
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -17,6 +19,8 @@ from abri.access.models import Organisation
 from abri.core.errors import ValidationFailed
 from abri.core.services import audit_record
 from abri.intake import staging
+from abri.intake.connectors.kobo import kobo_pull
+from abri.intake.connectors.odk import SubmissionsReader, odk_pull
 from abri.intake.flows import batch_move
 from abri.intake.models import (
     BatchSource,
@@ -79,6 +83,50 @@ def batch_create(
             staging.source_add(batch, path, name, group=1, move=move)
         audit_record(actor=actor, action="import_batch.create", target=batch, changes={"files": len(files)})
     return batch
+
+
+def batch_create_from_kobo(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    base_url: str,
+    token: str,
+    asset_uid: str,
+    transport: httpx.BaseTransport | None = None,
+) -> ImportBatch:
+    """Pull a Kobo form's submissions (API v2, page by page) into a new batch."""
+    with tempfile.TemporaryDirectory() as folder:
+        destination = Path(folder) / f"kobo-{asset_uid}.json"
+        count = kobo_pull(
+            base_url=base_url, token=token, asset_uid=asset_uid, destination=destination, transport=transport
+        )
+        if count == 0:
+            raise ValidationFailed({"asset_uid": [_("The form has no submission yet.")]})
+        return batch_create(
+            actor=actor,
+            organisation=organisation,
+            files=[(destination, destination.name)],
+            source=BatchSource.KOBO_API,
+            move=True,
+        )
+
+
+def batch_create_from_odk(
+    *, actor: Actor, organisation: Organisation, submissions: SubmissionsReader, form_id: str, project_id: int
+) -> ImportBatch:
+    """Pull an ODK Central form's submissions (pyodk, repeats expanded) into a new batch."""
+    with tempfile.TemporaryDirectory() as folder:
+        destination = Path(folder) / f"odk-{project_id}-{form_id}.json"
+        count = odk_pull(submissions=submissions, form_id=form_id, project_id=project_id, destination=destination)
+        if count == 0:
+            raise ValidationFailed({"form_id": [_("The form has no submission yet.")]})
+        return batch_create(
+            actor=actor,
+            organisation=organisation,
+            files=[(destination, destination.name)],
+            source=BatchSource.ODK_CENTRAL,
+            move=True,
+        )
 
 
 def batch_add_files(*, actor: Actor, batch: ImportBatch, files: Sequence[tuple[Path, str]]) -> ImportBatch:

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import fastexcel
 import polars as pl
@@ -181,42 +182,54 @@ def _read_json(path: Path, name: str) -> Workbook:
         raise UnreadableFile(
             _("The file %(name)s is not valid JSON: it may be incomplete.") % {"name": name}
         ) from error
-    records = payload.get("results", payload) if isinstance(payload, dict) else payload
+    records = payload.get("results", payload.get("value", payload)) if isinstance(payload, dict) else payload
     if not isinstance(records, list):
         raise UnreadableFile(_("The file %(name)s holds no list of submissions.") % {"name": name})
-    return kobo_records_to_workbook(records)
+    id_key = "__id" if records and isinstance(records[0], dict) and "__id" in records[0] else "_uuid"
+    return records_to_workbook(records, id_key=id_key)
 
 
 def _leaf(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def kobo_records_to_workbook(records: list[dict[str, object]], *, repeat_sheet: str = "members") -> Workbook:
-    """Kobo API v2 submissions (group paths joined by "/", repeats as lists) as main and repeat tables."""
+def records_to_workbook(
+    records: list[dict[str, Any]], *, id_key: str = "_uuid", repeat_sheet: str = "members"
+) -> Workbook:
+    """Submissions as JSON (Kobo API v2: group paths joined by "/"; ODK Central OData: groups as
+    nested objects), repeats as lists, into a main table and a repeat table joined by submission."""
     main_rows: list[dict[str, str]] = []
     member_rows: list[dict[str, str]] = []
     for index, record in enumerate(records, start=1):
+        submission = _text(record.get(id_key, ""))
         row: dict[str, str] = {"_index": str(index)}
-        for key, value in record.items():
-            if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-                for item in value:
-                    member = {_leaf(name): _text(item_value) for name, item_value in item.items()}
-                    member["_parent_index"] = str(index)
-                    member["_submission__uuid"] = _text(record.get("_uuid", ""))
-                    member_rows.append(member)
-            elif isinstance(value, dict):
-                row.update(
-                    {_leaf(name): _text(item) for name, item in value.items()}
-                    if key != "_validation_status"
-                    else {"_validation_status": _text(value.get("uid", ""))}
-                )
-            else:
-                row[_leaf(key)] = _text(value)
+        repeats: list[dict[str, Any]] = []
+        _flatten(record, row, repeats)
         main_rows.append(row)
+        for item in repeats:
+            member: dict[str, str] = {}
+            _flatten(item, member, [])
+            member["_parent_index"] = str(index)
+            member["_submission__uuid"] = submission
+            member_rows.append(member)
     tables = [Table(name="submissions", frame=_frame(main_rows))]
     if member_rows:
         tables.append(Table(name=repeat_sheet, frame=_frame(member_rows)))
     return Workbook(tables=tables)
+
+
+def _flatten(record: dict[str, Any], row: dict[str, str], repeats: list[dict[str, Any]]) -> None:
+    for key, value in record.items():
+        if key.startswith("__system") or "@odata" in key:
+            continue
+        if key == "_validation_status" and isinstance(value, dict):
+            row[key] = _text(value.get("uid", ""))
+        elif isinstance(value, dict):
+            _flatten(value, row, repeats)
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            repeats.extend(value)
+        else:
+            row.setdefault(_leaf(key), _text(value))
 
 
 def _text(value: object) -> str:
