@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:batch_id>/add/", views.batch_add, name="batch_add"),
     path("<int:batch_id>/discard/", views.batch_discard_view, name="batch_discard"),
     path("<int:batch_id>/problems.xlsx", views.batch_report_download, name="batch_report"),
+    path("kobo/", views.batch_pull_kobo, name="batch_pull_kobo"),
     path("mappings/", views.mapping_list, name="mapping_list"),
 ]

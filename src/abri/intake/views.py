@@ -20,7 +20,7 @@ from abri.access.roles import IMPORT_REGISTRATIONS
 from abri.access.selectors import memberships_granting, user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
 from abri.intake import staging
-from abri.intake.forms import AddFilesForm, CommitForm, MappingForm, MappingSampleForm, UploadForm
+from abri.intake.forms import AddFilesForm, CommitForm, KoboPullForm, MappingForm, MappingSampleForm, UploadForm
 from abri.intake.models import BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.intake.report import batch_report
@@ -29,6 +29,7 @@ from abri.intake.services import (
     batch_add_files,
     batch_commit_request,
     batch_create,
+    batch_create_from_kobo,
     batch_discard,
     mapping_save,
 )
@@ -88,7 +89,28 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             batch_validate_job.enqueue(batch_id=batch.pk)
             return redirect("intake:batch_detail", batch_id=batch.pk)
     batches = batches_for_user(user=request.user)[:50]
-    return render(request, "intake/batch_list.html", {"form": form, "batches": batches})
+    return render(request, "intake/batch_list.html", {"form": form, "kobo_form": KoboPullForm(), "batches": batches})
+
+
+@login_required
+@require_POST
+def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
+    """Pull a Kobo form's submissions into a new batch, then validate it in the background."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    form = KoboPullForm(request.POST)
+    if not form.is_valid() or not memberships:
+        messages.error(request, _("Give the server address, the token and the form ID."))
+        return redirect("intake:batch_list")
+    try:
+        batch = batch_create_from_kobo(
+            actor=request.user, organisation=memberships[0].organisation, **form.cleaned_data
+        )
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+        return redirect("intake:batch_list")
+    batch_validate_job.enqueue(batch_id=batch.pk)
+    return redirect("intake:batch_detail", batch_id=batch.pk)
 
 
 def _progress_context(batch: ImportBatch) -> dict[str, Any]:

@@ -42,6 +42,12 @@ class UploadForm(forms.Form):
             self.fields["mapping"].queryset = mappings  # type: ignore[attr-defined]
 
 
+class KoboPullForm(forms.Form):
+    base_url = forms.URLField(label=_("Kobo server address"), initial="https://kf.kobotoolbox.org")
+    token = forms.CharField(label=_("API token"), widget=forms.PasswordInput, help_text=_("Used once, never stored."))
+    asset_uid = forms.CharField(label=_("Form ID (asset UID)"), max_length=64)
+
+
 class AddFilesForm(forms.Form):
     upload = MultipleFileField(
         label=_("Corrected file"), widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json"})
