@@ -31,7 +31,7 @@ from abri.intake.models import (
     ImportIssue,
 )
 from abri.intake.parsers.files import UnreadableFile, Workbook, read_file
-from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, stage
+from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, column_filter, stage
 from abri.intake.validate import existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
@@ -145,10 +145,11 @@ def _stage_sources(batch: ImportBatch) -> Staged:
     """Read every file group of the batch; a submission in a later group replaces an earlier one."""
     spec: dict[str, Any] = batch.mapping.spec if batch.mapping else {}
     staged_groups: list[Staged] = []
+    keep = column_filter(spec)
     for _group, entries in staging.source_groups(batch):
         workbook = Workbook(tables=[])
         for path, name in entries:
-            read = read_file(path, original_name=name, max_bytes=_max_bytes())
+            read = read_file(path, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
             workbook.tables.extend(read.tables)
             workbook.warnings.extend(read.warnings)
         staged_groups.append(stage(workbook, spec, namespace=batch.mapping.name if batch.mapping else ""))

@@ -12,6 +12,7 @@ import codecs
 import json
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,18 @@ class Workbook:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_file(path: Path, *, original_name: str = "", max_bytes: int | None = None) -> Workbook:
-    """Read ``path`` (XLSX, CSV or Kobo JSON) into text tables."""
+def read_file(
+    path: Path,
+    *,
+    original_name: str = "",
+    max_bytes: int | None = None,
+    keep_column: Callable[[str], bool] | None = None,
+) -> Workbook:
+    """Read ``path`` (XLSX, CSV or Kobo JSON) into text tables.
+
+    ``keep_column`` (a header → bool test) lets a large workbook be read without the columns
+    nobody will use, which saves much of the memory of reading it.
+    """
     name = original_name or path.name
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
@@ -69,13 +80,24 @@ def read_file(path: Path, *, original_name: str = "", max_bytes: int | None = No
             % {"name": name}
         )
     if head.startswith(ZIP_MAGIC) or suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path, name)
+        return _read_xlsx(path, name, keep_column)
     if suffix == ".json":
         return _read_json(path, name)
     return _read_csv(path, name)
 
 
-def _read_xlsx(path: Path, name: str) -> Workbook:
+def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, keep: Callable[[str], bool] | None) -> pl.DataFrame:
+    columns = (lambda column: keep(str(column.name))) if keep is not None else None
+    try:
+        # Eager loading borrows the cells instead of copying them: about a quarter less memory.
+        # The stub of load_sheet_eager lists only names, but it takes the callable as load_sheet does.
+        batch = reader.load_sheet_eager(sheet_name, dtypes="string", use_columns=columns)  # type: ignore[arg-type]
+        return pl.DataFrame(pl.from_arrow(batch))
+    except ImportError:  # pyarrow missing
+        return reader.load_sheet(sheet_name, dtypes="string", use_columns=columns).to_polars()
+
+
+def _read_xlsx(path: Path, name: str, keep: Callable[[str], bool] | None = None) -> Workbook:
     damaged = _(
         "The file %(name)s is damaged or incomplete (it may have been cut off while uploading). "
         "Export it again and upload it once more."
@@ -90,8 +112,7 @@ def _read_xlsx(path: Path, name: str) -> Workbook:
         reader = fastexcel.read_excel(path)
         tables = []
         for sheet_name in reader.sheet_names:
-            sheet = reader.load_sheet(sheet_name, dtypes="string")
-            frame = sheet.to_polars()
+            frame = _load_sheet(reader, sheet_name, keep)
             if frame.width:
                 tables.append(Table(name=sheet_name, frame=_clean(frame)))
     except (fastexcel.FastExcelError, RuntimeError, ValueError) as error:

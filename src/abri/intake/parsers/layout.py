@@ -11,6 +11,7 @@ Every row keeps where it came from: ``_sheet`` and ``_row`` (the spreadsheet row
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,15 @@ class Staged:
     members: pl.DataFrame  # _household_key (null: no household found), _position, _sheet, _row, _parent, MEMBER_FIELDS
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → Abri field → source column
     warnings: list[str] = field(default_factory=list)
+
+
+def column_filter(spec: dict[str, Any] | None) -> Callable[[str], bool]:
+    """Whether a source column can matter for an import with ``spec``: Abri fields, join keys,
+    the mapping's columns and household number."""
+    spec = spec or {}
+    wanted = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) | set(ALIASES) | {INDEX, PARENT_INDEX, PARENT_UUID}
+    wanted |= set(spec.get("columns", {})) | ({spec["household_key"]} if spec.get("household_key") else set())
+    return lambda column: column in wanted or _leaf(column) in wanted
 
 
 def _leaf(name: str) -> str:
