@@ -53,16 +53,20 @@ def _prepare(environment: dict[str, str]) -> None:
 
 
 def _timed(command: list[str], environment: dict[str, str]) -> tuple[float, float, str]:
-    """Wall time, peak memory (MB) of the child, and its output."""
+    """Wall time, peak memory (MB) of the child, and its output (stdout, then stderr's summary lines)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=environment, check=False, capture_output=True, text=True)
     if done.returncode:
         print(done.stdout, done.stderr[-3000:])
         raise SystemExit(done.returncode)
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024, done.stdout
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    summary = [line for line in done.stderr.replace("\r", "\n").splitlines() if line.startswith("time per phase")]
+    details = "\n".join([*summary, f"client CPU time (user+system, all processes): {cpu:.1f} s"])
+    return wall, max(usage.ru_maxrss, before) / 1024, done.stdout + "\n" + details
 
 
 IMPORT_EXPORT = """
@@ -127,6 +131,7 @@ def main() -> None:
     parser.add_argument("--individuals", type=int, default=1_000_000)
     parser.add_argument("--slice", type=int, default=2_000, help="households in the django-import-export slice")
     parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--skip-import-export", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "abri-bench")
     arguments = parser.parse_args()
     arguments.cache.mkdir(parents=True, exist_ok=True)
@@ -151,8 +156,11 @@ def main() -> None:
             )
             print(f"{'abri import':<28}{database:<12}{arguments.households:>11}{arguments.individuals:>10}"
                   f"{wall:>9.1f}{arguments.individuals / wall:>10.0f}{peak:>9.0f}")  # fmt: skip
+            print("    " + output.strip().splitlines()[-2] + "\n    " + output.strip().splitlines()[-1])
             if "Committed" not in output:
                 print(output)
+            if arguments.skip_import_export:
+                continue
             environment = _environment(database, Path(folder))
             _prepare(environment)
             slice_people = int(arguments.slice * ratio)

@@ -41,29 +41,43 @@ def _hash_chunk(arguments: tuple[Sequence[str], str]) -> list[str]:
     return [crypto.blind_index(value, purpose=purpose) for value in values]
 
 
-def _map_parallel(function: Callable[[Any], list[str]], chunks: list[Any]) -> list[list[str]]:
+def _protect_chunk(arguments: tuple[Sequence[str], str]) -> tuple[list[str], list[str]]:
+    values, purpose = arguments
+    return _encrypt_chunk(values), _hash_chunk((values, purpose))
+
+
+def _chunks(values: Sequence[str], purpose: str) -> list[tuple[Sequence[str], str]]:
+    size = max(1000, len(values) // (4 * multiprocessing.cpu_count()))
+    return [(values[start : start + size], purpose) for start in range(0, len(values), size)]
+
+
+def _map_parallel(function: Callable[[Any], Any], chunks: list[Any]) -> list[Any]:
     """Run ``function`` over ``chunks`` on every core (fork: the children share the loaded settings)."""
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=max(2, multiprocessing.cpu_count())) as pool:
         return pool.map(function, chunks)
 
 
-def encrypt_many(values: Sequence[str]) -> list[str]:
-    """`abri.core.crypto.encrypt` of each value, spread over the cores for large batches."""
-    if len(values) < _PARALLEL_FROM:
-        return _encrypt_chunk(values)
-    size = max(1, len(values) // (4 * multiprocessing.cpu_count()))
-    chunks = [values[start : start + size] for start in range(0, len(values), size)]
-    return [token for chunk in _map_parallel(_encrypt_chunk, chunks) for token in chunk]
+def protect_many(groups: Sequence[tuple[Sequence[str], str]]) -> list[tuple[list[str], list[str]]]:
+    """For each (values, purpose): `crypto.encrypt` and `crypto.blind_index` of every value, all
+    groups in one pass over the cores when they are large."""
+    total = sum(len(values) for values, _purpose in groups)
+    if total < _PARALLEL_FROM:
+        return [_protect_chunk((values, purpose)) for values, purpose in groups]
+    tasks = [(index, chunk) for index, (values, purpose) in enumerate(groups) for chunk in _chunks(values, purpose)]
+    done = _map_parallel(_protect_chunk, [chunk for _index, chunk in tasks])
+    results: list[tuple[list[str], list[str]]] = [([], []) for _group in groups]
+    for (index, _chunk), (encrypted, hashed) in zip(tasks, done, strict=True):
+        results[index][0].extend(encrypted)
+        results[index][1].extend(hashed)
+    return results
 
 
 def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
     """`abri.core.crypto.blind_index` of each value."""
     if len(values) < _PARALLEL_FROM:
         return _hash_chunk((values, purpose))
-    size = max(1, len(values) // (4 * multiprocessing.cpu_count()))
-    chunks = [(values[start : start + size], purpose) for start in range(0, len(values), size)]
-    return [digest for chunk in _map_parallel(_hash_chunk, chunks) for digest in chunk]
+    return [digest for chunk in _map_parallel(_hash_chunk, _chunks(values, purpose)) for digest in chunk]
 
 
 def search_names(full_names: pl.Series) -> pl.Series:
@@ -89,17 +103,20 @@ def map_distinct(values: pl.Series, function: Callable[[str], str]) -> pl.Series
     return values.replace_strict(mapping, return_dtype=pl.String)
 
 
-def _protected(values: pl.Series, *, purpose: str) -> tuple[pl.Series, pl.Series]:
-    """Encrypted value and keyed hash of each non-empty value ("" stays "")."""
-    present = values.filter(values != "")
-    positions = (values != "").arg_true()
-    as_list = present.to_list()
-    encrypted = pl.Series(values=[""] * len(values), dtype=pl.String)
-    hashed = pl.Series(values=[""] * len(values), dtype=pl.String)
-    if as_list:
-        encrypted = encrypted.scatter(positions, pl.Series(encrypt_many(as_list), dtype=pl.String))
-        hashed = hashed.scatter(positions, pl.Series(blind_index_many(as_list, purpose=purpose), dtype=pl.String))
-    return encrypted, hashed
+def _protected(columns: Sequence[tuple[pl.Series, str]]) -> list[tuple[pl.Series, pl.Series]]:
+    """Encrypted value and keyed hash of each non-empty value of each column ("" stays "")."""
+    present = [(values.filter(values != "").to_list(), purpose) for values, purpose in columns]
+    protected = protect_many(present)
+    results = []
+    for (values, _purpose), (encrypted_values, hashes) in zip(columns, protected, strict=True):
+        positions = (values != "").arg_true()
+        encrypted = pl.Series(values=[""] * len(values), dtype=pl.String)
+        hashed = pl.Series(values=[""] * len(values), dtype=pl.String)
+        if len(positions):
+            encrypted = encrypted.scatter(positions, pl.Series(encrypted_values, dtype=pl.String))
+            hashed = hashed.scatter(positions, pl.Series(hashes, dtype=pl.String))
+        results.append((encrypted, hashed))
+    return results
 
 
 def households_prepare(households: pl.DataFrame, members: pl.DataFrame, *, today: date) -> Prepared:
@@ -117,14 +134,13 @@ def households_prepare(households: pl.DataFrame, members: pl.DataFrame, *, today
     ).to_series()
     member_frame = member_frame.with_columns(search_names(full_names).alias("search_name"))
     id_numbers = map_distinct(member_frame["id_number"], id_number_normalise)
-    id_encrypted, id_hash = _protected(id_numbers, purpose="id_number")
+    phone_mapping = phones_normalised(households["phone"].to_list())
+    phones = households["phone"].replace_strict(phone_mapping, return_dtype=pl.String, default="")
+    (id_encrypted, id_hash), (phone_encrypted, phone_hash) = _protected([(id_numbers, "id_number"), (phones, "phone")])
     member_frame = member_frame.with_columns(
         id_encrypted.alias("id_number_encrypted"), id_hash.alias("id_number_hash")
     ).drop("id_number", "birth_year", "age_years")
 
-    phone_mapping = phones_normalised(households["phone"].to_list())
-    phones = households["phone"].replace_strict(phone_mapping, return_dtype=pl.String, default="")
-    phone_encrypted, phone_hash = _protected(phones, purpose="phone")
     household_frame = households.with_columns(
         pl.col("registered_on").fill_null(today),
         phone_encrypted.alias("phone_encrypted"),
