@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("abri.access.urls")),
     path("geo/", include("abri.geo.urls")),
     path("households/", include("abri.registry.urls")),
+    path("imports/", include("abri.intake.urls")),
     path("", include("abri.core.urls")),
 ]

@@ -1,0 +1,108 @@
+"""Forms of the intake pages (the shipped XLSForm lives beside them, in `registration`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from abri.intake.models import ColumnMapping
+from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    upload = MultipleFileField(
+        label=_("Files"),
+        widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json"}),
+        help_text=_(
+            "A Kobo or ODK export (XLSX with its repeat sheets, or the main and members CSV files), or a list."
+        ),
+    )
+    mapping = forms.ModelChoiceField(
+        label=_("Column mapping"), queryset=ColumnMapping.objects.none(), required=False,
+        help_text=_("Leave empty for Abri's registration form and Kobo exports of it."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, mappings: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if mappings is not None:
+            self.fields["mapping"].queryset = mappings  # type: ignore[attr-defined]
+
+
+class KoboPullForm(forms.Form):
+    base_url = forms.URLField(label=_("Kobo server address"), initial="https://kf.kobotoolbox.org")
+    token = forms.CharField(label=_("API token"), widget=forms.PasswordInput, help_text=_("Used once, never stored."))
+    asset_uid = forms.CharField(label=_("Form ID (asset UID)"), max_length=64)
+
+
+class AddFilesForm(forms.Form):
+    upload = MultipleFileField(
+        label=_("Corrected file"), widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json"})
+    )
+
+
+class CommitForm(forms.Form):
+    include_duplicates = forms.BooleanField(
+        label=_("Also commit the households flagged as possible duplicates"), required=False
+    )
+
+
+FIELD_CHOICES = [("", _("— ignore —"))] + [(name, name) for name in (*HOUSEHOLD_FIELDS, *MEMBER_FIELDS)]
+
+
+class MappingSampleForm(forms.Form):
+    sample = forms.FileField(label=_("A sample file (its header row is read)"))
+
+
+class MappingForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    layout = forms.ChoiceField(
+        label=_("Layout"),
+        choices=[("rows", _("One row per member")), ("kobo", _("One sheet of households and one of members"))],
+    )
+    household_key = forms.CharField(label=_("Household number column"), required=False)
+    values = forms.CharField(
+        label=_("Value translations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_('One per line: field: source value = Abri value, e.g. "sex: Femme = female".'),
+    )
+
+    def __init__(self, *args: Any, headers: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = headers or []
+        for position, header in enumerate(self.headers):
+            self.fields[f"column_{position}"] = forms.ChoiceField(label=header, choices=FIELD_CHOICES, required=False)
+
+    def spec(self) -> dict[str, Any]:
+        """The mapping as `abri.intake.services.mapping_save` takes it."""
+        data = self.cleaned_data
+        values: dict[str, dict[str, str]] = {}
+        for line in data.get("values", "").splitlines():
+            field, _colon, rest = line.partition(":")
+            source, _equals, target = rest.partition("=")
+            if field.strip() and source.strip() and target.strip():
+                values.setdefault(field.strip(), {})[source.strip()] = target.strip()
+        return {
+            "layout": data["layout"],
+            "household_key": data.get("household_key", "").strip(),
+            "columns": {
+                header: data.get(f"column_{position}", "")
+                for position, header in enumerate(self.headers)
+                if data.get(f"column_{position}")
+            },
+            "values": values,
+        }

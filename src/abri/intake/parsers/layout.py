@@ -1,0 +1,253 @@
+"""From the tables of a file to two text frames in Abri's field names: households and members.
+
+Two shapes are understood:
+- "kobo": a main table (one row per submission, ``_uuid`` / ``_index``) and a repeat table (one
+  row per member, ``_submission__uuid`` / ``_parent_index``), as Kobo's XLSX export, Kobo's JSON
+  and Abri's own registration form give. Group paths in headers (``location/admin1``) are dropped.
+- "rows": one row per member, with a column naming the household (a partner's list).
+A column mapping renames source columns to Abri fields and translates values ("F" → female).
+Every row keeps where it came from: ``_sheet`` and ``_row`` (the spreadsheet row number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from abri.intake.parsers.files import Table, UnreadableFile, Workbook
+
+HOUSEHOLD_FIELDS = (
+    "submission_id",
+    "admin1",
+    "admin2",
+    "admin3",
+    "admin_area",
+    "origin_admin1",
+    "origin_admin2",
+    "origin_area",
+    "site_id",
+    "departure_date",
+    "arrival_date",
+    "displacement_cause",
+    "consent",
+    "consent_date",
+    "phone",
+    "status",
+    "registered_on",
+    "registration_number",
+)
+MEMBER_FIELDS = (
+    "given_names",
+    "family_name",
+    "sex",
+    "relationship",
+    "birth_date",
+    "birth_year",
+    "age_years",
+    "marital_status",
+    "wg_seeing",
+    "wg_hearing",
+    "wg_walking",
+    "wg_cognition",
+    "wg_self_care",
+    "wg_communication",
+    "pregnancy",
+    "chronic_illness",
+    "id_document_type",
+    "id_number",
+)
+# Source names that mean an Abri field without any mapping (Kobo and ODK system columns).
+ALIASES = {"_uuid": "submission_id", "instanceID": "submission_id", "__id": "submission_id", "today": "registered_on"}
+PARENT_UUID = "_submission__uuid"
+PARENT_INDEX = "_parent_index"
+INDEX = "_index"
+REPORT_SHEET = "Abri problems"  # the list of problems in an error report, skipped when re-imported
+
+
+@dataclass
+class Staged:
+    """Households and members as text in Abri's field names, plus where each came from."""
+
+    households: pl.DataFrame  # _key, _sheet, _row, HOUSEHOLD_FIELDS
+    members: pl.DataFrame  # _household_key (null: no household found), _position, _sheet, _row, _parent, MEMBER_FIELDS
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → Abri field → source column
+    warnings: list[str] = field(default_factory=list)
+
+
+def column_filter(spec: dict[str, Any] | None) -> Callable[[str], bool]:
+    """Whether a source column can matter for an import with ``spec``: Abri fields, join keys,
+    the mapping's columns and household number."""
+    spec = spec or {}
+    wanted = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) | set(ALIASES) | {INDEX, PARENT_INDEX, PARENT_UUID}
+    wanted |= set(spec.get("columns", {})) | ({spec["household_key"]} if spec.get("household_key") else set())
+    return lambda column: column in wanted or _leaf(column) in wanted
+
+
+def _leaf(name: str) -> str:
+    return name.rsplit("/", 1)[-1].strip()
+
+
+def _rename(table: Table, mapping_columns: dict[str, str]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Rename the table's columns to Abri fields; returns the frame and field → source column."""
+    renames: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    known = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) | {INDEX, PARENT_INDEX, PARENT_UUID}
+    for column in table.frame.columns:
+        target = mapping_columns.get(column) or mapping_columns.get(_leaf(column))
+        if target is None:
+            leaf = _leaf(column)
+            target = ALIASES.get(leaf, leaf) if ALIASES.get(leaf, leaf) in known else None
+        if target is not None and target not in sources:
+            renames[column] = target
+            sources[target] = column
+    frame = table.frame.select([pl.col(source).alias(target) for source, target in renames.items()])
+    return frame, sources
+
+
+def _translate(frame: pl.DataFrame, values: dict[str, dict[str, str]]) -> pl.DataFrame:
+    """Apply the mapping's value translations ("Femme" → female), matching case-insensitively."""
+    expressions = []
+    for name, table in values.items():
+        if name in frame.columns and table:
+            lowered = {str(source).strip().casefold(): str(target) for source, target in table.items()}
+            column = pl.col(name)
+            expressions.append(
+                column.str.to_lowercase().replace_strict(lowered, default=column, return_dtype=pl.String).alias(name)
+            )
+    return frame.with_columns(expressions) if expressions else frame
+
+
+def _with_fields(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.DataFrame:
+    missing = [pl.lit("").alias(name) for name in names if name not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: str = "") -> Staged:
+    """Find households and members in ``workbook``, following ``spec`` (a column mapping) if given.
+
+    A partner's household numbers are only unique within that partner's lists: with a
+    ``namespace`` (the mapping's name) they become "namespace:number" submission IDs.
+    """
+    spec = spec or {}
+    columns = spec.get("columns", {})
+    values = spec.get("values", {})
+    workbook = Workbook(
+        tables=[table for table in workbook.tables if table.name != REPORT_SHEET], warnings=workbook.warnings
+    )
+    if not workbook.tables:
+        raise UnreadableFile(_("The file holds no table."))
+    layout = spec.get("layout") or ("kobo" if len(workbook.tables) > 1 else "rows")
+    if layout == "kobo":
+        staged = _stage_kobo(workbook.tables, columns)
+    else:
+        staged = _stage_rows(workbook.tables[0], columns, spec.get("household_key", ""))
+    if namespace and layout == "rows":
+        submission = pl.col("submission_id")
+        staged.households = staged.households.with_columns(
+            pl.when(submission != "")
+            .then(pl.lit(namespace + ":") + submission)
+            .otherwise(submission)
+            .alias("submission_id")
+        )
+    staged.households = _translate(staged.households, values)
+    staged.members = _translate(staged.members, values)
+    staged.warnings.extend(workbook.warnings)
+    return staged
+
+
+def _numbered(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(sheet).alias("_sheet"), (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("_row"))
+
+
+def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str]) -> Staged:
+    renamed = [(table, *_rename(table, mapping_columns)) for table in tables]
+    main = next(
+        (
+            (table, frame, sources)
+            for table, frame, sources in renamed
+            if PARENT_INDEX not in frame.columns and PARENT_UUID not in frame.columns and frame.width
+        ),
+        None,
+    )
+    repeat = next(
+        (
+            (table, frame, sources)
+            for table, frame, sources in renamed
+            if PARENT_INDEX in frame.columns or PARENT_UUID in frame.columns
+        ),
+        None,
+    )
+    if main is None:
+        raise UnreadableFile(_("No sheet with one row per household was found."))
+    main_table, households, main_sources = main
+    households = _numbered(households, main_table.name).with_columns(
+        pl.int_range(pl.len()).cast(pl.Int64).alias("_key")
+    )
+    if INDEX not in households.columns:
+        households = households.with_columns((pl.col("_key") + 1).cast(pl.String).alias(INDEX))
+    households = _with_fields(households, HOUSEHOLD_FIELDS)
+    columns = {main_table.name: main_sources}
+    if repeat is None:
+        raise UnreadableFile(
+            _(
+                "No sheet of household members was found (a sheet with a %(parent)s or %(uuid)s column). "
+                "Export the form with its repeat groups (XLSX), or add the members file."
+            )
+            % {"parent": PARENT_INDEX, "uuid": PARENT_UUID}
+        )
+    repeat_table, members, member_sources = repeat
+    columns[repeat_table.name] = member_sources
+    members = _numbered(members, repeat_table.name)
+    if PARENT_UUID in members.columns and households["submission_id"].ne("").any():
+        lookup = (
+            households.filter(pl.col("submission_id") != "")
+            .unique("submission_id", keep="first")
+            .select(pl.col("submission_id").alias(PARENT_UUID), pl.col("_key").alias("_household_key"))
+        )
+        members = members.join(lookup, on=PARENT_UUID, how="left").with_columns(pl.col(PARENT_UUID).alias("_parent"))
+    else:
+        lookup = households.unique(INDEX, keep="first").select(
+            pl.col(INDEX).alias(PARENT_INDEX), pl.col("_key").alias("_household_key")
+        )
+        members = members.join(lookup, on=PARENT_INDEX, how="left").with_columns(pl.col(PARENT_INDEX).alias("_parent"))
+    members = _positions(_with_fields(members, MEMBER_FIELDS))
+    return Staged(households=households, members=members, columns=columns)
+
+
+def _positions(members: pl.DataFrame) -> pl.DataFrame:
+    return members.sort("_row").with_columns(
+        pl.int_range(pl.len()).over("_household_key").cast(pl.Int32).add(1).alias("_position")
+    )
+
+
+def _stage_rows(table: Table, mapping_columns: dict[str, str], household_key: str) -> Staged:
+    frame, sources = _rename(table, mapping_columns)
+    key_column = household_key or ("submission_id" if "submission_id" in frame.columns else "")
+    if not key_column or (key_column not in table.frame.columns and key_column not in frame.columns):
+        raise UnreadableFile(
+            _(
+                "Abri cannot tell which rows belong to the same household: choose the household number column "
+                "in the column mapping."
+            )
+        )
+    key_values = table.frame[key_column] if key_column in table.frame.columns else frame[key_column]
+    frame = _numbered(frame, table.name).with_columns(key_values.alias("_group"))
+    if "submission_id" not in frame.columns:
+        frame = frame.with_columns(pl.col("_group").alias("submission_id"))
+        sources["submission_id"] = key_column
+    frame = _with_fields(frame, HOUSEHOLD_FIELDS + MEMBER_FIELDS)
+    groups = frame.filter(pl.col("_group") != "").unique("_group", keep="first", maintain_order=True)
+    groups = groups.with_columns(pl.int_range(pl.len()).cast(pl.Int64).alias("_key"))
+    households = groups.select("_key", "_sheet", "_row", *HOUSEHOLD_FIELDS)
+    members = frame.join(groups.select("_group", pl.col("_key").alias("_household_key")), on="_group", how="left")
+    # One row per member holds the household's answers too: kept, so the error report shows whole rows.
+    members = _positions(
+        members.with_columns(pl.col("_group").alias("_parent")).select(
+            "_household_key", "_sheet", "_row", "_parent", *MEMBER_FIELDS, *HOUSEHOLD_FIELDS
+        )
+    )
+    return Staged(households=households, members=members, columns={table.name: sources})

@@ -1,0 +1,246 @@
+"""Import pages: upload, the batch page with live progress, the error report, the mapping builder."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from abri.access.roles import IMPORT_REGISTRATIONS
+from abri.access.selectors import memberships_granting, user_has_permission
+from abri.core.errors import NotFound, ValidationFailed
+from abri.intake import staging
+from abri.intake.forms import AddFilesForm, CommitForm, KoboPullForm, MappingForm, MappingSampleForm, UploadForm
+from abri.intake.models import BatchStatus, ImportBatch
+from abri.intake.parsers.files import UnreadableFile, read_file
+from abri.intake.report import batch_report
+from abri.intake.selectors import batch_get_for_user, batch_issues, batches_for_user, mappings_for_user
+from abri.intake.services import (
+    batch_add_files,
+    batch_commit_request,
+    batch_create,
+    batch_create_from_kobo,
+    batch_discard,
+    mapping_save,
+)
+from abri.intake.tasks import batch_commit_job, batch_validate_job
+
+RUNNING = {BatchStatus.UPLOADED, BatchStatus.VALIDATING, BatchStatus.COMMITTING}
+
+
+def _require_import(request: HttpRequest) -> None:
+    if not user_has_permission(user=request.user, permission=IMPORT_REGISTRATIONS):
+        raise Http404
+
+
+def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
+    try:
+        return batch_get_for_user(user=request.user, batch_id=batch_id)
+    except NotFound as error:
+        raise Http404 from error
+
+
+def _stored(uploads: list[UploadedFile]) -> list[tuple[Path, str]]:
+    """Write uploads to temporary files the batch then moves into its folder."""
+    stored = []
+    for upload in uploads:
+        handle = tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name or "").suffix)  # noqa: SIM115
+        with handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        stored.append((Path(handle.name), Path(upload.name or "upload").name))
+    return stored
+
+
+def _errors(failure: ValidationFailed) -> str:
+    return " ".join(message for messages_ in failure.errors.values() for message in messages_)
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's import batches and the upload form."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    form = UploadForm(request.POST or None, request.FILES or None, mappings=mappings_for_user(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        if not memberships:
+            raise Http404
+        try:
+            batch = batch_create(
+                actor=request.user,
+                organisation=memberships[0].organisation,
+                files=_stored(form.cleaned_data["upload"]),
+                mapping=form.cleaned_data["mapping"],
+                move=True,
+            )
+        except ValidationFailed as failure:
+            form.add_error("upload", _errors(failure))
+        else:
+            batch_validate_job.enqueue(batch_id=batch.pk)
+            return redirect("intake:batch_detail", batch_id=batch.pk)
+    batches = batches_for_user(user=request.user)[:50]
+    return render(request, "intake/batch_list.html", {"form": form, "kobo_form": KoboPullForm(), "batches": batches})
+
+
+@login_required
+@require_POST
+def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
+    """Pull a Kobo form's submissions into a new batch, then validate it in the background."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    form = KoboPullForm(request.POST)
+    if not form.is_valid() or not memberships:
+        messages.error(request, _("Give the server address, the token and the form ID."))
+        return redirect("intake:batch_list")
+    try:
+        batch = batch_create_from_kobo(
+            actor=request.user, organisation=memberships[0].organisation, **form.cleaned_data
+        )
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+        return redirect("intake:batch_list")
+    batch_validate_job.enqueue(batch_id=batch.pk)
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+def _progress_context(batch: ImportBatch) -> dict[str, Any]:
+    progress = staging.progress_read(batch)
+    total = progress.get("total") or 0
+    percent = int(100 * progress.get("done", 0) / total) if total else 0
+    return {"batch": batch, "progress": progress, "percent": percent, "running": batch.status in RUNNING}
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """A batch: status, live progress, counts, problems and the actions its status allows."""
+    batch = _batch(request, batch_id)
+    context = _progress_context(batch)
+    if getattr(request, "htmx", False):
+        response = render(request, "intake/batch_detail.html#progress", context)
+        if not context["running"] and request.GET.get("was") == "running":
+            response["HX-Refresh"] = "true"  # the job finished: show the counts and problems
+        return response
+    context.update(
+        issues=batch_issues(batch=batch),
+        issue_count=batch.issues.count(),
+        commit_form=CommitForm(),
+        add_form=AddFilesForm(),
+    )
+    return render(request, "intake/batch_detail.html", context)
+
+
+@login_required
+@require_POST
+def batch_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Commit the batch's valid households (a background job; the page follows it)."""
+    batch = _batch(request, batch_id)
+    form = CommitForm(request.POST)
+    form.is_valid()
+    try:
+        batch = batch_commit_request(actor=request.user, batch=batch)
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+    else:
+        batch_commit_job.enqueue(
+            batch_id=batch.pk,
+            actor_id=request.user.pk,
+            include_duplicates=bool(form.cleaned_data.get("include_duplicates")),
+        )
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_add(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Add a corrected file to the batch and validate it again."""
+    batch = _batch(request, batch_id)
+    form = AddFilesForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            batch_add_files(actor=request.user, batch=batch, files=_stored(form.cleaned_data["upload"]))
+        except ValidationFailed as failure:
+            messages.error(request, _errors(failure))
+        else:
+            batch_validate_job.enqueue(batch_id=batch.pk)
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_discard_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Give up the batch and delete its staged files."""
+    batch = _batch(request, batch_id)
+    try:
+        batch_discard(actor=request.user, batch=batch)
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+def batch_report_download(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The households still in the batch and their problems, as an XLSX workbook."""
+    batch = _batch(request, batch_id)
+    response = HttpResponse(
+        batch_report(batch), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="abri-import-{batch.pk}-problems.xlsx"'
+    return response
+
+
+@login_required
+def mapping_list(request: HttpRequest) -> HttpResponse:
+    """The saved column mappings, and the builder: upload a sample, pick a field per column."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    headers: list[str] = json.loads(request.POST.get("headers", "[]")) if request.method == "POST" else []
+    sample_form = MappingSampleForm()
+    form: MappingForm | None = None
+    if request.method == "POST" and "sample" in request.FILES:
+        sample_form = MappingSampleForm(request.POST, request.FILES)
+        if sample_form.is_valid():
+            [(path, name)] = _stored([sample_form.cleaned_data["sample"]])
+            try:
+                workbook = read_file(path, original_name=name)
+                headers = [column for table in workbook.tables for column in table.frame.columns]
+            except UnreadableFile as error:
+                sample_form.add_error("sample", error.message)
+            finally:
+                path.unlink(missing_ok=True)
+            form = MappingForm(headers=headers) if headers else None
+    elif request.method == "POST":
+        form = MappingForm(request.POST, headers=headers)
+        if form.is_valid() and memberships:
+            try:
+                mapping_save(
+                    actor=request.user,
+                    organisation=memberships[0].organisation,
+                    name=form.cleaned_data["name"],
+                    spec=form.spec(),
+                )
+            except ValidationFailed as failure:
+                form.add_error(None, _errors(failure))
+            else:
+                messages.success(request, _("Column mapping saved."))
+                return redirect("intake:mapping_list")
+    return render(
+        request,
+        "intake/mapping_list.html",
+        {
+            "mappings": mappings_for_user(user=request.user),
+            "sample_form": sample_form,
+            "form": form,
+            "headers_json": json.dumps(headers),
+        },
+    )

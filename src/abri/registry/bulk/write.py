@@ -1,0 +1,389 @@
+"""Stores prepared households: one COPY per table on PostgreSQL, executemany on SQLite.
+
+Both functions run inside the caller's transaction, so an import commits every household or
+none. Every household gets its audit entry, as with the services.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from abri.access.models import Organisation
+from abri.core.models import AuditEntry
+from abri.registry.bulk.prepare import Prepared
+from abri.registry.flags import FLAG_FIELDS
+from abri.registry.models import Household, Individual
+from abri.registry.services import registration_numbers_reserve
+from abri.registry.validation import WG_FIELDS
+
+Actor = User | AnonymousUser | None
+_CHUNK = 50_000
+
+# The household and member columns an import sets; the rest (ids, links, times) are filled here.
+HOUSEHOLD_VALUE_FIELDS = (
+    "admin_area_id",
+    "site_id",
+    "origin_area_id",
+    "departure_date",
+    "arrival_date",
+    "displacement_cause",
+    "consent",
+    "consent_date",
+    "phone_hash",
+    "status",
+    "registered_on",
+    "size",
+    *FLAG_FIELDS,
+)
+MEMBER_VALUE_FIELDS = (
+    "given_names",
+    "family_name",
+    "search_name",
+    "sex",
+    "birth_date",
+    "birth_date_precision",
+    "relationship",
+    "marital_status",
+    *WG_FIELDS,
+    "pregnancy",
+    "chronic_illness",
+    "id_document_type",
+    "id_number_hash",
+)
+
+
+def _actor_id(actor: Actor) -> int | None:
+    return actor.pk if actor is not None and actor.is_authenticated else None
+
+
+def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, reserved inside the current transaction."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so nobody else takes these.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- table name from the model
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(highest, row[0] if row else 0) + 1
+    return list(range(start, start + count))
+
+
+def rows_insert(table: str, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named as the table's) in as few round trips as possible."""
+    if frame.height == 0:
+        return
+    columns = ", ".join(frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with cursor.cursor.copy(sql) as copy:
+                for start in range(0, frame.height, _CHUNK):
+                    buffer = io.BytesIO()
+                    frame.slice(start, _CHUNK).write_csv(buffer, include_header=False, null_value="\\N")
+                    copy.write(buffer.getvalue())
+            return
+        casts = [
+            pl.col(name).cast(pl.String) if dtype == pl.Date else pl.col(name).cast(pl.Int8)
+            for name, dtype in frame.schema.items()
+            if dtype in (pl.Date, pl.Boolean)
+        ]
+        plain = frame.with_columns(casts) if casts else frame
+        placeholders = ", ".join(["%s"] * len(frame.columns))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the models
+        for start in range(0, plain.height, _CHUNK):
+            cursor.executemany(sql, plain.slice(start, _CHUNK).rows())
+
+
+def _registration_numbers(organisation: Organisation, households: pl.DataFrame) -> pl.Series:
+    """The given registration number, or the next free one of the household's registration year."""
+    numbers = households["registration_number"].to_list()
+    years = households["registered_on"].dt.year().to_list()
+    needing: dict[int, list[int]] = {}
+    for position, (number, year) in enumerate(zip(numbers, years, strict=True)):
+        if not number:
+            needing.setdefault(year, []).append(position)
+    for year, positions in sorted(needing.items()):
+        reserved = registration_numbers_reserve(organisation=organisation, year=year, count=len(positions))
+        for position, number in zip(positions, reserved, strict=True):
+            numbers[position] = number
+    return pl.Series("registration_number", numbers, dtype=pl.String)
+
+
+def households_write_new(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    prepared: Prepared,
+    audit_changes: dict[str, Any] | None = None,
+) -> pl.DataFrame:
+    """Store new households and their members; returns ``key``, ``household_id``, ``registration_number``."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("households_write_new must run inside the transaction of the import")
+    households = prepared.households.sort("key")
+    members = prepared.members.sort(["household_key", "position"])
+    now = timezone.now()
+    household_ids = pl.Series("household_id", _allocate_ids(Household, households.height), dtype=pl.Int64)
+    member_ids = pl.Series("id", _allocate_ids(Individual, members.height), dtype=pl.Int64)
+    households = households.with_columns(household_ids, _registration_numbers(organisation, households))
+    members = members.with_columns(member_ids).join(
+        households.select(pl.col("key").alias("household_key"), "household_id"), on="household_key", how="left"
+    )
+    heads = members.filter(pl.col("relationship") == "head").select(
+        pl.col("household_id"), pl.col("id").alias("head_id")
+    )
+    households = households.join(heads, on="household_id", how="left")
+    stamp = timestamp_literal(now)
+    actor_id = _actor_id(actor)
+    household_rows = households.select(
+        pl.col("household_id").alias("id"),
+        pl.lit(stamp).alias("created_at"),
+        pl.lit(stamp).alias("updated_at"),
+        "registration_number",
+        pl.lit(organisation.pk, dtype=pl.Int64).alias("organisation_id"),
+        "head_id",
+        pl.col("admin_area").alias("admin_area_id"),
+        "site_id",
+        pl.when(pl.col("origin_area") == "").then(None).otherwise(pl.col("origin_area")).alias("origin_area_id"),
+        "departure_date",
+        "arrival_date",
+        "displacement_cause",
+        "consent",
+        "consent_date",
+        pl.lit(actor_id, dtype=pl.Int64).alias("consent_recorded_by_id"),
+        "phone_encrypted",
+        "phone_hash",
+        "status",
+        "registered_on",
+        "size",
+        *FLAG_FIELDS,
+    )
+    _check_columns(Household, household_rows.columns)
+    member_rows = members.select(
+        "id",
+        pl.lit(stamp).alias("created_at"),
+        pl.lit(stamp).alias("updated_at"),
+        "household_id",
+        *MEMBER_VALUE_FIELDS[:-1],
+        "id_number_encrypted",
+        "id_number_hash",
+    )
+    _check_columns(Individual, member_rows.columns)
+    rows_insert(Household._meta.db_table, household_rows)
+    rows_insert(Individual._meta.db_table, member_rows)
+    audit = households.select(
+        pl.lit(stamp).alias("at"),
+        pl.lit(actor_id, dtype=pl.Int64).alias("actor_id"),
+        pl.lit("household.create").alias("action"),
+        pl.lit(Household._meta.label_lower).alias("target_type"),
+        pl.col("household_id").cast(pl.String).alias("target_id"),
+        pl.concat_str(
+            [pl.lit('{"members": '), pl.col("size").cast(pl.String), pl.lit(_json_tail(audit_changes) + "}")]
+        ).alias("changes"),
+    )
+    rows_insert(AuditEntry._meta.db_table, audit)
+    return households.select("key", "household_id", "registration_number")
+
+
+def _json_tail(extra: dict[str, Any] | None) -> str:
+    """``, "name": value`` pairs to append inside a JSON object."""
+    if not extra:
+        return ""
+    return ", " + json.dumps(extra, sort_keys=True)[1:-1]
+
+
+def timestamp_literal(moment: datetime) -> str:
+    """``moment`` written as the database stores a DateTimeField, for `rows_insert`."""
+    if connection.vendor == "postgresql":
+        return moment.isoformat()
+    value = connection.ops.adapt_datetimefield_value(moment)
+    return str(value)
+
+
+def _check_columns(model: type[Household] | type[Individual], columns: Sequence[str]) -> None:
+    expected = {str(field.column) for field in model._meta.concrete_fields}
+    if set(columns) != expected:
+        raise RuntimeError(f"bulk writer out of date for {model.__name__}: {sorted(expected ^ set(columns))}")
+
+
+@dataclass
+class UpdateResult:
+    """What a re-import changed in one existing household (field names only, never values)."""
+
+    household_id: int
+    fields: list[str] = field(default_factory=list)
+    members_added: int = 0
+    members_removed: int = 0
+    members_changed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields or self.members_added or self.members_removed or self.members_changed)
+
+
+def _python(value: Any) -> Any:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def households_bulk_update(
+    *,
+    actor: Actor,
+    prepared: Prepared,
+    household_ids: dict[int, int],
+    audit_changes: dict[str, Any] | None = None,
+) -> dict[int, UpdateResult]:
+    """Apply re-imported values to existing households (``household_ids``: key → household id).
+
+    Members are matched by their position in the roster; extra ones are added and missing ones
+    removed. Encrypted numbers are rewritten only when their keyed hash changes. Returns what
+    changed per key; unchanged households are not touched and get no audit entry.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("households_bulk_update must run inside the transaction of the import")
+    results: dict[int, UpdateResult] = {}
+    keys = sorted(household_ids)
+    for start in range(0, len(keys), 2000):
+        chunk = keys[start : start + 2000]
+        results.update(_update_chunk(actor, prepared, {key: household_ids[key] for key in chunk}, audit_changes))
+    return results
+
+
+def _update_chunk(
+    actor: Actor, prepared: Prepared, household_ids: dict[int, int], audit_changes: dict[str, Any] | None
+) -> dict[int, UpdateResult]:
+    rows = {
+        row["key"]: row
+        for row in prepared.households.filter(pl.col("key").is_in(list(household_ids))).iter_rows(named=True)
+    }
+    member_rows: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        prepared.members.filter(pl.col("household_key").is_in(list(household_ids)))
+        .sort(["household_key", "position"])
+        .iter_rows(named=True)
+    ):
+        member_rows.setdefault(row["household_key"], []).append(row)
+    existing = Household.objects.select_for_update().in_bulk(list(household_ids.values()))
+    current_members: dict[int, list[Individual]] = {}
+    for individual in Individual.objects.filter(household_id__in=list(household_ids.values())).order_by("id"):
+        current_members.setdefault(individual.household_id, []).append(individual)
+    results: dict[int, UpdateResult] = {}
+    changed_households: list[Household] = []
+    to_update: list[Individual] = []
+    to_create: list[Individual] = []
+    to_delete: list[int] = []
+    audits: list[AuditEntry] = []
+    for key, household_id in household_ids.items():
+        household = existing[household_id]
+        row = rows[key]
+        result = UpdateResult(household_id=household_id)
+        values = {
+            "admin_area_id": row["admin_area"],
+            "site_id": row["site_id"],
+            "origin_area_id": row["origin_area"] or None,
+            **{name: row[name] for name in HOUSEHOLD_VALUE_FIELDS if name in row and name not in {"site_id"}},
+        }
+        for name, value in values.items():
+            if getattr(household, name) != _python(value):
+                setattr(household, name, _python(value))
+                result.fields.append(name)
+        if "phone_hash" in result.fields:
+            household.phone_encrypted = row["phone_encrypted"]
+        changed, created, removed = _members_diff(
+            current_members.get(household_id, []), member_rows.get(key, []), household_id
+        )
+        to_update.extend(changed)
+        to_create.extend(created)
+        to_delete.extend(removed)
+        result.members_changed, result.members_added, result.members_removed = len(changed), len(created), len(removed)
+        results[key] = result
+        if result.changed:
+            changed_households.append(household)
+            audits.append(
+                AuditEntry(
+                    actor_id=_actor_id(actor),
+                    action="household.update",
+                    target_type=Household._meta.label_lower,
+                    target_id=str(household_id),
+                    changes={
+                        "fields": sorted(result.fields),
+                        "members_added": result.members_added,
+                        "members_removed": result.members_removed,
+                        "members_changed": result.members_changed,
+                        **(audit_changes or {}),
+                    },
+                )
+            )
+    with transaction.atomic():
+        if changed_households:
+            Household.objects.filter(pk__in=[household.pk for household in changed_households]).update(head=None)
+        Individual.objects.filter(pk__in=to_delete).delete()
+        member_fields = [*MEMBER_VALUE_FIELDS, "id_number_encrypted", "updated_at"]
+        now = timezone.now()
+        for individual in to_update:
+            individual.updated_at = now
+        Individual.objects.bulk_update(to_update, member_fields, batch_size=1000)
+        Individual.objects.bulk_create(to_create, batch_size=1000)
+        if changed_households:
+            heads = dict(
+                Individual.objects.filter(
+                    household_id__in=[household.pk for household in changed_households], relationship="head"
+                ).values_list("household_id", "id")
+            )
+            for household in changed_households:
+                household.head_id = heads.get(household.pk)
+                household.updated_at = now
+            Household.objects.bulk_update(
+                changed_households,
+                [*HOUSEHOLD_VALUE_FIELDS, "phone_encrypted", "head", "updated_at"],
+                batch_size=1000,
+            )
+        AuditEntry.objects.bulk_create(audits, batch_size=1000)
+    return results
+
+
+def _members_diff(
+    current: list[Individual], incoming: list[dict[str, Any]], household_id: int
+) -> tuple[list[Individual], list[Individual], list[int]]:
+    """Members matched by roster position: (changed, new, ids of those no longer listed)."""
+    changed: list[Individual] = []
+    created: list[Individual] = []
+    for position, member_row in enumerate(incoming):
+        if position < len(current):
+            if _member_apply(current[position], member_row):
+                changed.append(current[position])
+        else:
+            individual = Individual(household_id=household_id)
+            _member_apply(individual, member_row)
+            created.append(individual)
+    return changed, created, [individual.pk for individual in current[len(incoming) :]]
+
+
+def _member_apply(individual: Individual, row: dict[str, Any]) -> bool:
+    """Set ``row``'s values on ``individual``; whether anything changed."""
+    changed = False
+    old_hash = individual.id_number_hash if individual.pk is not None else None
+    for name in MEMBER_VALUE_FIELDS:
+        value = _python(row[name])
+        if getattr(individual, name) != value:
+            setattr(individual, name, value)
+            changed = True
+    if individual.id_number_hash != old_hash:
+        individual.id_number_encrypted = row["id_number_encrypted"]
+    return changed
