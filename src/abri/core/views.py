@@ -8,17 +8,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from abri.access import roles
-from abri.registry.selectors import household_counts, user_permissions
+from abri.access.selectors import scope_for
+from abri.registry.selectors import household_counts
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: households and individuals in the user's scope, by area and by flag."""
-    user = request.user
-    permissions = user_permissions(user=user)
-    can_view = roles.VIEW_HOUSEHOLD in permissions
-    counts = household_counts(user=user) if can_view else None
+    scope = scope_for(user=request.user)
+    can_view = scope.allows(roles.VIEW_HOUSEHOLD)
+    counts = household_counts(scope=scope) if can_view else None
     by_area = counts.by_area if counts else []
     by_flag = counts.by_flag if counts else []
     regions = [row for row in by_area if row.area.level == 1]
@@ -33,6 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "flag_people_max": max((row.individuals for row in by_flag), default=0),
         "flag_chart_height": 44 * len(by_flag),
         "can_view": can_view,
-        "can_change": roles.CHANGE_HOUSEHOLD in permissions,
+        "can_change": scope.allows(roles.CHANGE_HOUSEHOLD),
     }
     return render(request, "core/home.html", context)

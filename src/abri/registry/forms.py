@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.access import roles
+from abri.access.selectors import Scope
 from abri.core import crypto
 from abri.geo.models import AdminArea
 from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
@@ -41,7 +41,6 @@ from abri.registry.models import (
 from abri.registry.selectors import area_choices, field_label, scope_areas, site_choices
 from abri.registry.validation import MAX_MEMBERS
 
-UserLike = User | AnonymousUser
 MEMBERS_PREFIX = "members"
 BLANK = ("", "—")
 
@@ -77,9 +76,9 @@ class HouseholdFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(HouseholdStatus.choices))
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: UserLike, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        covered = scope_areas(user=user, permission=roles.VIEW_HOUSEHOLD)
+        covered = scope_areas(scope=scope, permission=roles.VIEW_HOUSEHOLD)
         areas = area_choices(covered=covered)
         _choices(self, "area").choices = [("", _("All areas")), *((area.pcode, _area_label(area)) for area in areas)]
         area = self.data.get("area", "") if self.is_bound else ""
@@ -107,8 +106,8 @@ class LocationMixin(forms.Form):
 
     location_url = reverse_lazy("registry:location_fields")
 
-    def location_init(self, *, user: UserLike, permission: str) -> None:
-        covered = scope_areas(user=user, permission=permission)
+    def location_init(self, *, scope: Scope, permission: str) -> None:
+        covered = scope_areas(scope=scope, permission=permission)
         areas = area_choices(covered=covered)
         regions = [area for area in areas if area.level == 1]
         region = self._value("region")
@@ -159,9 +158,9 @@ class LocationMixin(forms.Form):
 class LocationForm(LocationMixin):
     """The location block alone, re-rendered when the region or cercle changes."""
 
-    def __init__(self, *args: Any, user: UserLike, permission: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scope: Scope, permission: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.location_init(user=user, permission=permission)
+        self.location_init(scope=scope, permission=permission)
 
 
 class HouseholdForm(LocationMixin):
@@ -189,9 +188,9 @@ class HouseholdForm(LocationMixin):
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=HouseholdStatus.choices)
 
-    def __init__(self, *args: Any, user: UserLike, permission: str = roles.CHANGE_HOUSEHOLD, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, scope: Scope, permission: str = roles.CHANGE_HOUSEHOLD, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.location_init(user=user, permission=permission)
+        self.location_init(scope=scope, permission=permission)
         origins = AdminArea.objects.filter(level__gte=1, level__lte=2).select_related("parent").order_by("pcode")
         groups: dict[str, list[tuple[str, str]]] = {}
         names: dict[str, str] = {}

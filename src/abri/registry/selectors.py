@@ -1,8 +1,9 @@
 """Reads of the registry: households a user may see, found by filters, name, number or phone.
 
-Every read goes through `households_in_scope`, so a household outside the user's scope is
-never listed, counted or shown; `access_household_by_number` answers "not found" for both
-a missing household and one the user may not see.
+Every read takes the caller's `abri.access.selectors.Scope` (read once per request) and goes
+through `abri.access.households.households_visible`, so a household outside the scope is never
+listed, counted or shown; `access_household_by_number` answers "not found" for both a missing
+household and one the user may not see.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 
 from abri.access import roles
-from abri.access.models import Membership
-from abri.access.selectors import memberships_granting, scope_q
+from abri.access.households import households_visible
+from abri.access.selectors import Scope
 from abri.core import crypto
 from abri.core.errors import NotFound
 from abri.core.models import AuditEntry
@@ -26,7 +26,6 @@ from abri.registry.flags import FLAG_FIELDS
 from abri.registry.models import Household, HouseholdStatus, Individual
 from abri.registry.normalise import fold, phone_normalise
 
-UserLike = User | AnonymousUser
 SEARCH_MAX_WORDS = 6
 
 
@@ -40,17 +39,12 @@ class HouseholdFilters:
     status: str = ""
 
 
-def households_in_scope(*, user: UserLike, permission: str = roles.VIEW_HOUSEHOLD) -> QuerySet[Household]:
-    """The households ``user`` may see (or change, with ``permission``)."""
-    return Household.objects.filter(scope_q(user=user, permission=permission))
+def access_household_by_number(scope: Scope, number: str, permission: str = roles.VIEW_HOUSEHOLD) -> Household:
+    """The household with this registration number (or primary key), if ``scope`` holds ``permission`` on it.
 
-
-def access_household_by_number(user: UserLike, number: str, permission: str = roles.VIEW_HOUSEHOLD) -> Household:
-    """The household with this registration number (or primary key), if ``user`` holds ``permission`` on it.
-
-    Raises NotFound for a household that does not exist and for one outside the user's scope alike.
+    Raises NotFound for a household that does not exist and for one outside the scope alike.
     """
-    households = households_in_scope(user=user, permission=permission).select_related(
+    households = households_visible(scope=scope, permission=permission).select_related(
         "admin_area__parent", "site", "origin_area", "organisation", "consent_recorded_by", "head"
     )
     household = households.filter(registration_number=number).first()
@@ -90,13 +84,13 @@ def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
     return Q(pk__in=members.values("household_id")) & personal
 
 
-def household_list(*, user: UserLike, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
+def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
     """The households in scope that pass ``filters`` and match ``search``, with what a list row shows.
 
     Each row carries ``personal_data``: whether the user may see its names in clear.
     """
-    personal_scope = scope_q(user=user, permission=roles.VIEW_PERSONAL_DATA)
-    households = households_in_scope(user=user).annotate(
+    personal_scope = scope.q(roles.VIEW_PERSONAL_DATA)
+    households = households_visible(scope=scope).annotate(
         personal_data=ExpressionWrapper(personal_scope, output_field=BooleanField())
     )
     if filters.area:
@@ -110,23 +104,6 @@ def household_list(*, user: UserLike, filters: HouseholdFilters, search: str = "
     if search.strip():
         households = households.filter(household_search_q(search, personal_scope=personal_scope))
     return households.select_related("head", "admin_area", "site").order_by("registration_number")
-
-
-def household_permissions(*, user: UserLike, household: Household) -> frozenset[str]:
-    """The permissions ``user`` holds on ``household``: those of the memberships whose scope
-    (organisation × admin areas, as in `abri.access.selectors.scope_q`) covers it."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    if user.is_superuser:
-        return frozenset().union(*roles.PERMISSIONS.values())
-    granted: set[str] = set()
-    memberships = Membership.objects.filter(
-        user=user, is_active=True, organisation__is_active=True, organisation_id=household.organisation_id
-    ).prefetch_related("admin_areas")
-    for membership in memberships:
-        if area_is_in_scope(membership=membership, pcode=household.admin_area_id):
-            granted |= roles.PERMISSIONS.get(membership.role, frozenset())
-    return frozenset(granted)
 
 
 def household_members(*, household: Household) -> list[Individual]:
@@ -166,12 +143,6 @@ class Totals:
     individuals: int
 
 
-def household_totals(*, user: UserLike) -> Totals:
-    """How many households and individuals the user may see."""
-    totals = households_in_scope(user=user).aggregate(households=Count("pk"), individuals=Sum("size"))
-    return Totals(households=totals["households"] or 0, individuals=totals["individuals"] or 0)
-
-
 @dataclass(frozen=True)
 class HouseholdCounts:
     totals: Totals
@@ -179,7 +150,7 @@ class HouseholdCounts:
     by_flag: list[FlagCount]
 
 
-def household_counts(*, user: UserLike) -> HouseholdCounts:
+def household_counts(*, scope: Scope) -> HouseholdCounts:
     """Households and individuals in scope: in all, per region and cercle, and per vulnerability flag.
 
     One pass over the households, grouped by admin area; individuals are counted from
@@ -190,7 +161,7 @@ def household_counts(*, user: UserLike) -> HouseholdCounts:
     for flag in FLAG_FIELDS:
         aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
         aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    grouped = households_in_scope(user=user).order_by().values("admin_area_id").annotate(**aggregates)
+    grouped = households_visible(scope=scope).order_by().values("admin_area_id").annotate(**aggregates)
     per_area: list[dict[str, Any]] = [dict(row) for row in grouped]
     keys = list(aggregates)
     totals = {key: sum(row[key] or 0 for row in per_area) for key in keys}
@@ -246,29 +217,15 @@ def field_label(model: type[models.Model], name: str) -> str:
     return str(getattr(field, "verbose_name", name)).capitalize()
 
 
-def user_permissions(*, user: UserLike) -> frozenset[str]:
-    """Every permission an active membership of ``user`` grants, whatever its scope (all, for a superuser).
-
-    For showing or hiding links; access to a record is still checked against its scope.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    if user.is_superuser:
-        return frozenset().union(*roles.PERMISSIONS.values())
-    memberships = Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
-    role_names = set(memberships.values_list("role", flat=True))
-    return frozenset().union(*(roles.PERMISSIONS.get(role, frozenset()) for role in role_names))
-
-
-def scope_areas(*, user: UserLike, permission: str) -> list[str] | None:
-    """The P-codes covered by the user's memberships granting ``permission``; None for every area."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
+def scope_areas(*, scope: Scope, permission: str) -> list[str] | None:
+    """The P-codes where ``scope`` holds ``permission``; None for every area."""
+    if scope.is_superuser:
         return None
     pcodes: list[str] = []
-    for membership in memberships_granting(user=user, permission=permission):
-        if membership.all_areas:
+    for grant in scope.grants_for(permission):
+        if grant.all_areas:
             return None
-        pcodes.extend(area.pcode for area in membership.admin_areas.all())
+        pcodes.extend(grant.area_pcodes)
     return pcodes
 
 
@@ -285,13 +242,6 @@ def area_choices(*, covered: Sequence[str] | None, max_level: int = 2) -> list[A
             inside |= Q(pcode__startswith=pcode) | Q(pcode__in=[pcode[:end] for end in range(2, len(pcode))])
         areas = areas.filter(inside)
     return list(areas.order_by("pcode"))
-
-
-def area_is_in_scope(*, membership: Membership, pcode: str) -> bool:
-    """Whether ``membership`` covers the area ``pcode``."""
-    if membership.all_areas:
-        return True
-    return any(pcode.startswith(area.pcode) for area in membership.admin_areas.all())
 
 
 def site_choices(*, covered: Sequence[str] | None, area: str = "") -> list[Site]:

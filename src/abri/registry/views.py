@@ -27,10 +27,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from abri.access import roles
-from abri.access.models import Membership
-from abri.access.selectors import memberships_granting
+from abri.access.households import household_changeable, personal_data_visible, registering_organisation
+from abri.access.models import Organisation
+from abri.access.selectors import Scope, scope_for
 from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
+from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
     MEMBERS_PREFIX,
@@ -49,13 +51,10 @@ from abri.registry.models import Household, Individual
 from abri.registry.selectors import (
     HouseholdFilters,
     access_household_by_number,
-    area_is_in_scope,
     field_label,
     household_audit_entries,
     household_list,
     household_members,
-    household_permissions,
-    user_permissions,
 )
 from abri.registry.services import household_create, household_update
 from abri.registry.validation import References, resolve_household
@@ -107,9 +106,9 @@ def _name(individual: Individual | None, *, personal: bool) -> str | None:
 @require_http_methods(["GET", "POST"])
 def household_list_view(request: HttpRequest) -> HttpResponse:
     """Households in the user's scope, filtered and searched, 50 a page."""
-    user = request.user
+    scope = scope_for(user=request.user)
     source = request.POST if request.method == "POST" else request.GET
-    form = HouseholdFilterForm(source, user=user)
+    form = HouseholdFilterForm(source, scope=scope)
     form.is_valid()  # a filter that does not parse (or is outside the scope) is dropped, not an error
     data = form.cleaned_data
     filters = HouseholdFilters(
@@ -118,10 +117,9 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         flag=data.get("flag") or "",
         status=data.get("status") or "",
     )
-    permissions = user_permissions(user=user)
-    personal = roles.VIEW_PERSONAL_DATA in permissions
+    personal = scope.allows(roles.VIEW_PERSONAL_DATA)
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
-    households = household_list(user=user, filters=filters, search=search)
+    households = household_list(scope=scope, filters=filters, search=search)
     paginator = CappedPaginator(households, PAGE_SIZE) if search else KeysFirstPaginator(households, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
     rows = [
@@ -144,7 +142,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         "cap": CappedPaginator.cap,
         "personal": personal,
         "filtered": bool(query or search),
-        "can_change": roles.CHANGE_HOUSEHOLD in permissions,
+        "can_change": scope.allows(roles.CHANGE_HOUSEHOLD),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
@@ -203,12 +201,12 @@ def _audit_rows(household: Household) -> list[dict[str, Any]]:
 @require_GET
 def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One household: members, flags, displacement, consent; audit history for auditors."""
-    try:
-        household = access_household_by_number(request.user, reference, roles.VIEW_HOUSEHOLD)
-    except NotFound as error:
-        raise Http404(_("No such household.")) from error
-    permissions = household_permissions(user=request.user, household=household)
-    personal = roles.VIEW_PERSONAL_DATA in permissions
+    scope = scope_for(user=request.user)
+    household = _household_or_404(scope, reference)
+    personal = personal_data_visible(scope=scope, household=household)
+    audit = scope.covers(
+        roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
+    )
     context = {
         "household": household,
         "flags": _flags(household),
@@ -216,10 +214,17 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "personal": personal,
         "phone": crypto.decrypt(household.phone_encrypted) if personal else "",
         "has_phone": bool(household.phone_encrypted),
-        "can_change": roles.CHANGE_HOUSEHOLD in permissions,
-        "audit": _audit_rows(household) if roles.VIEW_AUDIT in permissions else None,
+        "can_change": personal and household_changeable(scope=scope, household=household),
+        "audit": _audit_rows(household) if audit else None,
     }
     return render(request, "registry/household_detail.html", context)
+
+
+def _household_or_404(scope: Scope, reference: str) -> Household:
+    try:
+        return access_household_by_number(scope, reference, roles.VIEW_HOUSEHOLD)
+    except NotFound as error:
+        raise Http404(_("No such household.")) from error
 
 
 @login_required
@@ -227,20 +232,11 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def location_fields(request: HttpRequest) -> HttpResponse:
     """The region → cercle → site block of the household form, narrowed to the current choices."""
     initial = {name: request.GET.get(name, "") for name in ("region", "cercle", "commune", "site")}
-    form = LocationForm(initial=initial, user=request.user, permission=roles.CHANGE_HOUSEHOLD)
+    scope = scope_for(user=request.user)
+    form = LocationForm(initial=initial, scope=scope, permission=roles.CHANGE_HOUSEHOLD)
     response = render(request, "registry/household_form.html#location", {"form": form})
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-def _writing_membership(request: HttpRequest, household: Household | None) -> Membership:
-    """The membership the user registers or edits under; 403 without one."""
-    memberships = memberships_granting(user=request.user, permission=roles.CHANGE_HOUSEHOLD)
-    if household is not None:
-        memberships = [item for item in memberships if item.organisation_id == household.organisation_id]
-    if not memberships:
-        raise PermissionDenied
-    return memberships[0]
 
 
 @login_required
@@ -248,8 +244,10 @@ def _writing_membership(request: HttpRequest, household: Household | None) -> Me
 @require_http_methods(["GET", "POST"])
 def household_create_view(request: HttpRequest) -> HttpResponse:
     """Register a household and its members."""
-    membership = _writing_membership(request, None)
-    return _household_form(request, membership=membership, household=None)
+    scope = scope_for(user=request.user)
+    if not scope.allows(roles.CHANGE_HOUSEHOLD):
+        raise PermissionDenied
+    return _household_form(request, scope=scope, household=None)
 
 
 @login_required
@@ -257,43 +255,40 @@ def household_create_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, reference: str) -> HttpResponse:
     """Change a household and its members; 404 outside the scope, 403 without the right to change."""
-    try:
-        household = access_household_by_number(request.user, reference, roles.VIEW_HOUSEHOLD)
-    except NotFound as error:
-        raise Http404(_("No such household.")) from error
+    scope = scope_for(user=request.user)
+    household = _household_or_404(scope, reference)
     # The form shows names, phone and identity numbers in clear: changing needs seeing them too.
-    if not {roles.CHANGE_HOUSEHOLD, roles.VIEW_PERSONAL_DATA} <= household_permissions(
-        user=request.user, household=household
+    if not (
+        household_changeable(scope=scope, household=household)
+        and personal_data_visible(scope=scope, household=household)
     ):
         raise PermissionDenied
-    membership = _writing_membership(request, household)
-    return _household_form(request, membership=membership, household=household)
+    return _household_form(request, scope=scope, household=household)
 
 
-def _household_form(request: HttpRequest, *, membership: Membership, household: Household | None) -> HttpResponse:
-    user = request.user
+def _household_form(request: HttpRequest, *, scope: Scope, household: Household | None) -> HttpResponse:
     template = "registry/household_form.html"
     context: dict[str, Any] = {"household": household}
     if request.method == "GET":
         if household is None:
-            form = HouseholdForm(user=user, initial={"consent_date": timezone.localdate(), "status": "registered"})
+            form = HouseholdForm(scope=scope, initial={"consent_date": timezone.localdate(), "status": "registered"})
             rows: list[dict[str, Any]] = [{"relationship": "head"}]
         else:
-            form = HouseholdForm(user=user, initial=household_initial(household))
+            form = HouseholdForm(scope=scope, initial=household_initial(household))
             today = timezone.localdate()
             rows = [member_initial(member, today=today) for member in household_members(household=household)]
         context.update(form=form, members=MemberFormSet(initial=rows, prefix=MEMBERS_PREFIX))
         return render(request, template, context)
 
     if "add_member" in request.POST or "remove_member" in request.POST:
-        return _members_changed(request, template, context)
+        return _members_changed(request, template, context, scope=scope)
 
     entry = HouseholdEntry(
-        form=HouseholdForm(request.POST, user=user),
+        form=HouseholdForm(request.POST, scope=scope),
         members=MemberFormSet(request.POST, prefix=MEMBERS_PREFIX),
     )
     if entry.is_valid():
-        saved = _save(entry, user=user, membership=membership, household=household)
+        saved = _save(entry, actor=request.user, scope=scope, household=household)
         if saved is not None:
             if household is None:
                 messages.success(request, _("Household %(number)s registered.") % {"number": saved})
@@ -301,25 +296,38 @@ def _household_form(request: HttpRequest, *, membership: Membership, household: 
                 messages.success(request, _("Household %(number)s saved.") % {"number": saved})
             return HttpResponseRedirect(reverse("registry:household_detail", args=[saved.registration_number]))
     else:
-        _check(entry, membership=membership, household=household)
+        _check(entry, scope=scope, household=household)
     context.update(form=entry.form, members=entry.members, has_errors=True)
     return render(request, template, context)
 
 
-def _problems(entry: HouseholdEntry, *, membership: Membership) -> dict[str, list[str]]:
-    """What the form knows is wrong before the services look: the area's scope, a missing consent date."""
+def _problems(
+    entry: HouseholdEntry, *, scope: Scope, household: Household | None
+) -> tuple[dict[str, list[str]], Organisation | None]:
+    """What is wrong before the services look (the area outside the user's scope, a missing consent
+    date), and the organisation a new household is registered for."""
     errors: dict[str, list[str]] = {}
+    organisation = None
     area = entry.form.admin_area()
-    if area and not area_is_in_scope(membership=membership, pcode=area):
-        errors["admin_area"] = [_("This area is outside the areas of your organisation where you may register.")]
+    if not area:
+        errors["admin_area"] = [_("Choose where the household lives: the region, and the cercle if known.")]
+    elif household is None:
+        try:
+            organisation = registering_organisation(scope=scope, admin_area=area)
+        except AbriPermissionDenied as refusal:
+            errors["admin_area"] = [str(refusal)]
+        except ValidationFailed as failure:
+            errors["__all__"] = [message for messages in failure.errors.values() for message in messages]
+    elif not household_changeable(scope=scope, household=household, admin_area=area):
+        errors["admin_area"] = [_("You may not move the household to this admin area.")]
     if not entry.form.cleaned_data.get("consent_date"):
         errors["consent_date"] = [_("This field is required.")]
-    return errors
+    return errors, organisation
 
 
-def _check(entry: HouseholdEntry, *, membership: Membership, household: Household | None) -> None:
+def _check(entry: HouseholdEntry, *, scope: Scope, household: Household | None) -> None:
     """Run every check without writing, so the person sees all the problems at once."""
-    errors = _problems(entry, membership=membership)
+    errors, _organisation = _problems(entry, scope=scope, household=household)
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
         resolve_household(data, existing=household, references=References.load(data))
@@ -329,22 +337,24 @@ def _check(entry: HouseholdEntry, *, membership: Membership, household: Househol
     form_errors_apply(entry, errors)
 
 
-def _save(entry: HouseholdEntry, *, user: Any, membership: Membership, household: Household | None) -> Household | None:
+def _save(entry: HouseholdEntry, *, actor: Any, scope: Scope, household: Household | None) -> Household | None:
     """Call the service; on refusal put its errors on the form and return None (nothing written)."""
-    if _problems(entry, membership=membership):
-        _check(entry, membership=membership, household=household)
+    errors, organisation = _problems(entry, scope=scope, household=household)
+    if errors:
+        _check(entry, scope=scope, household=household)
         return None
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
-        if household is None:
-            return household_create(actor=user, organisation=membership.organisation, data=data)
-        return household_update(actor=user, household=household, data=data)
+        if household is not None:
+            return household_update(actor=actor, household=household, data=data)
+        assert organisation is not None  # _problems found one, or reported why not
+        return household_create(actor=actor, organisation=organisation, data=data)
     except ValidationFailed as failure:
         form_errors_apply(entry, failure.errors)
         return None
 
 
-def _members_changed(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _members_changed(request: HttpRequest, template: str, context: dict[str, Any], *, scope: Scope) -> HttpResponse:
     """Add an empty member row, or remove one, without saving anything."""
     if "add_member" in request.POST and getattr(request, "htmx", False):
         try:
@@ -363,7 +373,7 @@ def _members_changed(request: HttpRequest, template: str, context: dict[str, Any
     members = MemberFormSet(initial=rows, prefix=MEMBERS_PREFIX)
     if getattr(request, "htmx", False):
         return render(request, f"{template}#members", {**context, "members": members})
-    form = HouseholdForm(initial=_household_values(request), user=request.user)
+    form = HouseholdForm(initial=_household_values(request), scope=scope)
     context.update(form=form, members=members)
     return render(request, template, context)
 

@@ -228,13 +228,13 @@ def test_a_search_matching_many_asks_for_another_word_rather_than_counting_them_
 
 
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
-    # session, user, filter choices (memberships ×2, areas, sites), scope and personal-data scope
-    # (memberships ×2 each), permissions, count, the page's keys, the page's rows, current membership.
-    with django_assert_num_queries(15):
+    # session, user, scope (memberships, their areas, their programmes), filter choices (areas, sites),
+    # count, the page's keys, the page's rows, current membership.
+    with django_assert_num_queries(11):
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(11):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
@@ -293,9 +293,9 @@ def test_audit_history_only_for_roles_that_may_see_it(clerk, iom, areas, househo
 
 
 def test_detail_query_count(clerk, households, django_assert_num_queries):
-    # session, user, scope (memberships ×2), household, permissions on it (memberships ×2),
-    # members, current membership.
-    with django_assert_num_queries(9):
+    # session, user, scope (memberships, their areas, their programmes), household, members,
+    # current membership.
+    with django_assert_num_queries(8):
         clerk.get(f"/households/{households['maiga'].registration_number}/")
 
 
@@ -464,6 +464,21 @@ def test_edit_changes_the_household_adds_a_member_and_leaves_others_alone(clerk,
     assert sorted(maiga.members.values_list("given_names", flat=True)) == ["Aïssata", "Bintou", "Fatoumata", "Moussa"]
     assert AuditEntry.objects.filter(target_id=str(maiga.pk), action="household.update").count() == 1
     assert (toure.updated_at, toure.size) == toure_before
+
+
+def test_edit_cannot_move_a_household_out_of_the_scope(clerk, households):
+    maiga = households["maiga"]
+    members = [
+        {**member_row(), "id": str(member.pk), "relationship": member.relationship, "sex": member.sex}
+        for member in maiga.members.order_by("id")
+    ]
+    response = clerk.post(
+        f"/households/{maiga.registration_number}/edit/", form_data(members, region="ML05", cercle="")
+    )
+    assert response.status_code == 200
+    assert 'id="id_region-errors"' in response.content.decode()
+    maiga.refresh_from_db()
+    assert maiga.admin_area_id == "ML1001"
 
 
 def test_a_role_without_change_cannot_register_or_edit(viewer, households):
