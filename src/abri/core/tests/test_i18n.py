@@ -36,3 +36,17 @@ def test_french_is_the_default_and_english_is_one_click_away(db, client: Client)
 def test_service_messages_are_translated() -> None:
     with translation.override("fr"):
         assert translation.gettext("This date is in the future.") == "Cette date est dans le futur."
+
+
+def test_an_english_browser_still_gets_french_pages_until_the_user_switches(db, client: Client) -> None:
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="fr"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'lang="en"' in page
+
+
+def test_the_api_answers_in_the_language_the_client_asks_for(db, client: Client) -> None:
+    response = client.get("/api/v1/households", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.headers["Content-Language"] == "en"
