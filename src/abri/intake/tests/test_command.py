@@ -20,8 +20,10 @@ def test_import_command_validates_commits_and_shows_progress(tmp_path, areas, io
     call_command("import", str(path), "--organisation", "iom", "--user", "officer", "--commit", stdout=out, stderr=err)
     batch = ImportBatch.objects.get()
     assert out.getvalue().splitlines() == [
-        f"Batch {batch.pk}: 2 households (6 people): 1 valid, 1 with errors, 0 possible duplicates, "
-        "0 already imported.",
+        (
+            f"Batch {batch.pk}: 2 households (6 people): 1 valid, 1 with errors, 0 possible duplicates, "
+            "0 already imported."
+        ),
         "  Error: Enregistrement des ménages!consent3 Ce champ est obligatoire.",  # the batch speaks French
         "Committed: 1 created, 0 updated, 0 unchanged.",
     ]
