@@ -53,20 +53,23 @@ def _prepare(environment: dict[str, str]) -> None:
 
 
 def _timed(command: list[str], environment: dict[str, str]) -> tuple[float, float, str]:
-    """Wall time, peak memory (MB) of the child, and its output (stdout, then stderr's summary lines)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time, peak memory (MB, the largest process of this run), and the output (stdout, then
+    the phase timings and the CPU time)."""
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=environment, check=False, capture_output=True, text=True)
+    done = subprocess.run(["/usr/bin/time", "-f", "peak-kb %M", *command], env=environment, check=False,
+                          capture_output=True, text=True)  # fmt: skip
     if done.returncode:
         print(done.stdout, done.stderr[-3000:])
         raise SystemExit(done.returncode)
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
-    summary = [line for line in done.stderr.replace("\r", "\n").splitlines() if line.startswith("time per phase")]
+    lines = done.stderr.replace("\r", "\n").splitlines()
+    peak = max((int(line.split()[1]) for line in lines if line.startswith("peak-kb")), default=0) / 1024
+    summary = [line for line in lines if line.startswith("time per phase")]
     details = "\n".join([*summary, f"client CPU time (user+system, all processes): {cpu:.1f} s"])
-    return wall, max(usage.ru_maxrss, before) / 1024, done.stdout + "\n" + details
+    return wall, peak, done.stdout + "\n" + details
 
 
 IMPORT_EXPORT = """

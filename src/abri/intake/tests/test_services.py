@@ -357,3 +357,25 @@ def test_zip_that_is_not_a_workbook(tmp_path, areas, iom, officer):
     assert batch.status == BatchStatus.FAILED
     assert "notes.xlsx" in batch.message
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_kobo_csv_exports_main_and_members_read_together(tmp_path, areas, iom, officer):
+    main = tmp_path / "registration.csv"
+    main.write_text(
+        "today;location/admin1;location/admin2;consent;consent_date;_uuid;_index\n"
+        f"2022-11-20;ML10;ML1001;given;20/11/2022;{submission_uuid(1)};1\n",
+        encoding="utf-8-sig",
+    )
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "given_names;sex;relationship;age_years;_index;_parent_index;_submission__uuid\n"
+        f"Mariam;female;head;41;1;1;{submission_uuid(1)}\n"
+        f"Bakary;male;child;12;2;1;{submission_uuid(1)}\n",
+        encoding="utf-8",
+    )
+    batch = batch_create(actor=officer, organisation=iom, files=[(main, main.name), (members, members.name)])
+    batch = _committed(officer, batch_validate(batch_id=batch.pk))
+    assert batch.households_created == 1
+    household = ImportedSubmission.objects.get(submission_id=submission_uuid(1)).household
+    assert sorted(household.members.values_list("given_names", flat=True)) == ["Bakary", "Mariam"]
+    assert household.consent_date == date(2022, 11, 20)
