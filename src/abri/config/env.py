@@ -97,6 +97,12 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("ABRI_LOG_LEVEL", str, "INFO", "Log level of Abri's own loggers."),
         Variable(
+            "ABRI_IMPORT_MAX_MB",
+            int,
+            200,
+            "Largest registration file an import accepts, in megabytes.",
+        ),
+        Variable(
             "ABRI_SECURE_COOKIES",
             _bool,
             True,

@@ -148,6 +148,7 @@ TASKS = {
     }
 }
 
+ABRI_IMPORT_MAX_BYTES: int = env("ABRI_IMPORT_MAX_MB") * 1024 * 1024
 ABRI_FIELD_KEY: str = env("ABRI_FIELD_KEY")
 ABRI_FIELD_KEY_FILE: Path = Path(env("ABRI_FIELD_KEY_FILE") or DATA_DIR / "field.key")
 

@@ -38,11 +38,10 @@ from abri.registry.bulk.write import rows_insert, timestamp_literal
 
 Actor = User | AnonymousUser | None
 Progress = Callable[[str, int, int], None]
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def _max_bytes() -> int:
-    return int(getattr(settings, "ABRI_IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES))
+    return int(settings.ABRI_IMPORT_MAX_BYTES)
 
 
 def batch_create(

@@ -52,10 +52,10 @@ def test_otp_setup_shows_a_code_once_and_needs_confirmation():
     assert out.getvalue().startswith("Scan this code with an authenticator app")
     assert "abri otp-setup admin --confirm CODE" in out.getvalue()
 
-    with pytest.raises(CommandError, match="wrong or expired"):
+    with pytest.raises(CommandError, match="erroné ou expiré"):
         call_command("otp-setup", "admin", "--confirm", "000000" if current_code(device) != "000000" else "111111")
     assert TOTPDevice.objects.get(pk=device.pk).confirmed is False
-    with pytest.raises(CommandError, match="Too many wrong codes"):
+    with pytest.raises(CommandError, match="Trop de codes erronés"):
         call_command("otp-setup", "admin", "--confirm", current_code(device))
 
     TOTPDevice.objects.get(pk=device.pk).throttle_reset()  # as if the clerk waited

@@ -25,7 +25,7 @@ def test_admin_adds_a_site_through_the_service_and_shows_its_errors(client: Clie
         ("Musée de Bandiagara", area.pk, 500)
     ]
     assert refused.status_code == 200
-    assert "Bandiagara already has a site of this name." in refused.content.decode()
+    assert "Bandiagara a déjà un site de ce nom." in refused.content.decode()
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["site_created"]
 
 

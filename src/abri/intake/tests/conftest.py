@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory
 from abri.geo.tests.factories import mali_areas
@@ -17,3 +18,16 @@ def iom(db):
 @pytest.fixture
 def officer(iom):
     return MembershipFactory(organisation=iom, all_areas=True, user__username="officer").user
+
+
+@pytest.fixture(autouse=True)
+def english_batches(request):
+    """Service tests compare problems with the English source messages (the catalogs are tested in core).
+
+    Tests marked ``french`` keep Abri's default language, to check what a French clerk reads.
+    """
+    if request.node.get_closest_marker("french"):
+        yield
+        return
+    with translation.override("en"):
+        yield

@@ -12,6 +12,7 @@ from abri.registry.models import Household
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.french
 def test_import_command_validates_commits_and_shows_progress(tmp_path, areas, iom, officer):
     path = kobo_workbook(
         tmp_path / "export.xlsx", [household_row(1), household_row(2, consent="")], family(1) + family(2)
@@ -19,13 +20,13 @@ def test_import_command_validates_commits_and_shows_progress(tmp_path, areas, io
     out, err = io.StringIO(), io.StringIO()
     call_command("import", str(path), "--organisation", "iom", "--user", "officer", "--commit", stdout=out, stderr=err)
     batch = ImportBatch.objects.get()
-    assert out.getvalue().splitlines() == [
+    assert out.getvalue().splitlines() == [  # the command speaks Abri's default language, French
         (
-            f"Batch {batch.pk}: 2 households (6 people): 1 valid, 1 with errors, 0 possible duplicates, "
-            "0 already imported."
+            f"Lot {batch.pk} : 2 ménages (6 personnes) : 1 valides, 1 avec erreurs, 0 doublons possibles, "
+            "0 déjà importés."
         ),
-        "  Error: Enregistrement des ménages!consent3 Ce champ est obligatoire.",  # the batch speaks French
-        "Committed: 1 created, 0 updated, 0 unchanged.",
+        "  Erreur: Enregistrement des ménages!consent3 Ce champ est obligatoire.",
+        "Intégré : 1 créés, 0 mis à jour, 0 inchangés.",
     ]
     progress = err.getvalue()
     assert "validated   [##############################] 3/3" in progress

@@ -20,6 +20,7 @@ def _upload(client, path):
         return client.post(reverse("intake:batch_list"), {"upload": handle})
 
 
+@pytest.mark.french
 def test_upload_validate_review_and_commit_through_the_pages(client, tmp_path, areas, iom, officer):
     households = [household_row(1), household_row(2, **{"location/admin2": "ML9999"})]
     path = kobo_workbook(tmp_path / "export.xlsx", households, family(1) + family(2))
@@ -32,7 +33,7 @@ def test_upload_validate_review_and_commit_through_the_pages(client, tmp_path, a
     page = client.get(response["Location"])
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Unknown P-code: ML9999." in text
+    assert "Code P inconnu : ML9999." in text
     assert page["Vary"].count("HX-Request") == 1
 
     fragment = client.get(response["Location"] + "?was=running", HTTP_HX_REQUEST="true")
@@ -43,9 +44,9 @@ def test_upload_validate_review_and_commit_through_the_pages(client, tmp_path, a
     workbook = openpyxl.load_workbook(io.BytesIO(report.content))
     assert workbook.sheetnames == ["Enregistrement des ménages", "members", "Abri problems"]
     main = list(workbook["Enregistrement des ménages"].iter_rows(values_only=True))
-    assert main[0][-1] == "Problems"
+    assert main[0][-1] == "Problèmes"
     assert len(main) == 2  # the header and the one household with an error
-    assert main[1][-1] == "Unknown P-code: ML9999."
+    assert main[1][-1] == "Code P inconnu : ML9999."
     assert submission_uuid(2) in main[1]
 
     client.post(reverse("intake:batch_commit", args=[batch.pk]))

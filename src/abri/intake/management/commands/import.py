@@ -1,4 +1,4 @@
-"""abri import FILE [FILE ...] [--mapping NAME] [--commit]: stage, validate and (optionally) commit."""  # noqa: N999 -- the command is called `import`
+"""abri import FILE [FILE ...] [--mapping NAME] [--commit]: stage, validate and (optionally) commit."""
 
 from __future__ import annotations
 
