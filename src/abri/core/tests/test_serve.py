@@ -84,6 +84,7 @@ def test_serve_answers_then_stops_server_and_worker_on_interrupt(tmp_path: Path)
                 status = _get(f"http://127.0.0.1:{port}/accounts/login/")
             except OSError:
                 time.sleep(0.2)
+        stylesheet = _get(f"http://127.0.0.1:{port}/static/core/abri.css")  # pages are styled on a laptop too
         children = _children(serve.pid)
         serve.send_signal(signal.SIGINT)
         output, _ = serve.communicate(timeout=20)
@@ -92,6 +93,7 @@ def test_serve_answers_then_stops_server_and_worker_on_interrupt(tmp_path: Path)
             serve.kill()
 
     assert status == 200
+    assert stylesheet == 200
     assert sorted(command for _pid, command in children) == ["db_worker", "runserver"]
     assert all(_gone(pid) for pid, _command in children)
     assert serve.returncode == 0

@@ -72,7 +72,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         abri = [sys.executable, "-m", "abri.manage"]
-        server = [*abri, "runserver", f"{options['host']}:{options['port']}"]
+        # --insecure: serve the static files even with DEBUG off; this command is the laptop and
+        # demo server, a production deployment puts a web server in front (docs/operations.md).
+        server = [*abri, "runserver", "--insecure", f"{options['host']}:{options['port']}"]
         if options["noreload"]:
             server.append("--noreload")
         commands = [server]
