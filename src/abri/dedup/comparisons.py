@@ -168,6 +168,12 @@ HOUSEHOLD = Comparison(
     null_sql="household_size_a IS NULL OR household_size_b IS NULL OR household_size_a < 2 OR household_size_b < 2",
     levels=(
         Level(_("two or more other members match"), "other_members_matched >= 2"),
+        # In a small household one other member is most of it; in a large one, a single
+        # other match is as often two families sharing a namesake.
+        Level(
+            _("one other member matches, small household"),
+            "other_members_matched = 1 AND least(household_size_a, household_size_b) <= 3",
+        ),
         Level(_("one other member matches"), "other_members_matched = 1"),
         Level(_("no other member matches"), "TRUE"),
     ),

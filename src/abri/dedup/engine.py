@@ -1,7 +1,7 @@
 """The deduplication engine: prepared records in, scored pairs, clusters and household links out.
 
-One run, all in DuckDB (a throw-away database file, so a registry larger than memory spills
-to disk instead of failing):
+One run, all in DuckDB (in memory, spilling to a temporary folder past the memory limit, so
+a registry larger than memory slows down instead of failing):
 
 1. candidate pairs by blocking (`blocking`), and their comparison levels (`comparisons`);
 2. the model estimated on the list itself (`estimation`): u on random pairs, m in training
@@ -53,13 +53,14 @@ class Settings:
 
     threshold: float = 0.5
     context_threshold: float = 0.9  # a member pair this likely links its two households
+    plausible_threshold: float = 0.7  # two member pairs this likely link their two households
     random_pairs: int = 600_000
     max_household_size: int = 30
     memory_limit: str = "1200MB"
     threads: int = 0  # 0: DuckDB decides
     work_directory: Path | None = None
     fixed_model: Model | None = None  # score with these parameters instead of estimating
-    learn_m: bool = True  # refine m by EM on the list; False: keep the default model's m
+    learn_m: bool = False  # refine m by EM training sessions on the list (see `estimation`)
     labels: pl.DataFrame | None = None  # known matches (rid_a, rid_b): m is counted on them instead
 
 
@@ -106,7 +107,9 @@ def link(
 
 
 def _connect(folder: str, settings: Settings) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(str(Path(folder) / "dedup.duckdb"))
+    # In memory, spilling to ``folder`` past the memory limit: a database file would write
+    # every intermediate table to disk, and field laptops have slow disks.
+    connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{settings.memory_limit}'")
     connection.execute(f"SET temp_directory = '{Path(folder) / 'spill'}'")
     connection.execute("SET preserve_insertion_order = false")
@@ -258,6 +261,7 @@ class _Run:
         gammas = self.gammas if HOUSEHOLD not in comparisons else self.gammas_with_context
         if HOUSEHOLD in comparisons:
             self.model.fields[HOUSEHOLD.name].u = estimation.household_u(self.connection, link=self.link)
+            estimation.estimate_context_u(self.connection, fitted=self.model, comparisons=comparisons)
         self.progress("estimate_u", 1, 1)
         if self.settings.labels is not None:
             estimation.m_from_labels(
@@ -286,8 +290,14 @@ class _Run:
             start=self.model.prior,
         )
 
+    def field_weight_sql(self, comparison: Comparison) -> str:
+        context = f"{HOUSEHOLD.column} IN (0, 1, 2)" if HOUSEHOLD in self.comparisons else None
+        return model.field_weight_sql(
+            self.model.fields[comparison.name], comparison, totals=self.totals, context_sql=context
+        )
+
     def weight_sql(self, comparisons: list[Comparison], *, with_prior: bool = True) -> str:
-        terms = [model.field_weight_sql(self.model.fields[c.name], c, totals=self.totals) for c in comparisons]
+        terms = [self.field_weight_sql(c) for c in comparisons]
         if with_prior:
             terms.insert(0, repr(model.prior_weight(self.model.prior)))
         return " + ".join(terms) if terms else "0.0"
@@ -311,11 +321,21 @@ class _Run:
 
     def household_context(self) -> None:
         """Link households through very likely member pairs, compare all their members, add the comparison."""
+        # A member pair links two households when it is very likely on its own, or when it
+        # is plausible and another plausible pair joins the same two households: a family
+        # re-registered elsewhere with common names has no single decisive pair, but several
+        # members who each look alike.
+        weight = self.weight_sql(self.comparisons)
         self.connection.execute(
             f"""CREATE OR REPLACE TABLE strong AS
-                SELECT a, b, household_a, household_b FROM gammas
-                WHERE household_a IS NOT NULL AND household_b IS NOT NULL
-                  AND {self.weight_sql(self.comparisons)} >= {_logit2(self.settings.context_threshold)!r}"""
+                SELECT a, b, household_a, household_b FROM (
+                    SELECT a, b, household_a, household_b, {weight} AS w,
+                           count(*) FILTER (WHERE {weight} >= {_logit2(self.settings.plausible_threshold)!r})
+                               OVER (PARTITION BY household_a, household_b) AS plausible
+                    FROM gammas
+                    WHERE household_a IS NOT NULL AND household_b IS NOT NULL
+                      AND {weight} >= {_logit2(self.settings.plausible_threshold)!r})
+                WHERE w >= {_logit2(self.settings.context_threshold)!r} OR plausible >= 2"""
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
@@ -348,7 +368,7 @@ class _Run:
     # -- results ------------------------------------------------------------------------
     def scored_pairs(self) -> pl.DataFrame:
         field_weights = ", ".join(
-            f"{model.field_weight_sql(self.model.fields[c.name], c, totals=self.totals)} AS {c.name}_weight"
+            f"{self.field_weight_sql(c)} AS {c.name}_weight"
             for c in self.comparisons
         )
         levels = ", ".join(c.column for c in self.comparisons)

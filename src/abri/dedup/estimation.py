@@ -179,18 +179,50 @@ def household_u(connection: duckdb.DuckDBPyConnection, *, link: bool) -> list[fl
     rows = connection.sql(
         f"""WITH eligible AS (
                 SELECT source, count(*)::DOUBLE AS members FROM records WHERE household_size >= 2 GROUP BY source),
-             sizes AS (SELECT DISTINCT household_number, household_size FROM records WHERE household_size >= 2)
+             sizes AS (SELECT DISTINCT household_number, household_size FROM records WHERE household_size >= 2),
+             linked AS (
+                SELECT l.matched, least(sl.household_size, sh.household_size) AS smaller,
+                       (sl.household_size * sh.household_size)::DOUBLE AS pairs
+                FROM household_links l
+                JOIN sizes sl ON sl.household_number = l.low JOIN sizes sh ON sh.household_number = l.high)
             SELECT
-              (SELECT coalesce(sum(sl.household_size * sh.household_size), 0) FROM household_links l
-               JOIN sizes sl ON sl.household_number = l.low JOIN sizes sh ON sh.household_number = l.high
-               WHERE l.matched >= 2)::DOUBLE,
-              (SELECT coalesce(sum(sl.household_size * sh.household_size), 0) FROM household_links l
-               JOIN sizes sl ON sl.household_number = l.low JOIN sizes sh ON sh.household_number = l.high
-               WHERE l.matched = 1)::DOUBLE,
-              {"(SELECT coalesce(max(members) FILTER (WHERE source = 0), 0) * coalesce(max(members) FILTER (WHERE source = 1), 0) FROM eligible)" if link else "(SELECT sum(members) * (sum(members) - 1) / 2 FROM eligible)"}
+              (SELECT coalesce(sum(pairs), 0) FROM linked WHERE matched >= 2),
+              (SELECT coalesce(sum(pairs), 0) FROM linked WHERE matched = 1 AND smaller <= 3),
+              (SELECT coalesce(sum(pairs), 0) FROM linked WHERE matched = 1 AND smaller > 3),
+              {
+            "(SELECT coalesce(max(members) FILTER (WHERE source = 0), 0)"
+            " * coalesce(max(members) FILTER (WHERE source = 1), 0) FROM eligible)"
+            if link
+            else "(SELECT sum(members) * (sum(members) - 1) / 2 FROM eligible)"
+        }
         """
     ).fetchall()
-    several, one, eligible = (float(value or 0) for value in rows[0])
-    eligible = max(eligible, several + one + 1.0)
-    u = np.array([several + 0.5, one + 0.5, eligible - several - one + 0.5])
+    several, one_small, one_large, eligible = (float(value or 0) for value in rows[0])
+    linked = several + one_small + one_large
+    eligible = max(eligible, linked + 1.0)
+    u = np.array([several, one_small, one_large, eligible - linked]) + 0.5
     return list(map(float, u / u.sum()))
+
+
+def estimate_context_u(connection: duckdb.DuckDBPyConnection, *, fitted: Model, comparisons: list[Comparison]) -> None:
+    """u of the household-shared comparisons among people of linked households (see `model.CONTEXT_DEPENDENT`).
+
+    Counted on every pair of the two households' members except the very likely matches
+    (table strong): nearly all of them are different people of one family.
+    """
+    for comparison in comparisons:
+        if comparison.name not in model.CONTEXT_DEPENDENT:
+            continue
+        counts = connection.sql(
+            f"""SELECT {comparison.column} AS level, count(*) AS n FROM gammas g
+                WHERE g_household IN (0, 1, 2) AND {comparison.column} IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM strong s WHERE s.a = g.a AND s.b = g.b)
+                GROUP BY 1"""
+        ).fetchall()
+        parameters = fitted.fields[comparison.name]
+        tallies = np.zeros(len(comparison.levels))
+        for level, count in counts:
+            tallies[int(level)] = float(count)
+        reference = np.asarray(parameters.u_context or parameters.u, dtype=np.float64)
+        blended = tallies + U_PSEUDO_COUNT * reference / reference.sum()
+        parameters.u_context = list(map(float, blended / blended.sum()))

@@ -41,11 +41,14 @@ class FieldParameters:
     m: list[float]
     u: list[float]
     tf: bool = False
+    # u among people of two linked households (see `CONTEXT_DEPENDENT`), when it differs.
+    u_context: list[float] | None = None
 
-    def log2_bayes_factors(self) -> npt.NDArray[np.float64]:
-        """The weight in bits of each level."""
+    def log2_bayes_factors(self, *, context: bool = False) -> npt.NDArray[np.float64]:
+        """The weight in bits of each level (in linked households when ``context``)."""
         m = np.clip(np.asarray(self.m, dtype=np.float64), _FLOOR, 1.0)
-        u = np.clip(np.asarray(self.u, dtype=np.float64), _FLOOR, 1.0)
+        chosen = self.u_context if context and self.u_context else self.u
+        u = np.clip(np.asarray(chosen, dtype=np.float64), _FLOOR, 1.0)
         return np.log2(m / u)
 
 
@@ -60,14 +63,23 @@ class Model:
         """A JSON-ready description of the model."""
         return {
             "prior": self.prior,
-            "fields": {name: {"m": p.m, "u": p.u, "tf": p.tf} for name, p in self.fields.items()},
+            "fields": {
+                name: {"m": p.m, "u": p.u, "tf": p.tf, **({"u_context": p.u_context} if p.u_context else {})}
+                for name, p in self.fields.items()
+            },
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Model:
         """The model written by `to_dict`."""
         fields = {
-            name: FieldParameters(name=name, m=list(values["m"]), u=list(values["u"]), tf=bool(values.get("tf")))
+            name: FieldParameters(
+                name=name,
+                m=list(values["m"]),
+                u=list(values["u"]),
+                tf=bool(values.get("tf")),
+                u_context=list(values["u_context"]) if values.get("u_context") else None,
+            )
             for name, values in data["fields"].items()
         }
         return cls(fields=fields, prior=float(data["prior"]))
@@ -84,7 +96,13 @@ def starting_parameters(comparison: Comparison, defaults: Model) -> FieldParamet
     levels = len(comparison.levels)
     known = defaults.fields.get(comparison.name)
     if known is not None and len(known.m) == levels:
-        return FieldParameters(comparison.name, list(known.m), list(known.u), tf=comparison.tf_count is not None)
+        return FieldParameters(
+            comparison.name,
+            list(known.m),
+            list(known.u),
+            tf=comparison.tf_count is not None,
+            u_context=list(known.u_context) if known.u_context else None,
+        )
     # Matches mostly agree, non-matches mostly differ: a start EM moves from quickly.
     m = [0.6 * 0.4**index for index in range(levels - 1)]
     m.append(max(1.0 - sum(m), 0.05))
@@ -230,14 +248,34 @@ def tf_adjustment_sql(parameters: FieldParameters, *, count_column: str, total: 
     )
 
 
-def field_weight_sql(parameters: FieldParameters, comparison: Comparison, *, totals: dict[str, int]) -> str:
-    """SQL of one comparison's weight in bits for a pair (0 when a value is missing)."""
-    weights = parameters.log2_bayes_factors()
+# Comparisons whose agreement is shared by a whole household: two people of two households
+# already linked agree on them whether or not they are the same person (a father and his
+# son share the family name, the place and the phone). For such pairs these comparisons
+# weigh by their u among the people of linked households, not among random pairs, so the
+# household link is not counted twice.
+CONTEXT_DEPENDENT: frozenset[str] = frozenset({"family_name", "location", "phone"})
+
+
+def _level_case(column: str, weights: npt.NDArray[np.float64]) -> str:
     cases = " ".join(f"WHEN {level} THEN {float(weight)!r}" for level, weight in enumerate(weights))
-    base = f"CASE {comparison.column} {cases} ELSE 0.0 END"
+    return f"CASE {column} {cases} ELSE 0.0 END"
+
+
+def field_weight_sql(
+    parameters: FieldParameters, comparison: Comparison, *, totals: dict[str, int], context_sql: str | None = None
+) -> str:
+    """SQL of one comparison's weight in bits for a pair (0 when a value is missing).
+
+    ``context_sql`` is true for a pair of two linked households: there the weight uses
+    ``u_context`` and no name-frequency adjustment (kinship, not chance, explains it).
+    """
+    base = _level_case(comparison.column, parameters.log2_bayes_factors())
     if parameters.tf and comparison.tf_count and comparison.tf_count in totals:
         adjustment = tf_adjustment_sql(parameters, count_column=comparison.tf_count, total=totals[comparison.tf_count])
-        return f"({base} + CASE WHEN {comparison.column} = 0 THEN {adjustment} ELSE 0.0 END)"
+        base = f"({base} + CASE WHEN {comparison.column} = 0 THEN {adjustment} ELSE 0.0 END)"
+    if context_sql and parameters.u_context:
+        in_context = _level_case(comparison.column, parameters.log2_bayes_factors(context=True))
+        return f"(CASE WHEN {context_sql} THEN {in_context} ELSE {base} END)"
     return base
 
 
