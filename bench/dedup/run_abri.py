@@ -1,6 +1,6 @@
 """Run Abri's engine on one registry file and write the pairs it finds (one process, measured from outside).
 
-    python bench/dedup/run_abri.py REGISTRY.parquet PAIRS.parquet [--threshold 0.5]
+python bench/dedup/run_abri.py REGISTRY.parquet PAIRS.parquet [--threshold 0.5]
 """
 
 from __future__ import annotations

@@ -59,7 +59,11 @@ def cleaned(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("record_id").alias("unique_id"),
         _clean("given_name").alias("first_name"),
         _clean("family_name").alias("surname"),
-        pl.when(sex.is_in(["f", "femme"])).then(pl.lit("f")).when(sex.is_in(["m", "h", "homme"])).then(pl.lit("m")).alias("sex"),
+        pl.when(sex.is_in(["f", "femme"]))
+        .then(pl.lit("f"))
+        .when(sex.is_in(["m", "h", "homme"]))
+        .then(pl.lit("m"))
+        .alias("sex"),
         # Most lists write "born in 1980" as 1 January 1980: Splink's exploratory step shows the
         # spike, and its guide says to null out such placeholders; the year is kept apart.
         pl.when(~_iso_date("birth_date").str.ends_with("-01-01")).then(_iso_date("birth_date")).alias("dob"),
@@ -146,7 +150,9 @@ def main() -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
     stages["estimate_m"] = round(time.perf_counter() - started, 1)
     predictions = linker.inference.predict(threshold_match_probability=arguments.threshold)
-    pairs = pl.from_arrow(predictions.as_duckdbpyrelation().select("unique_id_l", "unique_id_r", "match_probability").arrow())
+    pairs = pl.from_arrow(
+        predictions.as_duckdbpyrelation().select("unique_id_l", "unique_id_r", "match_probability").arrow()
+    )
     assert isinstance(pairs, pl.DataFrame)
     pairs.rename({"unique_id_l": "id_a", "unique_id_r": "id_b"}).write_parquet(arguments.pairs)
     stages["predict"] = round(time.perf_counter() - started, 1)

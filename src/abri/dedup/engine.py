@@ -52,7 +52,7 @@ class Settings:
     """How a run behaves; the defaults suit a partner list and a national registry alike."""
 
     threshold: float = 0.5
-    context_threshold: float = 0.9  # a member pair this likely links its two households
+    context_threshold: float = 0.97  # a member pair this likely links its two households
     plausible_threshold: float = 0.7  # two member pairs this likely link their two households
     random_pairs: int = 600_000
     max_household_size: int = 30
@@ -299,7 +299,7 @@ class _Run:
     def weight_sql(self, comparisons: list[Comparison], *, with_prior: bool = True) -> str:
         terms = [self.field_weight_sql(c) for c in comparisons]
         if with_prior:
-            terms.insert(0, repr(model.prior_weight(self.model.prior)))
+            terms.insert(0, f"{model.prior_weight(self.model.prior)!r}::DOUBLE")
         return " + ".join(terms) if terms else "0.0"
 
     # -- household context --------------------------------------------------------------
@@ -367,10 +367,7 @@ class _Run:
 
     # -- results ------------------------------------------------------------------------
     def scored_pairs(self) -> pl.DataFrame:
-        field_weights = ", ".join(
-            f"{self.field_weight_sql(c)} AS {c.name}_weight"
-            for c in self.comparisons
-        )
+        field_weights = ", ".join(f"{self.field_weight_sql(c)} AS {c.name}_weight" for c in self.comparisons)
         levels = ", ".join(c.column for c in self.comparisons)
         weight = self.weight_sql(self.comparisons)
         # One person is at most one member of another household: within two households, a
@@ -391,6 +388,22 @@ class _Run:
         ).pl()
 
 
+def _nothing_to_pair(records: pl.DataFrame, comparisons: list[Comparison]) -> Result:
+    columns = {"rid_a": pl.UInt32, "rid_b": pl.UInt32, "id_a": pl.String, "id_b": pl.String}
+    columns |= {"match_probability": pl.Float64, "match_weight": pl.Float64}
+    for comparison in comparisons:
+        columns |= {comparison.name: pl.String, f"{comparison.name}_weight": pl.Float64}
+    pairs = pl.DataFrame(schema={**columns, "evidence": pl.String})
+    return Result(
+        pairs=pairs,
+        clusters=connected_components(records.select("rid", "record_id", "source"), pairs),
+        households=pl.DataFrame(schema=results.HOUSEHOLD_LINK_SCHEMA),
+        model=Model(),
+        comparisons=comparisons,
+        candidate_count=0,
+    )
+
+
 def _run(
     records: pl.DataFrame,
     *,
@@ -402,6 +415,9 @@ def _run(
     present = present_fields(records)
     text_columns = [compare_column_name(index) for index in range(len(compare_columns))]
     comparisons = person_comparisons(present, compare_columns)
+    if len(records) < 2 or not comparisons:
+        # Nothing to pair: every record is a cluster of its own.
+        return _nothing_to_pair(records, comparisons)
     with tempfile.TemporaryDirectory(prefix="abri-dedup-", dir=settings.work_directory) as folder:
         connection = _connect(folder, settings)
         try:

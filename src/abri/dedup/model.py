@@ -257,7 +257,7 @@ CONTEXT_DEPENDENT: frozenset[str] = frozenset({"family_name", "location", "phone
 
 
 def _level_case(column: str, weights: npt.NDArray[np.float64]) -> str:
-    cases = " ".join(f"WHEN {level} THEN {float(weight)!r}" for level, weight in enumerate(weights))
+    cases = " ".join(f"WHEN {level} THEN {float(weight)!r}::DOUBLE" for level, weight in enumerate(weights))
     return f"CASE {column} {cases} ELSE 0.0 END"
 
 
