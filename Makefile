@@ -43,7 +43,7 @@ browser:
 
 # Refresh and compile the French and English catalogs (needs GNU gettext).
 messages: env
-	cd src/abri && ../../$(ABRI) makemessages -l fr -l en --ignore 'tests/*' && ../../$(ABRI) compilemessages
+	cd src/abri && ABRI_DATA_DIR=$(CURDIR)/data ../../$(ABRI) makemessages -l fr -l en --ignore 'tests/*' && ABRI_DATA_DIR=$(CURDIR)/data ../../$(ABRI) compilemessages
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,27 +1,30 @@
-"""API authentication: bearer tokens (hashed at rest) and the browser session."""
+"""API authentication: bearer tokens (hashed at rest) and the browser session (with CSRF on writes)."""
 
 from __future__ import annotations
 
-import hashlib
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer, SessionAuth
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
 
 from abri.access.models import ApiToken
+from abri.access.selectors import Scope, scope_for
+from abri.access.services import token_hash
 
-session_auth = SessionAuth()
-
-
-def token_hash(token: str) -> str:
-    """SHA-256 of a token: what the database keeps."""
-    return hashlib.sha256(token.encode()).hexdigest()
+# Writing last_used_at on every call would make each read a write; a minute is precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; revoked or expired tokens are refused."""
+    """`Authorization: Bearer <token>`; revoked or expired tokens, and inactive users, are refused."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         now = timezone.now()
@@ -33,6 +36,42 @@ class ApiTokenAuth(HttpBearer):
         )
         if api_token is None:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
         return api_token.user
+
+
+class SessionCsrfAuth(APIKeyCookie):
+    """The logged-in browser session; unsafe methods need the CSRF token, as in every Django form.
+
+    Unlike ninja's SessionAuth, a request without a session cookie is simply not
+    authenticated (401), instead of failing the CSRF check (403).
+    """
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        key = request.COOKIES.get(self.param_name)
+        if key is None:
+            return None
+        if check_csrf(request) is not None:
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie."))
+        return key
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if key is not None and request.user.is_authenticated:
+            return request.user
+        return None
+
+
+session_auth = SessionCsrfAuth()
+
+
+def request_scope(request: HttpRequest) -> Scope:
+    """The scope of the authenticated caller, read once per request."""
+    cached: Scope | None = getattr(request, "_abri_scope", None)
+    if cached is None:
+        cached = scope_for(user=getattr(request, "auth", None))
+        request._abri_scope = cached  # type: ignore[attr-defined]  # a per-request cache
+    return cached

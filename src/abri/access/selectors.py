@@ -1,6 +1,15 @@
-"""Read access: who is a user acting as, and which records may they see."""
+"""Read access: who is a user acting as, and which records may they see.
+
+A user's scope is the union of their active memberships (in active organisations). Each
+membership grants its role's permissions (`abri.access.roles`) over one organisation's
+records, in its admin areas (an area covers its descendants: their P-codes start with its
+own) and, for records bound to a programme, in its programmes. Deny by default: no
+membership, an inactive user, or a membership with no area sees nothing. Superusers see all.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
@@ -8,10 +17,135 @@ from django.db.models import Q
 from abri.access.models import Membership
 from abri.access.roles import role_allows
 
+AnyUser = User | AnonymousUser
 
-def membership_current(*, user: User | AnonymousUser) -> Membership | None:
+
+@dataclass(frozen=True)
+class Grant:
+    """One active membership, reduced to what scope decisions need (no further queries)."""
+
+    organisation_id: int
+    role: str
+    all_areas: bool
+    area_pcodes: tuple[str, ...]
+    all_programmes: bool
+    programme_ids: frozenset[int]
+
+    def covers_area(self, pcode: str | None) -> bool:
+        """Whether this grant covers the admin area ``pcode`` (or one of its ancestors does)."""
+        if self.all_areas:
+            return True
+        return pcode is not None and any(pcode.startswith(area) for area in self.area_pcodes)
+
+    def covers_programme(self, programme_id: int | None) -> bool:
+        """Whether this grant covers the programme ``programme_id``."""
+        return self.all_programmes or (programme_id is not None and programme_id in self.programme_ids)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may do where; read once per request by :func:`scope_for`, then asked without queries."""
+
+    user_id: int | None
+    is_superuser: bool
+    grants: tuple[Grant, ...]
+
+    def grants_for(self, permission: str) -> tuple[Grant, ...]:
+        """The grants whose role carries ``permission``."""
+        return tuple(grant for grant in self.grants if role_allows(grant.role, permission))
+
+    def allows(self, permission: str) -> bool:
+        """Whether the user holds ``permission`` somewhere (superusers everywhere)."""
+        return self.is_superuser or bool(self.grants_for(permission))
+
+    def covers(
+        self,
+        permission: str,
+        *,
+        organisation_id: int,
+        area_pcode: str | None,
+        programme_id: int | None = None,
+        programme_bound: bool = False,
+    ) -> bool:
+        """Whether one record (its organisation, admin area and programme) is in scope for ``permission``.
+
+        ``area_pcode=None`` with ``programme_bound`` false means a record without an area,
+        which only ``all_areas`` memberships cover.
+        """
+        if self.is_superuser:
+            return True
+        return any(
+            grant.organisation_id == organisation_id
+            and grant.covers_area(area_pcode)
+            and (not programme_bound or grant.covers_programme(programme_id))
+            for grant in self.grants_for(permission)
+        )
+
+    def q(
+        self,
+        permission: str,
+        *,
+        organisation_field: str = "organisation",
+        area_field: str | None = "admin_area",
+        programme_field: str | None = None,
+    ) -> Q:
+        """A filter keeping the records in scope for ``permission``.
+
+        ``organisation_field`` and ``area_field`` name the record's foreign keys (``area_field``
+        None: records without an area, kept only by ``all_areas`` memberships);
+        ``programme_field`` names a programme key (``programme`` or ``pk``) for programme-bound records.
+        """
+        if self.is_superuser:
+            return Q()
+        allowed = Q(pk__in=[])
+        for grant in self.grants_for(permission):
+            condition = Q(**{f"{organisation_field}_id": grant.organisation_id})
+            if not grant.all_areas:
+                if area_field is None or not grant.area_pcodes:
+                    continue
+                areas = Q(pk__in=[])
+                for pcode in grant.area_pcodes:
+                    areas |= Q(**{f"{area_field}__pk__startswith": pcode})
+                condition &= areas
+            if programme_field is not None and not grant.all_programmes:
+                if not grant.programme_ids:
+                    continue
+                condition &= Q(**{f"{programme_field}__in": sorted(grant.programme_ids)})
+            allowed |= condition
+        return allowed
+
+
+NO_SCOPE = Scope(user_id=None, is_superuser=False, grants=())
+
+
+def scope_for(*, user: AnyUser | None) -> Scope:
+    """The scope of ``user``: one query for the memberships, one each for their areas and programmes."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_SCOPE
+    if user.is_superuser:
+        return Scope(user_id=user.pk, is_superuser=True, grants=())
+    memberships = (
+        Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+        .prefetch_related("admin_areas", "programmes")
+        .order_by("id")
+    )
+    grants = tuple(
+        Grant(
+            organisation_id=membership.organisation_id,
+            role=membership.role,
+            all_areas=membership.all_areas,
+            area_pcodes=tuple(sorted(area.pcode for area in membership.admin_areas.all())),
+            all_programmes=membership.all_programmes,
+            programme_ids=frozenset(programme.pk for programme in membership.programmes.all()),
+        )
+        for membership in memberships
+    )
+    return Scope(user_id=user.pk, is_superuser=False, grants=grants)
+
+
+def membership_current(*, user: AnyUser) -> Membership | None:
     """The user's active membership (the first one, until a switch exists)."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return None
     return (
         Membership.objects.select_related("organisation")
@@ -21,7 +155,7 @@ def membership_current(*, user: User | AnonymousUser) -> Membership | None:
     )
 
 
-def memberships_granting(*, user: User | AnonymousUser, permission: str) -> list[Membership]:
+def memberships_granting(*, user: AnyUser, permission: str) -> list[Membership]:
     """The user's active memberships whose role carries ``permission``."""
     if not user.is_authenticated or not user.is_active:
         return []
@@ -29,40 +163,25 @@ def memberships_granting(*, user: User | AnonymousUser, permission: str) -> list
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
         .select_related("organisation")
         .prefetch_related("admin_areas")
+        .order_by("id")
     )
     return [membership for membership in memberships if role_allows(membership.role, permission)]
 
 
-def user_has_permission(*, user: User | AnonymousUser, permission: str) -> bool:
-    """Whether any active membership of ``user`` grants ``permission`` (superusers always)."""
-    if user.is_authenticated and user.is_superuser:
-        return True
-    return bool(memberships_granting(user=user, permission=permission))
+def user_has_permission(*, user: AnyUser, permission: str) -> bool:
+    """Whether ``user`` holds ``permission`` through an active membership (active superusers always)."""
+    return scope_for(user=user).allows(permission)
 
 
 def scope_q(
     *,
-    user: User | AnonymousUser,
+    user: AnyUser,
     permission: str,
     organisation_field: str = "organisation",
-    area_field: str = "admin_area",
+    area_field: str | None = "admin_area",
+    programme_field: str | None = None,
 ) -> Q:
-    """A filter keeping the records inside the user's scope for ``permission``.
-
-    A record is in scope when one membership granting the permission belongs to the
-    record's organisation and covers its admin area (an area covers its descendants,
-    whose P-codes start with its own). No membership: a filter that keeps nothing.
-    """
-    if user.is_authenticated and user.is_active and user.is_superuser:
-        return Q()
-    allowed = Q(pk__in=[])
-    for membership in memberships_granting(user=user, permission=permission):
-        in_organisation = Q(**{f"{organisation_field}_id": membership.organisation_id})
-        if membership.all_areas:
-            allowed |= in_organisation
-            continue
-        areas = Q(pk__in=[])
-        for area in membership.admin_areas.all():
-            areas |= Q(**{f"{area_field}_id__startswith": area.pcode})
-        allowed |= in_organisation & areas
-    return allowed
+    """A filter keeping the records inside the user's scope for ``permission`` (see :meth:`Scope.q`)."""
+    return scope_for(user=user).q(
+        permission, organisation_field=organisation_field, area_field=area_field, programme_field=programme_field
+    )

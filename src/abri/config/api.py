@@ -1,15 +1,127 @@
-"""The HTTP API: one NinjaAPI, each app adds its router."""
+"""The HTTP API: one NinjaAPI, each app adds its router; errors answered in the caller's language.
 
+- 401: no valid token nor session;
+- 403: the record is visible but the action is not allowed (or the CSRF check failed);
+- 404: the record does not exist or is outside the caller's scope (the same answer);
+- 422: ``{"detail": [{"field": "members[2].birth_date", "message": "..."}]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestValidationError
 
 from abri.access.api import ApiTokenAuth, session_auth
+from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Abri API",
     version="1",
-    description="Registration, targeting and assistance of internally displaced people.",
+    description=(
+        "Registration, targeting and assistance of internally displaced people. "
+        "Authenticate with `Authorization: Bearer <token>` (`abri create-token`) or a logged-in session "
+        "(writes then need the `X-CSRFToken` header). Records outside your scope answer 404. "
+        "Messages follow `Accept-Language` (fr, en)."
+    ),
     urls_namespace="api",
     auth=[ApiTokenAuth(), session_auth],
 )
 api.add_router("/", registry_router)
+
+
+def _field_path(location: Sequence[Any]) -> str:
+    """``("body", "payload", "members", 1, "birth_date")`` → ``members[2].birth_date`` (positions from 1)."""
+    parts = list(location)
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    # A body parameter is nested under its name (payload); a query schema is not.
+    if location and location[0] == "body" and parts and isinstance(parts[0], str) and len(parts) > 1:
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part + 1}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "__all__"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """A translated message for one pydantic error (pydantic's own messages are English only)."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind.startswith(("date_", "datetime_")):
+        return _("Enter a valid date (YYYY-MM-DD).")
+    if kind.startswith("int_"):
+        return _("Enter a whole number.")
+    if kind.startswith("bool_"):
+        return _("Enter true or false.")
+    if kind == "string_type":
+        return _("Enter text.")
+    if kind == "list_type":
+        return _("Enter a list.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Enter a value of at least %(limit)s.") % {"limit": context.get("ge", context.get("gt"))}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Enter a value of at most %(limit)s.") % {"limit": context.get("le", context.get("lt"))}
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return _("Enter an object.")
+    return _("Enter a valid value.")
+
+
+def _detail(pairs: Iterable[tuple[str, str]]) -> dict[str, list[dict[str, str]]]:
+    return {"detail": [{"field": field, "message": message} for field, message in pairs]}
+
+
+@api.exception_handler(ValidationFailed)
+def _validation_failed(request: HttpRequest, error: ValidationFailed) -> HttpResponse:
+    pairs = [(field, message) for field, messages in error.errors.items() for message in messages]
+    return api.create_response(request, _detail(pairs), status=422)
+
+
+@api.exception_handler(RequestValidationError)
+def _request_invalid(request: HttpRequest, error: RequestValidationError) -> HttpResponse:
+    pairs = [(_field_path(item.get("loc", ())), _message(item)) for item in error.errors]
+    return api.create_response(request, _detail(pairs), status=422)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
+    return api.create_response(request, {"detail": str(error) or _("Not found.")}, status=404)
+
+
+@api.exception_handler(Http404)
+def _http_404(request: HttpRequest, error: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(error)}, status=403)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # ninja's only 400 is a body it could not parse; its message is English only.
+    message = _("The request body is not valid JSON.") if error.status_code == 400 else str(error)
+    return api.create_response(request, {"detail": message}, status=error.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": _("Authentication required: send a valid API token, or log in.")}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="abri"'
+    return response

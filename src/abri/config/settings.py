@@ -29,7 +29,7 @@ ABRI_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "abri.core.admin_config.AbriAdminConfig",  # the admin, with an optional second factor for staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP) for administrators: `abri otp-setup`
     "axes",
+    "ninja",  # serves the API docs' JavaScript locally instead of from a CDN (field networks)
     *ABRI_APPS,
 ]
 
@@ -115,6 +117,7 @@ LOGOUT_REDIRECT_URL = "access:login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+OTP_TOTP_ISSUER = "Abri"  # the name authenticator apps show beside the code
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

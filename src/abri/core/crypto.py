@@ -25,6 +25,7 @@ class FieldKeyError(RuntimeError):
     """The field key is missing or malformed."""
 
 
+@lru_cache(maxsize=4)  # read once per process: a bulk registration encrypts thousands of values
 def _read_or_create_key_file(path: Path) -> bytes:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

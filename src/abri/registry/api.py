@@ -1,5 +1,171 @@
-"""Household and individual endpoints."""
+"""Household and individual endpoints: parse, check access, call one service, render.
 
-from ninja import Router
+Every record outside the caller's scope answers 404, exactly like a missing one; 403 only
+when the record is visible but the action is not allowed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from abri.access.api import request_scope
+from abri.access.households import (
+    access_household_by_registration_number,
+    access_household_for_change,
+    access_individual_by_id,
+    household_changeable,
+    household_list,
+    individual_list,
+    personal_data_visible,
+    registering_organisation,
+)
+from abri.access.roles import VIEW_AUDIT
+from abri.core.errors import PermissionDenied, ValidationFailed
+from abri.core.selectors import audit_entries_for
+from abri.registry.models import Household
+from abri.registry.schemas import (
+    AuditEntryOut,
+    HouseholdFilters,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPage,
+    IndividualFilters,
+    IndividualOut,
+    IndividualPage,
+    StatusIn,
+)
+from abri.registry.services import household_create, household_set_status, household_update
 
 router = Router(tags=["registry"])
+
+
+def _actor(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]  # set by the API's authentication
+    return user
+
+
+def _household_out(request: HttpRequest, registration_number: str) -> HouseholdOut:
+    scope = request_scope(request)
+    household = access_household_by_registration_number(scope=scope, registration_number=registration_number)
+    return HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
+
+
+@router.get("/households", response=HouseholdPage, summary="List households")
+def households_list(request: HttpRequest, filters: Query[HouseholdFilters]) -> HouseholdPage:
+    """Households in your scope, by registration number; filter by area (and the areas within), site, flags, status."""
+    scope = request_scope(request)
+    households = household_list(
+        scope=scope,
+        admin_area=filters.admin_area,
+        site_id=filters.site,
+        flags=filters.flag,
+        status=filters.status,
+    )
+    start = (filters.page - 1) * filters.page_size
+    page = list(households[start : start + filters.page_size])
+    return HouseholdPage(
+        count=households.count(),
+        page=filters.page,
+        page_size=filters.page_size,
+        items=[
+            HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
+            for household in page
+        ],
+    )
+
+
+@router.get("/households/{registration_number}", response=HouseholdOut, summary="Read a household")
+def households_retrieve(request: HttpRequest, registration_number: str) -> HouseholdOut:
+    """One household and its members."""
+    return _household_out(request, registration_number)
+
+
+@router.post("/households", response={201: HouseholdOut}, summary="Register a household")
+def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[HouseholdOut]:
+    """Register a household and its members for your organisation; Abri assigns the registration number."""
+    scope = request_scope(request)
+    organisation = registering_organisation(
+        scope=scope, admin_area=payload.admin_area.strip().upper(), acronym=payload.organisation.strip()
+    )
+    household = household_create(actor=_actor(request), organisation=organisation, data=payload.to_input())
+    return Status(201, _household_out(request, household.registration_number))
+
+
+@router.put("/households/{registration_number}", response=HouseholdOut, summary="Change a household")
+def households_update(request: HttpRequest, registration_number: str, payload: HouseholdIn) -> HouseholdOut:
+    """Replace a household's fields and members: members with an ``id`` are kept and changed,
+    new ones added, those left out removed. Fields left out are emptied, except the status and
+    the registration date, which stay as they were."""
+    scope = request_scope(request)
+    household = access_household_for_change(scope=scope, registration_number=registration_number)
+    _check_same_organisation(household, payload.organisation.strip())
+    admin_area = payload.admin_area.strip().upper()
+    if not household_changeable(scope=scope, household=household, admin_area=admin_area):
+        raise PermissionDenied(
+            _("You may not move this household to the admin area %(pcode)s.") % {"pcode": admin_area}
+        )
+    household_update(actor=_actor(request), household=household, data=payload.to_input(current=household))
+    return _household_out(request, registration_number)
+
+
+@router.post("/households/{registration_number}/status", response=HouseholdOut, summary="Set a household's status")
+def households_set_status(request: HttpRequest, registration_number: str, payload: StatusIn) -> HouseholdOut:
+    """Mark a household registered, relocated, returned or inactive."""
+    household = access_household_for_change(scope=request_scope(request), registration_number=registration_number)
+    household_set_status(actor=_actor(request), household=household, status=payload.status)
+    return _household_out(request, registration_number)
+
+
+@router.get(
+    "/households/{registration_number}/audit", response=list[AuditEntryOut], summary="Audit trail of a household"
+)
+def households_audit(request: HttpRequest, registration_number: str) -> list[AuditEntryOut]:
+    """Who did what to this household, newest first (roles that may read the audit)."""
+    scope = request_scope(request)
+    household = access_household_by_registration_number(scope=scope, registration_number=registration_number)
+    if not scope.covers(VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id):
+        raise PermissionDenied(_("Your role does not allow reading the audit trail."))
+    return [AuditEntryOut.build(entry) for entry in audit_entries_for(target=household)]
+
+
+@router.get("/individuals", response=IndividualPage, summary="List individuals")
+def individuals_list(request: HttpRequest, filters: Query[IndividualFilters]) -> IndividualPage:
+    """Members of the households in your scope; filter by area or by household."""
+    scope = request_scope(request)
+    individuals = individual_list(scope=scope, admin_area=filters.admin_area, household=filters.household)
+    start = (filters.page - 1) * filters.page_size
+    today = timezone.localdate()
+    return IndividualPage(
+        count=individuals.count(),
+        page=filters.page,
+        page_size=filters.page_size,
+        items=[
+            IndividualOut.build_individual(
+                individual,
+                personal=personal_data_visible(scope=scope, household=individual.household),
+                today=today,
+            )
+            for individual in individuals[start : start + filters.page_size]
+        ],
+    )
+
+
+@router.get("/individuals/{individual_id}", response=IndividualOut, summary="Read an individual")
+def individuals_retrieve(request: HttpRequest, individual_id: int) -> IndividualOut:
+    """One member; change members through their household (PUT /households/{registration_number})."""
+    scope = request_scope(request)
+    individual = access_individual_by_id(scope=scope, individual_id=individual_id)
+    return IndividualOut.build_individual(
+        individual,
+        personal=personal_data_visible(scope=scope, household=individual.household),
+        today=timezone.localdate(),
+    )
+
+
+def _check_same_organisation(household: Household, acronym: str) -> None:
+    if acronym and acronym != household.organisation.acronym:
+        raise ValidationFailed({"organisation": [_("A household stays with the organisation that registered it.")]})

@@ -240,3 +240,19 @@ class Individual(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.given_names} {self.family_name}".strip()
+
+
+class RegistrationSequence(models.Model):
+    """The last registration number handed out by an organisation in a year (IOM-22-000123)."""
+
+    organisation = models.ForeignKey("access.Organisation", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="registry_sequence_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"

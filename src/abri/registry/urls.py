@@ -4,5 +4,9 @@ from abri.registry import views
 
 app_name = "registry"
 urlpatterns = [
-    path("", views.household_list, name="household_list"),
+    path("", views.household_list_view, name="household_list"),
+    path("new/", views.household_create_view, name="household_create"),
+    path("-/location/", views.location_fields, name="location_fields"),
+    path("<str:reference>/", views.household_detail, name="household_detail"),
+    path("<str:reference>/edit/", views.household_edit, name="household_edit"),
 ]

@@ -1,0 +1,52 @@
+"""Factories for organisations, users and memberships."""
+
+import factory
+from django.contrib.auth.models import User
+
+from abri.access.models import Membership, Organisation, Role
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("acronym",)
+
+    acronym = factory.Sequence(lambda n: f"ORG{n}")
+    name = factory.LazyAttribute(lambda o: f"Organisation {o.acronym}")
+    kind = Organisation.Kind.INTERNATIONAL_NGO
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.REGISTRATION_OFFICER
+    all_areas = False
+
+    @factory.post_generation
+    def areas(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
+        if create and extracted:
+            obj.admin_areas.set(extracted)
+
+    @factory.post_generation
+    def programme_list(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
+        if create and extracted:
+            obj.programmes.set(extracted)

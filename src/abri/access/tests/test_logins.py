@@ -1,0 +1,109 @@
+"""Logins: lockout after repeated failures, and the administrators' optional second factor."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from abri.access.tests.factories import UserFactory
+from abri.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password"
+
+
+def login(client: Client, username: str, password: str, path: str = "/accounts/login/", **extra: str):
+    return client.post(path, {"username": username, "password": password, **extra})
+
+
+@override_settings(AXES_ENABLED=True)
+def test_five_failed_logins_lock_the_account_even_with_the_right_password(client):
+    UserFactory(username="clerk")
+    UserFactory(username="bystander")
+    for _ in range(4):
+        assert login(client, "clerk", "wrong").status_code == 200  # the form again, with an error
+    assert login(client, "clerk", "wrong").status_code == 429
+    assert login(client, "clerk", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    other = Client()
+    response = login(other, "bystander", PASSWORD)
+    assert response.status_code == 302
+    assert "_auth_user_id" in other.session
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+
+
+def test_otp_setup_shows_a_code_once_and_needs_confirmation():
+    staff = UserFactory(username="admin", is_staff=True)
+    out = StringIO()
+    call_command("otp-setup", "admin", stdout=out)
+
+    device = TOTPDevice.objects.get(user=staff)
+    assert device.confirmed is False
+    assert device.config_url in out.getvalue()
+    assert out.getvalue().startswith("Scan this code with an authenticator app")
+    assert "abri otp-setup admin --confirm CODE" in out.getvalue()
+
+    with pytest.raises(CommandError, match="wrong or expired"):
+        call_command("otp-setup", "admin", "--confirm", "000000" if current_code(device) != "000000" else "111111")
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed is False
+    with pytest.raises(CommandError, match="Too many wrong codes"):
+        call_command("otp-setup", "admin", "--confirm", current_code(device))
+
+    TOTPDevice.objects.get(pk=device.pk).throttle_reset()  # as if the clerk waited
+    call_command("otp-setup", "admin", "--confirm", current_code(device), stdout=StringIO())
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed is True
+    assert [entry.action for entry in AuditEntry.objects.order_by("id")] == ["otp_device.create", "otp_device.confirm"]
+
+
+def test_otp_setup_is_for_staff_and_can_be_removed():
+    UserFactory(username="clerk")
+    with pytest.raises(CommandError, match="not staff"):
+        call_command("otp-setup", "clerk", stdout=StringIO())
+    staff = UserFactory(username="admin", is_staff=True)
+    other = UserFactory(username="other", is_staff=True)
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    kept = TOTPDevice.objects.create(user=other, name="phone", confirmed=True)
+    out = StringIO()
+    call_command("otp-setup", "admin", "--remove", stdout=out)
+    assert out.getvalue() == "Removed 1 authenticator(s) of admin.\n"
+    assert list(TOTPDevice.objects.all()) == [kept]
+
+
+def test_staff_without_a_device_logs_into_the_admin_with_a_password(client):
+    UserFactory(username="admin", is_staff=True, is_superuser=True)
+    response = login(client, "admin", PASSWORD, path="/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_staff_with_a_device_needs_its_code(client):
+    staff = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+
+    refused = login(client, "admin", PASSWORD, path="/admin/login/?next=/admin/")
+    assert refused.status_code == 200
+    assert client.get("/admin/").status_code == 302
+
+    client.force_login(staff)  # a password-only session (e.g. from the main login page)
+    assert client.get("/admin/").status_code == 302
+
+    fresh = Client()
+    accepted = login(
+        fresh,
+        "admin",
+        PASSWORD,
+        path="/admin/login/?next=/admin/",
+        otp_device=device.persistent_id,
+        otp_token=current_code(device),
+    )
+    assert accepted.status_code == 302
+    assert fresh.get("/admin/").status_code == 200

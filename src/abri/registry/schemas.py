@@ -1,0 +1,249 @@
+"""What the API reads and writes for households and individuals (pydantic, through django-ninja).
+
+Inputs stay loosely typed (choices are plain strings) so that the registry services check
+every value and say what is wrong, in the caller's language, like any other way in.
+Outputs are plain pydantic models built once from the ORM objects (ninja's attribute getter
+would re-read every field of every member; a page of 200 households took four times longer).
+They carry personal fields (names, date of birth, phone and identity numbers in clear,
+disability and pregnancy answers) only when the caller may read personal data of that
+household; otherwise those fields are null and ``personal_data`` is false.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import BaseModel, Field
+
+from abri.core import crypto
+from abri.core.models import AuditEntry
+from abri.registry.flags import FLAG_FIELDS, age_on
+from abri.registry.inputs import HouseholdInput, IndividualInput
+from abri.registry.models import Household, HouseholdStatus, Individual
+
+MAX_PAGE_SIZE = 200
+
+
+class MemberIn(Schema):
+    """A member; ``id`` names an existing member when updating a household (leave it out for a new one)."""
+
+    id: int | None = None
+    given_names: str
+    family_name: str = ""
+    sex: str = Field(description="female or male")
+    relationship: str = Field(description="head, spouse, child, grandchild, parent, sibling, other_relative, …")
+    birth_date: date | None = None
+    birth_year: int | None = None
+    age_years: int | None = Field(None, description="Estimated age, when neither date nor year is known.")
+    marital_status: str = ""
+    wg_seeing: str = ""
+    wg_hearing: str = ""
+    wg_walking: str = ""
+    wg_cognition: str = ""
+    wg_self_care: str = ""
+    wg_communication: str = ""
+    pregnancy: str = "no"
+    chronic_illness: bool = False
+    id_document_type: str = ""
+    id_number: str = ""
+
+    def to_input(self) -> IndividualInput:
+        """The registry services' input for this member."""
+        return IndividualInput(**self.model_dump())
+
+
+class HouseholdIn(Schema):
+    """A household and all its members (exactly one ``head``). An update replaces the member list."""
+
+    organisation: str = Field(
+        "", description="Acronym of the registering organisation, when you register for several (create only)."
+    )
+    admin_area: str = Field(description="P-code of the current location (ML1001).")
+    site_id: int | None = None
+    origin_area: str = Field("", description="P-code of the area of origin.")
+    departure_date: date | None = None
+    arrival_date: date | None = None
+    displacement_cause: str = ""
+    consent: str = Field(description="given or refused")
+    consent_date: date
+    phone: str = ""
+    status: str | None = Field(None, description="Left out: registered for a new household, unchanged on update.")
+    registered_on: date | None = Field(None, description="Left out: today for a new household, unchanged on update.")
+    members: list[MemberIn]
+
+    def to_input(self, *, current: Household | None = None) -> HouseholdInput:
+        """The registry services' input; status and registration date left out keep ``current``'s."""
+        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on"})
+        return HouseholdInput(
+            **values,
+            status=self.status or (current.status if current else HouseholdStatus.REGISTERED),
+            registered_on=self.registered_on or (current.registered_on if current else None),
+            members=[member.to_input() for member in self.members],
+        )
+
+
+class StatusIn(Schema):
+    status: str = Field(description="registered, relocated, returned or inactive")
+
+
+class HouseholdFilters(Schema):
+    admin_area: str = Field("", description="P-code: keeps this area and the areas within it.")
+    site: int | None = Field(None, description="Site id.")
+    flag: list[str] = Field(default_factory=list, description=f"Vulnerability flags, all required: {FLAG_FIELDS}.")
+    status: str = ""
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class IndividualFilters(Schema):
+    admin_area: str = Field("", description="P-code: keeps this area and the areas within it.")
+    household: str = Field("", description="Registration number of the household.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class MemberOut(BaseModel):
+    id: int
+    sex: str
+    relationship: str
+    age_years: int = Field(description="Age today, in whole years.")
+    birth_date_precision: str
+    given_names: str | None = Field(description="Personal: null without the right to read personal data.")
+    family_name: str | None
+    birth_date: date | None
+    marital_status: str | None
+    wg_seeing: str | None
+    wg_hearing: str | None
+    wg_walking: str | None
+    wg_cognition: str | None
+    wg_self_care: str | None
+    wg_communication: str | None
+    pregnancy: str | None
+    chronic_illness: bool | None
+    id_document_type: str | None
+    id_number: str | None
+
+    @classmethod
+    def build(cls, individual: Individual, *, personal: bool, today: date) -> MemberOut:
+        """The member as the caller may see them."""
+        values: dict[str, Any] = {
+            "id": individual.pk,
+            "sex": individual.sex,
+            "relationship": individual.relationship,
+            "age_years": age_on(individual.birth_date, today),
+            "birth_date_precision": individual.birth_date_precision,
+        }
+        personal_names = (
+            "given_names",
+            "family_name",
+            "birth_date",
+            "marital_status",
+            "wg_seeing",
+            "wg_hearing",
+            "wg_walking",
+            "wg_cognition",
+            "wg_self_care",
+            "wg_communication",
+            "pregnancy",
+            "chronic_illness",
+            "id_document_type",
+        )
+        for name in personal_names:
+            values[name] = getattr(individual, name) if personal else None
+        values["id_number"] = crypto.decrypt(individual.id_number_encrypted) if personal else None
+        return cls(**values)
+
+
+class IndividualOut(MemberOut):
+    household: str = Field(description="Registration number of the household.")
+    personal_data: bool
+
+    @classmethod
+    def build_individual(cls, individual: Individual, *, personal: bool, today: date) -> IndividualOut:
+        """The individual with their household's number."""
+        member = MemberOut.build(individual, personal=personal, today=today)
+        return cls(**member.model_dump(), household=individual.household.registration_number, personal_data=personal)
+
+
+class HouseholdOut(BaseModel):
+    registration_number: str
+    organisation: str = Field(description="Acronym of the registering organisation.")
+    admin_area: str
+    site_id: int | None
+    origin_area: str | None
+    departure_date: date | None
+    arrival_date: date | None
+    displacement_cause: str
+    consent: str
+    consent_date: date
+    status: str
+    registered_on: date
+    size: int
+    flags: list[str] = Field(description="The vulnerability flags that hold (derived from the members).")
+    personal_data: bool = Field(description="Whether personal fields are shown (else they are null).")
+    phone: str | None
+    head_id: int | None
+    members: list[MemberOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, household: Household, *, personal: bool) -> HouseholdOut:
+        """The household as the caller may see it (members prefetched)."""
+        today = timezone.localdate()
+        return cls(
+            registration_number=household.registration_number,
+            organisation=household.organisation.acronym,
+            admin_area=household.admin_area_id,
+            site_id=household.site_id,
+            origin_area=household.origin_area_id,
+            departure_date=household.departure_date,
+            arrival_date=household.arrival_date,
+            displacement_cause=household.displacement_cause,
+            consent=household.consent,
+            consent_date=household.consent_date,
+            status=household.status,
+            registered_on=household.registered_on,
+            size=household.size,
+            flags=[name for name in FLAG_FIELDS if getattr(household, name)],
+            personal_data=personal,
+            phone=crypto.decrypt(household.phone_encrypted) if personal else None,
+            head_id=household.head_id,
+            members=[MemberOut.build(member, personal=personal, today=today) for member in household.members.all()],
+            created_at=household.created_at,
+            updated_at=household.updated_at,
+        )
+
+
+class HouseholdPage(BaseModel):
+    count: int
+    page: int
+    page_size: int
+    items: list[HouseholdOut]
+
+
+class IndividualPage(BaseModel):
+    count: int
+    page: int
+    page_size: int
+    items: list[IndividualOut]
+
+
+class AuditEntryOut(BaseModel):
+    at: datetime
+    actor: str | None = Field(description="Username of who did it (null: the system).")
+    action: str
+    changes: dict[str, Any] = Field(description="Names of what changed, never personal values.")
+
+    @classmethod
+    def build(cls, entry: AuditEntry) -> AuditEntryOut:
+        """One audit entry (actor loaded with it)."""
+        return cls(
+            at=entry.at,
+            actor=entry.actor.get_username() if entry.actor else None,
+            action=entry.action,
+            changes=entry.changes,
+        )

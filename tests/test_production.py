@@ -1,0 +1,47 @@
+"""The production profile passes Django's deployment checks and keeps the login lockout on."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ABRI = str(Path(sys.executable).with_name("abri"))
+
+
+def run_abri(tmp_path: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    # A clean environment: only what a server would set (other tests set variables of their own).
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env.update(
+        DJANGO_SETTINGS_MODULE="abri.config.settings_production",
+        ABRI_DATA_DIR=str(tmp_path),
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="abri.example.org",
+    )
+    env.update(environment)
+    return subprocess.run(  # noqa: S603 -- our own console script, fixed arguments
+        [ABRI, *arguments], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_check_deploy_prints_no_warning_and_lockout_stays_on(tmp_path):
+    # One process (Abri starts slowly on a small machine): the deployment checks, then the settings.
+    names = ["AXES_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT"]
+    code = (
+        "from django.core.management import call_command; from django.conf import settings; "
+        "call_command('check', deploy=True, fail_level='WARNING'); "
+        f"print([getattr(settings, name) for name in {names!r}])"
+    )
+    result = run_abri(tmp_path, "shell", "-v", "0", "-c", code, DEBUG="true")
+    expected = "System check identified no issues (0 silenced).\n[True, False, True, True, True]\n"
+    assert result.stdout == expected, result.stderr
+    assert result.stderr == ""
+    assert result.returncode == 0
+
+
+def test_check_deploy_does_warn_about_a_weak_secret_key(tmp_path):
+    result = run_abri(tmp_path, "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="short")
+    assert result.returncode == 1
+    assert "security.W009" in result.stderr
