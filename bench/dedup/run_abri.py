@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402 -- the benchmark folder is not a package
-import django  # noqa: E402
+import common
+import django
 
 django.setup()
 

@@ -168,7 +168,7 @@ def expectation_maximisation(
     total = counts.sum()
     converged = False
     iteration = 0
-    for iteration in range(1, max_iterations + 1):  # noqa: B007 -- the count is reported after the loop
+    for iteration in range(1, max_iterations + 1):
         log_odds = np.full(len(counts), math.log(prior / (1.0 - prior)))
         for column in range(columns):
             ratio = np.log(m_arrays[column][index[column]]) - np.log(u_arrays[column][index[column]])

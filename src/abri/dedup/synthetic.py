@@ -24,31 +24,47 @@ import polars as pl
 
 # Names by community: (family names, men's names, women's names), most frequent first.
 _BAMANAN = (
-    "Traoré Coulibaly Diarra Keïta Koné Sangaré Konaté Doumbia Dembélé Camara Samaké Diakité Kanté "
-    "Fofana Bagayoko Sissoko Tounkara Kouyaté Soumaré Doumbia Togola Mariko Berthé Sanogo Ballo Touré",
-    "Mamadou Moussa Seydou Adama Bakary Souleymane Drissa Lassana Siaka Modibo Bourama Tiémoko Sékou "
-    "Yacouba Mamoutou Zoumana Issa Abdoulaye Karim Madou Salif Dramane Nouhoum Fousseyni Sidiki Bréhima",
-    "Fatoumata Aminata Mariam Kadiatou Awa Oumou Djénéba Assétou Salimata Ramata Bintou Rokia Fanta "
-    "Kadidia Hawa Safiatou Nana Korotoumou Sitan Tenin Maimouna Aissata Coumba Sira Massitan Mah",
+    (
+        "Traoré Coulibaly Diarra Keïta Koné Sangaré Konaté Doumbia Dembélé Camara Samaké Diakité Kanté "
+        "Fofana Bagayoko Sissoko Tounkara Kouyaté Soumaré Doumbia Togola Mariko Berthé Sanogo Ballo Touré"
+    ),
+    (
+        "Mamadou Moussa Seydou Adama Bakary Souleymane Drissa Lassana Siaka Modibo Bourama Tiémoko Sékou "
+        "Yacouba Mamoutou Zoumana Issa Abdoulaye Karim Madou Salif Dramane Nouhoum Fousseyni Sidiki Bréhima"
+    ),
+    (
+        "Fatoumata Aminata Mariam Kadiatou Awa Oumou Djénéba Assétou Salimata Ramata Bintou Rokia Fanta "
+        "Kadidia Hawa Safiatou Nana Korotoumou Sitan Tenin Maimouna Aissata Coumba Sira Massitan Mah"
+    ),
 )
 _SONGHAI = (
     "Maïga Touré Cissé Haïdara Dicko Yattara Tandina Sidibé Traoré Koïta Alpha Baby Dioura Konta Maïga",
-    "Mahamadou Hamadoun Boubacar Oumar Abdoulaye Alassane Mahamane Ibrahim Moussa Hassane Soumaïla Amadou "
-    "Boureima Ousmane Seydou Younoussa Alhousseini Almahadi Hamidou Issa Ali Garba Attahirou Sidi",
-    "Fatoumata Aïssata Mariama Kadidia Safiatou Haoua Zeinabou Aminata Ramatou Adiaratou Hadizatou "
-    "Salamatou Fadimata Oumou Habibatou Rakiatou Mariam Aïcha Tahirou Nana Kadi Bibata",
+    (
+        "Mahamadou Hamadoun Boubacar Oumar Abdoulaye Alassane Mahamane Ibrahim Moussa Hassane Soumaïla Amadou "
+        "Boureima Ousmane Seydou Younoussa Alhousseini Almahadi Hamidou Issa Ali Garba Attahirou Sidi"
+    ),
+    (
+        "Fatoumata Aïssata Mariama Kadidia Safiatou Haoua Zeinabou Aminata Ramatou Adiaratou Hadizatou "
+        "Salamatou Fadimata Oumou Habibatou Rakiatou Mariam Aïcha Tahirou Nana Kadi Bibata"
+    ),
 )
 _PEUL = (
     "Diallo Bah Barry Sidibé Sangaré Cissé Dicko Sow Tall Bocoum Cissé Diakité Boly Ba Kane Ly",
-    "Amadou Boubacar Hamadoun Oumar Mamadou Ibrahima Abdoulaye Ousmane Hassane Aliou Sambo Yéro Hama "
-    "Souleymane Moussa Bouba Demba Samba Hamidou Sékou Allaye Belco Hamma Idrissa",
-    "Fatoumata Aïssata Kadiatou Mariam Oumou Djénéba Hawa Aminata Koumba Dado Penda Kadidia Salimata "
-    "Hadja Assanatou Bintou Mariama Néné Diahara Aïssa Ramata Fanta",
+    (
+        "Amadou Boubacar Hamadoun Oumar Mamadou Ibrahima Abdoulaye Ousmane Hassane Aliou Sambo Yéro Hama "
+        "Souleymane Moussa Bouba Demba Samba Hamidou Sékou Allaye Belco Hamma Idrissa"
+    ),
+    (
+        "Fatoumata Aïssata Kadiatou Mariam Oumou Djénéba Hawa Aminata Koumba Dado Penda Kadidia Salimata "
+        "Hadja Assanatou Bintou Mariama Néné Diahara Aïssa Ramata Fanta"
+    ),
 )
 _DOGON = (
     "Guindo Dolo Kassogué Togo Ongoïba Poudiougo Saye Tembely Guirou Karambé Yalcouyé Dara Djimdé",
-    "Amadou Ousmane Yacouba Adama Moussa Hamadoun Issa Seydou Boureima Abdoulaye Mamadou Ambagana "
-    "Pierre Joseph Oumar Ali Sana Gouro",
+    (
+        "Amadou Ousmane Yacouba Adama Moussa Hamadoun Issa Seydou Boureima Abdoulaye Mamadou Ambagana "
+        "Pierre Joseph Oumar Ali Sana Gouro"
+    ),
     "Yagouèrè Aminata Mariam Fatoumata Kadidia Aïssata Awa Yakorè Yaganè Assan Oumou Kadia Yamoussa",
 )
 _TUAREG_MEN = (
@@ -261,10 +277,7 @@ def _household_members(rng: np.random.Generator, community: str, size: int, year
     remaining = size - 1
     if not female_head and remaining > 0 and rng.random() < 0.85:
         wife_given = _pick(rng, women, 1, 0.9)[0]
-        if patronymic:
-            wife_family = f"{daughter} {_pick(rng, men, 1)[0]}"
-        else:
-            wife_family = _pick(rng, families, 1, 0.8)[0]
+        wife_family = f"{daughter} {_pick(rng, men, 1)[0]}" if patronymic else _pick(rng, families, 1, 0.8)[0]
         add(wife_given, wife_family, "female", max(head_age - int(rng.integers(0, 15)), 16), "spouse")
         remaining -= 1
     taken = {head_given}
@@ -334,10 +347,7 @@ def _particle_form(rng: random.Random, family: str) -> str:
     return rng.choice(forms)
 
 
-def _perturb_member(rng: random.Random, member: dict[str, object], p: Perturbation, year: int) -> dict[str, object]:
-    record = dict(member)
-    given = str(record["given_name"])
-    family = str(record["family_name"])
+def _perturb_names(rng: random.Random, given: str, family: str, p: Perturbation) -> tuple[str, str]:
     if rng.random() < p.spelling_variant:
         given = " ".join(_respell(rng, word) for word in given.split())
     if rng.random() < p.spelling_variant * 0.8:
@@ -354,28 +364,41 @@ def _perturb_member(rng: random.Random, member: dict[str, object], p: Perturbati
         given = given.split()[0]
     if rng.random() < p.swapped_names:
         given, family = family, given
-    record["given_name"], record["family_name"] = given, family
+    return given, family
 
-    birth = str(record["birth_date"])
+
+def _perturb_birth(rng: random.Random, birth: str, exact: bool, p: Perturbation) -> str | None:
     birth_year = int(birth[:4])
-    if rng.random() < p.approximate_year or (not record["birth_exact"] and rng.random() < p.approximate_year):
+    if rng.random() < p.approximate_year or (not exact and rng.random() < p.approximate_year):
         birth_year += rng.choice([-3, -2, -2, -1, -1, -1, 1, 1, 1, 2, 2, 3])
         birth = f"{birth_year}-01-01"
-    elif record["birth_exact"] and rng.random() < p.year_only:
+    elif exact and rng.random() < p.year_only:
         birth = f"{birth_year}-01-01"
-    record["birth_date"] = None if rng.random() < p.missing_birth else birth
+    return None if rng.random() < p.missing_birth else birth
+
+
+def _perturb_phone(rng: random.Random, phone: str | None, p: Perturbation) -> str | None:
+    if not phone:
+        return phone
+    draw = rng.random()
+    if draw < p.changed_phone:
+        return f"{rng.choice('6789')}{rng.randrange(10_000_000):07d}"
+    if draw < p.changed_phone + p.missing_phone:
+        return None
+    if draw < p.changed_phone + p.missing_phone + p.phone_typo:
+        return _typo(rng, phone)
+    return phone
+
+
+def _perturb_member(rng: random.Random, member: dict[str, object], p: Perturbation) -> dict[str, object]:
+    record = dict(member)
+    record["given_name"], record["family_name"] = _perturb_names(
+        rng, str(record["given_name"]), str(record["family_name"]), p
+    )
+    record["birth_date"] = _perturb_birth(rng, str(record["birth_date"]), bool(record["birth_exact"]), p)
     if rng.random() < p.sex_error:
         record["sex"] = "female" if record["sex"] == "male" else "male"
-    phone = record.get("phone")
-    if phone:
-        draw = rng.random()
-        if draw < p.changed_phone:
-            phone = f"{rng.choice('6789')}{rng.randrange(10_000_000):07d}"
-        elif draw < p.changed_phone + p.missing_phone:
-            phone = None
-        elif draw < p.changed_phone + p.missing_phone + p.phone_typo:
-            phone = _typo(rng, str(phone)) if len(str(phone)) > 3 else phone
-    record["phone"] = phone
+    record["phone"] = _perturb_phone(rng, record.get("phone"), p)  # type: ignore[arg-type]
     if record.get("id_number") and rng.random() < p.missing_id:
         record["id_number"] = None
     return record
@@ -403,12 +426,12 @@ def reregister(
 ) -> pl.DataFrame:
     """``base`` plus a second (sometimes third) registration of ``share`` of its households."""
     p = perturbation or Perturbation()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- synthetic people, not secrets
     communes = sorted(set(base["location"].to_list()))
     households = base.partition_by("household_id", as_dict=False, maintain_order=True)
     chosen = [h for h in households if rng.random() < share]
-    next_household = int(base["household_id"].str.slice(1).cast(pl.Int64).max() or 0)
-    next_person = int(base["person_id"].max() or 0)
+    next_household = base.select(pl.col("household_id").str.slice(1).cast(pl.Int64).max()).item() or 0
+    next_person = base.select(pl.col("person_id").max()).item() or 0
     rows: list[dict[str, object]] = []
     for household in chosen:
         for _ in range(2 if rng.random() < twice else 1):
@@ -430,7 +453,7 @@ def reregister(
                 )
                 kept.append(newborn)
             for member in kept:
-                record = _perturb_member(rng, member, p, reference_year)
+                record = _perturb_member(rng, member, p)
                 record.update(household_id=f"H{next_household:07d}", location=location)
                 rows.append(record)
     duplicates = pl.DataFrame(rows, schema=base.schema) if rows else base.clear()

@@ -1,5 +1,6 @@
 """The engine on small lists a reviewer can check by eye, and on a synthetic registry with known truth."""
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -77,7 +78,7 @@ def test_link_finds_people_across_two_lists_only(registrations: pl.DataFrame) ->
 
 
 def test_an_empty_list_gives_no_pairs_and_no_error() -> None:
-    empty = pl.DataFrame(schema={column: pl.String for column in ("id", "given", "family")})
+    empty = pl.DataFrame(schema=dict.fromkeys(("id", "given", "family"), pl.String))
     result = engine.deduplicate(_records(empty, given_name="given", family_name="family"))
     assert result.pairs.is_empty()
     assert result.clusters.is_empty()
@@ -107,8 +108,6 @@ def test_free_text_columns_are_compared_too(registrations: pl.DataFrame) -> None
 
 
 def test_connected_components_follow_chains() -> None:
-    import numpy as np
-
     roots = component_roots(6, np.array([0, 1, 4]), np.array([1, 2, 5]))
     assert roots.tolist() == [0, 0, 0, 3, 4, 4]
 
