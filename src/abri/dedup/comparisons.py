@@ -241,14 +241,14 @@ def pair_view_sql(*, pairs: str, records: str, name_levels: str, text_columns: l
     Given against given and family against family, or crossed when the phonetic keys agree
     better that way ("Traoré Mamadou" against "Mamadou Traoré"); each name agreement comes
     from ``name_levels`` (k, level). ``records`` carries given_id, family_id, the keys,
-    given_count and family_count.
+    given_count, family_count and name_count (records with the same given and family names).
     """
     columns = (*_SIDE_COLUMNS, *text_columns)
     sides = ", ".join(f"ra.{column} AS {column}_a, rb.{column} AS {column}_b" for column in columns)
     crossed = _crossed("ra", "rb")
     return f"""
         SELECT p.a, p.b, {sides}, n_g.level AS given_level, n_f.level AS family_level,
-               ra.given_count AS given_count, ra.family_count AS family_count
+               ra.given_count AS given_count, ra.family_count AS family_count, ra.name_count AS name_count
         FROM {pairs} p JOIN {records} ra ON ra.rid = p.a JOIN {records} rb ON rb.rid = p.b
         LEFT JOIN {name_levels} n_g ON n_g.k = {_pack("ra.given_id", _oriented("rb", "given", crossed))}
         LEFT JOIN {name_levels} n_f ON n_f.k = {_pack("ra.family_id", _oriented("rb", "family", crossed))}
@@ -261,4 +261,4 @@ def gamma_sql(
     """SQL of one row per pair: a, b, one level column per comparison and the name counts."""
     view = pair_view_sql(pairs=pairs, records=records, name_levels=name_levels, text_columns=text_columns)
     levels = ", ".join(f"({comparison.gamma_sql()})::TINYINT AS {comparison.column}" for comparison in comparisons)
-    return f"SELECT a, b, {levels}, given_count, family_count FROM ({view})"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    return f"SELECT a, b, {levels}, given_count, family_count, name_count FROM ({view})"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables

@@ -175,10 +175,11 @@ class _Run:
         self.connection.execute(
             """CREATE TABLE records AS SELECT r.* EXCLUDE (given_tokens, family_tokens),
                    g.name_id AS given_id, f.name_id AS family_id,
-                   count(r.given) OVER (PARTITION BY r.given) AS given_count,
-                   count(r.family) OVER (PARTITION BY r.family) AS family_count,
-                   CASE WHEN r.household IS NULL THEN NULL
-                        ELSE count(*) OVER (PARTITION BY r.household) END AS household_size,
+                   (count(r.given) OVER (PARTITION BY r.given))::UINTEGER AS given_count,
+                   (count(r.family) OVER (PARTITION BY r.family))::UINTEGER AS family_count,
+                   (count(r.family) OVER (PARTITION BY r.given, r.family))::UINTEGER AS name_count,
+                   (CASE WHEN r.household IS NULL THEN NULL
+                         ELSE count(*) OVER (PARTITION BY r.household) END)::USMALLINT AS household_size,
                    CASE WHEN r.household IS NULL THEN NULL
                         ELSE dense_rank() OVER (ORDER BY r.household) END::UINTEGER AS household_number
                FROM records_input r
@@ -189,6 +190,7 @@ class _Run:
         self.totals = {
             "given_count": _scalar(self.connection, "SELECT count(given) FROM records"),
             "family_count": _scalar(self.connection, "SELECT count(family) FROM records"),
+            "name_count": _scalar(self.connection, "SELECT count(family) FROM records WHERE given IS NOT NULL"),
         }
         self.record_count = _scalar(self.connection, "SELECT count(*) FROM records")
 
@@ -296,8 +298,27 @@ class _Run:
             self.model.fields[comparison.name], comparison, totals=self.totals, context_sql=context
         )
 
+    def full_name_sql(self, comparisons: list[Comparison]) -> str | None:
+        """Correction when both names agree exactly: the full name's frequency, not the product of two.
+
+        Given and family names are not independent (a community's names go together), so
+        "Mamadou Traoré" is commoner than Mamadou's share times Traoré's; the two term
+        frequency adjustments are replaced by the full name's.
+        """
+        names = {c.name: c for c in comparisons}
+        if not {"given_name", "family_name"} <= set(names) or "name_count" not in self.totals:
+            return None
+        given, family = self.model.fields["given_name"], self.model.fields["family_name"]
+        context = f"{HOUSEHOLD.column} IN (0, 1, 2)" if HOUSEHOLD in self.comparisons else "FALSE"
+        return model.full_name_adjustment_sql(
+            given, family, totals=self.totals, both_exact="g_given_name = 0 AND g_family_name = 0", context=context
+        )
+
     def weight_sql(self, comparisons: list[Comparison], *, with_prior: bool = True) -> str:
         terms = [self.field_weight_sql(c) for c in comparisons]
+        joint = self.full_name_sql(comparisons)
+        if joint:
+            terms.append(joint)
         if with_prior:
             terms.insert(0, f"{model.prior_weight(self.model.prior)!r}::DOUBLE")
         return " + ".join(terms) if terms else "0.0"
@@ -438,7 +459,9 @@ def _run(
                        greatest(rid_a, rid_b)::UINTEGER AS b FROM labels_input"""
                 )
             progress("load", run.record_count, run.record_count)
-            rule_counts = blocking.build_candidate_pairs(connection, records="records", target="pairs", link=link)
+            rule_counts = blocking.build_candidate_pairs(
+                connection, records="records", target="pairs", link=link, households="household" in present
+            )
             candidate_count = _scalar(connection, "SELECT count(*) FROM pairs")
             progress("blocking", candidate_count, candidate_count)
             connection.execute(f"CREATE TABLE gammas AS {run.gammas('pairs')}")

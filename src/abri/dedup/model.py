@@ -261,6 +261,23 @@ def _level_case(column: str, weights: npt.NDArray[np.float64]) -> str:
     return f"CASE {column} {cases} ELSE 0.0 END"
 
 
+def _smoothed_frequency_sql(count_column: str, total: int, u_exact: float) -> str:
+    return f"(({count_column} + {TF_PSEUDO_COUNT * u_exact!r}) / {float(total + TF_PSEUDO_COUNT)!r})"
+
+
+def full_name_adjustment_sql(
+    given: FieldParameters, family: FieldParameters, *, totals: dict[str, int], both_exact: str, context: str
+) -> str:
+    """Bits that replace the two names' frequency adjustments by the full name's when both agree exactly."""
+    u_given, u_family = max(given.u[0], _FLOOR), max(family.u[0], _FLOOR)
+    separate = (
+        f"{_smoothed_frequency_sql('given_count', totals['given_count'], u_given)}"
+        f" * {_smoothed_frequency_sql('family_count', totals['family_count'], u_family)}"
+    )
+    joint = _smoothed_frequency_sql("name_count", totals["name_count"], u_given * u_family)
+    return f"(CASE WHEN {both_exact} AND NOT ({context}) THEN log2({separate} / greatest({joint}, {_FLOOR!r})) ELSE 0.0 END)"
+
+
 def field_weight_sql(
     parameters: FieldParameters, comparison: Comparison, *, totals: dict[str, int], context_sql: str | None = None
 ) -> str:
