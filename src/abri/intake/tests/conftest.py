@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory
@@ -26,8 +27,6 @@ def english_batches(request):
 
     Tests marked ``french`` keep Abri's default language, to check what a French clerk reads.
     """
-    if request.node.get_closest_marker("french"):
-        yield
-        return
-    with translation.override("en"):
+    language = settings.LANGUAGE_CODE if request.node.get_closest_marker("french") else "en"
+    with translation.override(language):
         yield
