@@ -112,13 +112,11 @@ def _both_sides_condition(condition: str) -> str:
 
 def settings(model: Model, comparisons: list[Comparison], *, link: bool = False) -> SettingsCreator:
     """Splink settings carrying Abri's levels, m, u and prior for the prepared records (unique id: rid)."""
-    splink_comparisons = []
+    splink_comparisons: list[Any] = []  # splink's ComparisonCreator, or a dict: its own union type
     for comparison in comparisons:
         parameters = model.fields[comparison.name]
         splink_comparisons.append(
-            cl.CustomComparison(
-                output_column_name=comparison.name, comparison_levels=_levels(comparison)
-            ).configure(
+            cl.CustomComparison(output_column_name=comparison.name, comparison_levels=_levels(comparison)).configure(
                 m_probabilities=[max(value, _FLOOR) for value in parameters.m],
                 u_probabilities=[max(value, _FLOOR) for value in parameters.u],
             )
@@ -127,8 +125,7 @@ def settings(model: Model, comparisons: list[Comparison], *, link: bool = False)
         link_type="link_only" if link else "dedupe_only",
         unique_id_column_name="rid",
         comparisons=splink_comparisons,
-        blocking_rules_to_generate_predictions=_blocking_rules(),
+        blocking_rules_to_generate_predictions=list[Any](_blocking_rules()),
         probability_two_random_records_match=model.prior,
         retain_intermediate_calculation_columns=False,
     )
-
