@@ -7,8 +7,10 @@ in goes through the same validation in `abri.registry.services`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+
+from abri.registry.flags import FLAG_FIELDS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,3 +56,24 @@ class HouseholdInput:
     registered_on: date | None = None  # today when absent
     registration_number: str = ""  # assigned by Abri when absent
     extra: dict[str, str] = field(default_factory=dict)
+
+
+# What a caller gives for a member, in order (the ``id`` of an existing member aside).
+MEMBER_INPUT_FIELDS: tuple[str, ...] = tuple(item.name for item in fields(IndividualInput) if item.name != "id")
+
+# The household columns a registration sets; ids, links and times are Abri's.
+HOUSEHOLD_VALUE_FIELDS: tuple[str, ...] = (
+    "admin_area_id",
+    "site_id",
+    "origin_area_id",
+    "departure_date",
+    "arrival_date",
+    "displacement_cause",
+    "consent",
+    "consent_date",
+    "phone_hash",
+    "status",
+    "registered_on",
+    "size",
+    *FLAG_FIELDS,
+)

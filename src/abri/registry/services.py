@@ -19,9 +19,9 @@ from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.services import audit_record
-from abri.registry.flags import FLAG_FIELDS, household_flags
+from abri.registry.flags import household_flags
 from abri.registry.flows import status_check_transition
-from abri.registry.inputs import HouseholdInput
+from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS, HouseholdInput
 from abri.registry.models import (
     Household,
     Individual,
@@ -35,22 +35,7 @@ _PASSED_AS_IS = frozenset(
     {"CharField", "TextField", "BooleanField", "PositiveSmallIntegerField", "IntegerField", "ForeignKey"}
 )
 
-_HOUSEHOLD_FIELDS = (
-    "admin_area_id",
-    "site_id",
-    "origin_area_id",
-    "departure_date",
-    "arrival_date",
-    "displacement_cause",
-    "consent",
-    "consent_date",
-    "phone_hash",
-    "status",
-    "registered_on",
-    "size",
-    "head_id",
-    *FLAG_FIELDS,
-)
+_HOUSEHOLD_FIELDS = (*HOUSEHOLD_VALUE_FIELDS, "head_id")
 
 
 def registration_numbers_reserve(*, organisation: Organisation, year: int, count: int) -> list[str]:

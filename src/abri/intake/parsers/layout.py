@@ -19,6 +19,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from abri.intake.parsers.files import Table, UnreadableFile, Workbook
+from abri.registry.inputs import MEMBER_INPUT_FIELDS
 
 HOUSEHOLD_FIELDS = (
     "submission_id",
@@ -40,26 +41,7 @@ HOUSEHOLD_FIELDS = (
     "registered_on",
     "registration_number",
 )
-MEMBER_FIELDS = (
-    "given_names",
-    "family_name",
-    "sex",
-    "relationship",
-    "birth_date",
-    "birth_year",
-    "age_years",
-    "marital_status",
-    "wg_seeing",
-    "wg_hearing",
-    "wg_walking",
-    "wg_cognition",
-    "wg_self_care",
-    "wg_communication",
-    "pregnancy",
-    "chronic_illness",
-    "id_document_type",
-    "id_number",
-)
+MEMBER_FIELDS = MEMBER_INPUT_FIELDS
 # Source names that mean an Abri field without any mapping (Kobo and ODK system columns).
 ALIASES = {"_uuid": "submission_id", "instanceID": "submission_id", "__id": "submission_id", "today": "registered_on"}
 PARENT_UUID = "_submission__uuid"

@@ -22,6 +22,7 @@ from abri.access.models import Organisation
 from abri.core.models import AuditEntry
 from abri.registry.bulk.prepare import Prepared
 from abri.registry.flags import FLAG_FIELDS
+from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS
 from abri.registry.models import Household, Individual
 from abri.registry.services import registration_numbers_reserve
 from abri.registry.validation import WG_FIELDS
@@ -29,22 +30,7 @@ from abri.registry.validation import WG_FIELDS
 Actor = User | AnonymousUser | None
 _CHUNK = 50_000
 
-# The household and member columns an import sets; the rest (ids, links, times) are filled here.
-HOUSEHOLD_VALUE_FIELDS = (
-    "admin_area_id",
-    "site_id",
-    "origin_area_id",
-    "departure_date",
-    "arrival_date",
-    "displacement_cause",
-    "consent",
-    "consent_date",
-    "phone_hash",
-    "status",
-    "registered_on",
-    "size",
-    *FLAG_FIELDS,
-)
+# The member columns an import sets (the household ones are registry.inputs.HOUSEHOLD_VALUE_FIELDS).
 MEMBER_VALUE_FIELDS = (
     "given_names",
     "family_name",

@@ -11,30 +11,11 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from abri.access.models import Organisation
-from abri.registry.inputs import HouseholdInput, IndividualInput
+from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
 from abri.registry.services import Actor, households_bulk_create
 from abri.registry.synth.people import Population
 
-MEMBER_FIELDS = (
-    "given_names",
-    "family_name",
-    "sex",
-    "relationship",
-    "birth_date",
-    "birth_year",
-    "age_years",
-    "marital_status",
-    "wg_seeing",
-    "wg_hearing",
-    "wg_walking",
-    "wg_cognition",
-    "wg_self_care",
-    "wg_communication",
-    "pregnancy",
-    "chronic_illness",
-    "id_document_type",
-    "id_number",
-)
+MEMBER_FIELDS = MEMBER_INPUT_FIELDS
 HOUSEHOLD_FIELDS = (
     "admin_area",
     "origin_area",
