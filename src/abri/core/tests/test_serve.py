@@ -69,6 +69,7 @@ def test_serve_answers_then_stops_server_and_worker_on_interrupt(tmp_path: Path)
         "ABRI_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "abri.config.settings",
         "ABRI_TASKS_IMMEDIATE": "false",
+        "DATABASE_URL": "",  # the laptop case: SQLite in the data folder, whatever database the suite runs on
     }
     abri = [sys.executable, "-m", "abri.manage"]
     subprocess.run([*abri, "migrate", "-v0"], env=env, check=True)  # noqa: S603 -- our own command
