@@ -100,7 +100,7 @@ def candidate_pairs_sql(
     if not within_household:
         conditions.append("(a.household IS NULL OR b.household IS NULL OR a.household <> b.household)")
     if rids:
-        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")
+        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
     return f"""
         WITH keyed AS (SELECT * FROM ({keyed}) WHERE k IN ({usable}) OR k_shifted IN ({usable}))
         SELECT {first} AS a, {second} AS b FROM keyed a JOIN keyed b ON {" AND ".join(conditions)}
