@@ -11,7 +11,7 @@ be registered: the live check compares people one by one.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +28,10 @@ _NONE = -1
 _MAX_CANDIDATES = 20_000
 
 
+def _logit2(probability: float) -> float:
+    return float(np.log2(probability / (1.0 - probability)))
+
+
 @dataclass
 class Match:
     """A registered person who may be the one being typed."""
@@ -36,6 +40,16 @@ class Match:
     household: str | None
     probability: float
     evidence: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HouseholdMatch:
+    """A registered household that shares members with the one being typed."""
+
+    household: str
+    members_matched: int
+    size: int
+    members: list[tuple[int, Match]]  # (position of the typed member, their likely match)
 
 
 def _codes(values: pl.Series) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
@@ -62,6 +76,11 @@ class LiveIndex:
         self.prior = returning / max(self.size, 1)
         self.record_id = records["record_id"].to_numpy()
         self.household = records["household"].str.replace(r"^[01]:", "").to_numpy()
+        self.household_code, household_lookup = _codes(records["household"].str.replace(r"^[01]:", ""))
+        self.household_names = np.array(sorted(household_lookup, key=household_lookup.__getitem__), dtype=object)
+        self.household_size = np.bincount(
+            self.household_code[self.household_code >= 0], minlength=len(household_lookup)
+        )
         names = pl.concat([records["given"], records["family"]]).drop_nulls().unique().sort()
         self.name_lookup = {name: index for index, name in enumerate(names.to_list())}
         self.names = names.to_list()
@@ -117,6 +136,84 @@ class LiveIndex:
     def query(self, person: Mapping[str, str | None], *, threshold: float = 0.05, limit: int = 10) -> list[Match]:
         """Registered people likely to be ``person`` (raw fields: given_name, family_name, sex, birth_date,
         birth_year, age, phone, id_number, location), most likely first."""
+        scored = self._score(person)
+        if scored is None:
+            return []
+        rows, total, evidence = scored
+        probability = 1.0 / (1.0 + np.exp2(-total))
+        order = np.argsort(-probability)[:limit]
+        return [self._match(rows[i], float(probability[i]), evidence, i) for i in order if probability[i] >= threshold]
+
+    def query_household(
+        self, members: Sequence[Mapping[str, str | None]], *, threshold: float = 0.05, limit: int = 5
+    ) -> list[HouseholdMatch]:
+        """Registered households likely to be the one being typed, with each typed member's likely match there.
+
+        A household registered again shares most of its members: each registered household
+        found for two typed members or more adds the household comparison's weight (as the
+        engine does) to its members' pairs, and households are ranked by the members they share.
+        """
+        best: dict[int, dict[int, tuple[float, int, int]]] = {}  # household → typed member → (bits, row, position)
+        scored_members = []
+        for position, person in enumerate(members):
+            scored = self._score(person)
+            scored_members.append(scored)
+            if scored is None:
+                continue
+            rows, total, _evidence = scored
+            keep = np.flatnonzero(total >= _logit2(0.001))
+            for index in keep[np.argsort(-total[keep])][:50]:
+                household = int(self.household_code[rows[index]])
+                if household == _NONE:
+                    continue
+                current = best.setdefault(household, {}).get(position)
+                if current is None or total[index] > current[0]:
+                    best[household][position] = (float(total[index]), int(rows[index]), int(index))
+        found = []
+        context = self.weights.get("household")
+        for household, by_member in best.items():
+            shared = len(by_member)
+            matches = []
+            for position, (bits, row, index) in by_member.items():
+                others = shared - 1
+                bonus = 0.0
+                if context is not None and others >= 1:
+                    bonus = float(context[0] if others >= 2 else context[2])
+                probability = 1.0 / (1.0 + 2.0 ** -(bits + bonus))
+                if probability >= threshold:
+                    scored = scored_members[position]
+                    assert scored is not None
+                    matches.append((position, self._match(row, probability, scored[2], index)))
+            if matches:
+                size = int(self.household_size[household])
+                found.append(
+                    HouseholdMatch(
+                        household=str(self.household_names[household]),
+                        members_matched=len(matches),
+                        size=size,
+                        members=sorted(matches, key=lambda item: item[0]),
+                    )
+                )
+        found.sort(key=lambda match: (-match.members_matched, -max(m.probability for _, m in match.members)))
+        return found[:limit]
+
+    def _match(self, row: int, probability: float, evidence: dict[str, npt.NDArray[np.int8]], index: int) -> Match:
+        labels = {c.name: c.levels for c in (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)}
+        return Match(
+            record_id=str(self.record_id[row]),
+            household=self.household[row],
+            probability=round(probability, 4),
+            evidence={
+                name: str(labels[name][int(levels[index])].label)
+                for name, levels in evidence.items()
+                if levels[index] >= 0
+            },
+        )
+
+    def _score(
+        self, person: Mapping[str, str | None]
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], dict[str, npt.NDArray[np.int8]]] | None:
+        """Candidate rows for one person, their total weight in bits (prior included) and levels."""
         as_of = datetime.datetime.now(tz=datetime.UTC).year
         given_tokens = scalar.name_tokens(person.get("given_name"))
         family_tokens = scalar.name_tokens(person.get("family_name"))
@@ -130,7 +227,7 @@ class LiveIndex:
         id_number = scalar.id_number(person.get("id_number"))
         rows = self._candidates(given_key, family_key, phone, id_number, year)
         if len(rows) == 0:
-            return []
+            return None
         total = np.full(len(rows), prior_weight(self.prior))
         evidence: dict[str, npt.NDArray[np.int8]] = {}
         crossed = self._crossed(rows, given_key, family_key)
@@ -168,21 +265,7 @@ class LiveIndex:
         if location is not None:
             evidence["location"] = location
             total += self._weigh("location", location)
-        probability = 1.0 / (1.0 + np.exp2(-total))
-        order = np.argsort(-probability)[:limit]
-        labels = {c.name: c.levels for c in (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)}
-        return [
-            Match(
-                record_id=str(self.record_id[rows[i]]),
-                household=self.household[rows[i]],
-                probability=round(float(probability[i]), 4),
-                evidence={
-                    name: str(labels[name][int(levels[i])].label) for name, levels in evidence.items() if levels[i] >= 0
-                },
-            )
-            for i in order
-            if probability[i] >= threshold
-        ]
+        return rows, total, evidence
 
     def _candidates(
         self, given_key: int, family_key: int, phone: str | None, id_number: str | None, year: int | None
