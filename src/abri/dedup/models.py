@@ -34,6 +34,7 @@ class DeduplicationRun(TimeStampedModel):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    stage = models.CharField(_("current stage"), max_length=32, blank=True)  # progress, for the page and the CLI
     threshold = models.FloatField(_("threshold"))
     individuals = models.PositiveIntegerField(_("individuals compared"), default=0)
     candidate_pairs = models.PositiveIntegerField(_("candidate pairs compared"), default=0)

@@ -60,7 +60,13 @@ def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Prog
             as_of_year=timezone.now().year,
         )
         fingerprints = _fingerprints(records)
-        result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=progress)
+
+        def staged(stage: str, done: int, total: int) -> None:
+            if stage != "em":
+                DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage)
+            progress(stage, done, total)
+
+        result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=staged)
         counts = _store_candidates(run, result, fingerprints, people)
     except Exception:
         with transaction.atomic():

@@ -1,16 +1,19 @@
 """The engine over the registry: pairs proposed, decisions remembered, only what a reviewer may see."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
-from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision, RunStatus
+from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate, MatchDecision, RunStatus
 from abri.dedup.selectors import access_candidate_for_review, match_queue
 from abri.dedup.services import match_decide, registry_deduplicate
+from abri.dedup.tasks import registry_deduplicate_job
 from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household
 from abri.registry.services import household_update
@@ -191,3 +194,14 @@ def test_a_reviewer_sees_and_decides_only_pairs_of_households_in_their_scope(set
     queue = list(match_queue(user=both))
     assert len(queue) == 3
     assert [c.match_probability for c in queue] == sorted((c.match_probability for c in queue), reverse=True)
+
+
+def test_the_registry_run_as_a_command_and_as_a_job(setting):
+    out = StringIO()
+    call_command("dedupe-registry", stdout=out, stderr=StringIO())
+    assert "8 individuals compared: 3 pairs above 0.5 (3 new, 0 already judged different)." in out.getvalue()
+    result = registry_deduplicate_job.enqueue(actor_id=None)
+    run = DeduplicationRun.objects.get(pk=result.return_value)
+    assert run.status == RunStatus.DONE
+    assert run.stage == "scoring"
+    assert run.pairs_new == 0
