@@ -54,6 +54,7 @@ class Settings:
     threshold: float = 0.5
     context_threshold: float = 0.97  # a member pair this likely links its two households
     plausible_threshold: float = 0.5  # two member pairs this likely link their two households
+    possible_threshold: float = 0.1  # three member pairs this likely link their two households
     random_pairs: int = 600_000
     max_household_size: int = 30
     memory_limit: str = "1000MB"
@@ -358,11 +359,14 @@ class _Run:
                 SELECT a, b, household_a, household_b FROM (
                     SELECT a, b, household_a, household_b, {weight} AS w,
                            count(*) FILTER (WHERE {weight} >= {_logit2(self.settings.plausible_threshold)!r})
-                               OVER (PARTITION BY household_a, household_b) AS plausible
+                               OVER (PARTITION BY household_a, household_b) AS plausible,
+                           count(*) OVER (PARTITION BY household_a, household_b) AS possible
                     FROM gammas
                     WHERE household_a IS NOT NULL AND household_b IS NOT NULL
-                      AND {weight} >= {_logit2(self.settings.plausible_threshold)!r})
-                WHERE w >= {_logit2(self.settings.context_threshold)!r} OR plausible >= 2"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                      AND {weight} >= {_logit2(self.settings.possible_threshold)!r})
+                WHERE w >= {_logit2(self.settings.context_threshold)!r}
+                   OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
+                   OR possible >= 3"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
