@@ -43,14 +43,24 @@ def registry(folder: Path, size: int, seed: int) -> Path:
     return path
 
 
-def measured(command: list[str]) -> dict[str, float | str]:
-    """Run ``command`` and return its wall time, CPU time and peak resident memory."""
+def measured(command: list[str], *, timeout: float) -> dict[str, float | str] | None:
+    """Run ``command`` and return its wall time, CPU time and peak resident memory (None past ``timeout``)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    stdout = process.stdout.read() if process.stdout else ""
-    stderr = process.stderr.read() if process.stderr else ""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return None
+            time.sleep(1)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
     return {
@@ -68,6 +78,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "abri-bench-dedup")
     parser.add_argument("--json", type=Path, help="also append the results to this JSON-lines file")
+    parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds an engine may run (default 3 h)")
     arguments = parser.parse_args()
     arguments.data.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}", flush=True)
@@ -81,7 +92,11 @@ def main() -> None:
         truth = synthetic.true_pairs(pl.read_parquet(path))
         for engine in arguments.engines:
             out = arguments.data / f"pairs-{engine}-{size}-seed{arguments.seed}.parquet"
-            figures = measured([sys.executable, str(RUNNERS[engine]), str(path), str(out)])
+            figures = measured([sys.executable, str(RUNNERS[engine]), str(path), str(out)], timeout=arguments.timeout)
+            if figures is None:
+                print(f"  {size:>9,} {engine:>7} did not finish in {arguments.timeout:.0f}s", flush=True)
+                rows.append({"size": size, "engine": engine, "unfinished": arguments.timeout})
+                continue
             metrics = common.pair_metrics(pl.read_parquet(out), truth)
             row = {"size": size, "engine": engine, **figures, **metrics}
             rows.append(row)
@@ -97,6 +112,9 @@ def main() -> None:
     print()
     print(header)
     for row in rows:
+        if "unfinished" in row:
+            print(f"{row['size']:>9,} {row['engine']:>7} did not finish in {row['unfinished']:.0f} s")
+            continue
         print(
             f"{row['size']:>9,} {row['engine']:>7} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} {row['peak_mb']:>8.0f} "
             f"{row['pairs']:>8,} {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}"

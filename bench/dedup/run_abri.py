@@ -30,29 +30,27 @@ def main() -> None:
     parser.add_argument("registry", type=Path)
     parser.add_argument("pairs", type=Path)
     parser.add_argument("--threshold", type=float, default=0.5)
-    parser.add_argument("--memory-limit", default="1200MB")
+    parser.add_argument("--memory-limit", default="1000MB")
     arguments = parser.parse_args()
     started = time.perf_counter()
-    frame = pl.read_parquet(arguments.registry).drop("person_id", "relationship", "birth_exact", strict=False)
-    records = prepare(
-        frame,
-        FieldMap(fields=common.FIELDS, id_column=common.ID_COLUMN),
-        as_of_year=datetime.datetime.now(tz=datetime.UTC).year,
-    )
-    del frame
     stages: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage != "em":
             stages[stage] = round(time.perf_counter() - started, 1)
 
+    # No reference to the prepared records is kept here: once in DuckDB, Python may free them.
     result = engine.deduplicate(
-        records,
+        prepare(
+            pl.read_parquet(arguments.registry).drop("person_id", "relationship", "birth_exact", strict=False),
+            FieldMap(fields=common.FIELDS, id_column=common.ID_COLUMN),
+            as_of_year=datetime.datetime.now(tz=datetime.UTC).year,
+        ),
         settings=engine.Settings(threshold=arguments.threshold, memory_limit=arguments.memory_limit),
         progress=progress,
     )
     result.pairs.select("id_a", "id_b", "match_probability").write_parquet(arguments.pairs)
-    print(json.dumps({"candidates": result.candidate_count, "stages": stages}))
+    print(json.dumps({"candidates": result.candidate_count, "rules": result.rule_counts, "stages": stages}))
 
 
 if __name__ == "__main__":

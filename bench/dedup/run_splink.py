@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import tempfile
 import time
 from pathlib import Path
 
@@ -133,11 +134,16 @@ def main() -> None:
     parser.add_argument("pairs", type=Path)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--max-pairs-u", type=float, default=1e7)
+    parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit (default 6GB; Abri runs in 1GB)")
     arguments = parser.parse_args()
     started = time.perf_counter()
     stages: dict[str, float] = {}
     frame = cleaned(pl.read_parquet(arguments.registry))
     connection = duckdb.connect()
+    # Without a limit DuckDB takes 80 % of the machine's memory; the spill folder is the
+    # system's temporary folder, not the working directory.
+    connection.execute(f"SET memory_limit = '{arguments.memory_limit}'")
+    connection.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='splink-')}'")
     db_api = DuckDBAPI(connection)
     table = db_api.register(frame.to_arrow(), table_name="registry")
     linker = Linker(table, settings(), log_level=logging.WARNING)

@@ -100,12 +100,11 @@ def candidate_pairs_sql(
     if not within_household:
         conditions.append("(a.household IS NULL OR b.household IS NULL OR a.household <> b.household)")
     if rids:
-        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")  # noqa: S608 -- a table name of the engine
-    # SQL built from the engine's own identifiers; values travel as tables, never as text.
+        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
     return f"""
         WITH keyed AS (SELECT * FROM ({keyed}) WHERE k IN ({usable}) OR k_shifted IN ({usable}))
         SELECT {first} AS a, {second} AS b FROM keyed a JOIN keyed b ON {" AND ".join(conditions)}
-    """  # noqa: S608
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
 
 
 def household_pairs_sql(*, records: str, link: bool, cap: int = 10, max_size: int = 30) -> str:

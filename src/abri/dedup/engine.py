@@ -53,10 +53,11 @@ class Settings:
 
     threshold: float = 0.5
     context_threshold: float = 0.97  # a member pair this likely links its two households
-    plausible_threshold: float = 0.7  # two member pairs this likely link their two households
+    plausible_threshold: float = 0.5  # two member pairs this likely link their two households
+    possible_threshold: float = 0.1  # three member pairs this likely link their two households
     random_pairs: int = 600_000
     max_household_size: int = 30
-    memory_limit: str = "1200MB"
+    memory_limit: str = "1000MB"
     threads: int = 0  # 0: DuckDB decides
     work_directory: Path | None = None
     fixed_model: Model | None = None  # score with these parameters instead of estimating
@@ -85,9 +86,15 @@ def deduplicate(
     settings: Settings | None = None,
     progress: Progress = _silent,
 ) -> Result:
-    """Duplicates inside one prepared list (see `abri.dedup.prepare`)."""
+    """Duplicates inside one prepared list (see `abri.dedup.prepare`).
+
+    The engine lets go of the frame once it is in DuckDB: a caller that keeps no reference
+    to it (a registry of a million) lets Python free it for the rest of the run.
+    """
+    box = [records]
+    del records
     return _run(
-        records, link=False, compare_columns=compare_columns or [], settings=settings or Settings(), progress=progress
+        box, link=False, compare_columns=compare_columns or [], settings=settings or Settings(), progress=progress
     )
 
 
@@ -100,9 +107,9 @@ def link(
     progress: Progress = _silent,
 ) -> Result:
     """The same people across two prepared lists (``records_b`` rids must follow those of ``records_a``)."""
-    combined = pl.concat([records_a, records_b], how="vertical_relaxed")
+    box = [pl.concat([records_a, records_b], how="vertical_relaxed")]
     return _run(
-        combined, link=True, compare_columns=compare_columns or [], settings=settings or Settings(), progress=progress
+        box, link=True, compare_columns=compare_columns or [], settings=settings or Settings(), progress=progress
     )
 
 
@@ -352,11 +359,14 @@ class _Run:
                 SELECT a, b, household_a, household_b FROM (
                     SELECT a, b, household_a, household_b, {weight} AS w,
                            count(*) FILTER (WHERE {weight} >= {_logit2(self.settings.plausible_threshold)!r})
-                               OVER (PARTITION BY household_a, household_b) AS plausible
+                               OVER (PARTITION BY household_a, household_b) AS plausible,
+                           count(*) OVER (PARTITION BY household_a, household_b) AS possible
                     FROM gammas
                     WHERE household_a IS NOT NULL AND household_b IS NOT NULL
-                      AND {weight} >= {_logit2(self.settings.plausible_threshold)!r})
-                WHERE w >= {_logit2(self.settings.context_threshold)!r} OR plausible >= 2"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                      AND {weight} >= {_logit2(self.settings.possible_threshold)!r})
+                WHERE w >= {_logit2(self.settings.context_threshold)!r}
+                   OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
+                   OR possible >= 3"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
@@ -426,19 +436,22 @@ def _nothing_to_pair(records: pl.DataFrame, comparisons: list[Comparison]) -> Re
 
 
 def _run(
-    records: pl.DataFrame,
+    box: list[pl.DataFrame],
     *,
     link: bool,
     compare_columns: list[str],
     settings: Settings,
     progress: Progress,
 ) -> Result:
+    records = box.pop()
     present = present_fields(records)
     text_columns = [compare_column_name(index) for index in range(len(compare_columns))]
     comparisons = person_comparisons(present, compare_columns)
     if len(records) < 2 or not comparisons:
         # Nothing to pair: every record is a cluster of its own.
         return _nothing_to_pair(records, comparisons)
+    # What the end of the run needs; the rest lives in DuckDB once loaded.
+    slim = records.select("rid", "record_id", "source", "household")
     with tempfile.TemporaryDirectory(prefix="abri-dedup-", dir=settings.work_directory) as folder:
         connection = _connect(folder, settings)
         try:
@@ -452,6 +465,7 @@ def _run(
                 progress=progress,
             )
             run.load(records)
+            del records
             if settings.labels is not None:
                 connection.register("labels_input", settings.labels.select("rid_a", "rid_b").to_arrow())
                 connection.execute(
@@ -477,8 +491,8 @@ def _run(
         finally:
             connection.close()
     pairs = results.evidence(scored, run.comparisons)
-    households = results.household_links(pairs, records)
-    clusters = connected_components(records.select("rid", "record_id", "source"), pairs)
+    households = results.household_links(pairs, slim)
+    clusters = connected_components(slim, pairs)
     return Result(
         pairs=pairs.drop("household_a", "household_b"),
         clusters=clusters,

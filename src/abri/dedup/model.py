@@ -275,8 +275,8 @@ def full_name_adjustment_sql(
         f" * {_smoothed_frequency_sql('family_count', totals['family_count'], u_family)}"
     )
     joint = _smoothed_frequency_sql("name_count", totals["name_count"], u_given * u_family)
-    ratio = f"log2({separate} / greatest({joint}, {_FLOOR!r}))"
-    return f"(CASE WHEN {both_exact} AND NOT ({context}) THEN {ratio} ELSE 0.0 END)"
+    correction = f"log2({separate} / greatest({joint}, {_FLOOR!r}))"
+    return f"(CASE WHEN {both_exact} AND NOT ({context}) THEN {correction} ELSE 0.0 END)"
 
 
 def field_weight_sql(

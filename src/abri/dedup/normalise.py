@@ -17,7 +17,7 @@ import polars as pl
 from abri.dedup.variants import GLUED_PARTICLES, KNOWN_NAMES, PARTICLES, VARIANTS
 
 # Letters NFKD does not decompose: Bambara and Fulfulde letters, ligatures.
-_SPECIAL_LETTERS: dict[str, str] = {
+SPECIAL_LETTERS: dict[str, str] = {
     "ɛ": "e",
     "Ɛ": "e",
     "ɔ": "o",
@@ -45,7 +45,7 @@ _SPECIAL_LETTERS: dict[str, str] = {
 # The phonetic key, as ordered regular-expression rewrites (Rust regex: no look-around,
 # no back-references). Each rule folds one thing French, English and Arabic transcriptions
 # of the same Sahelian name disagree on.
-_KEY_RULES: tuple[tuple[str, str], ...] = (
+KEY_RULES: tuple[tuple[str, str], ...] = (
     (r"[^a-z]", ""),
     (r"^h", ""),  # Hawa / Awa, Hamadou / Amadou
     (r"h$", ""),  # Abdallah / Abdalla
@@ -76,7 +76,7 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     """ASCII lower-case words separated by one space; empty text becomes null."""
     folded = (
         expr.cast(pl.String)
-        .str.replace_many(list(_SPECIAL_LETTERS), list(_SPECIAL_LETTERS.values()))
+        .str.replace_many(list(SPECIAL_LETTERS), list(SPECIAL_LETTERS.values()))
         .str.normalize("NFKD")
         .str.replace_all(r"\p{M}", "")
         .str.to_lowercase()
@@ -116,13 +116,13 @@ def joined_name(tokens: pl.Expr) -> pl.Expr:
 def phonetic_key(expr: pl.Expr) -> pl.Expr:
     """A key that spellings of the same Sahelian name share (Coulibaly, Koulibali → klbl)."""
     key = expr
-    for pattern, replacement in _KEY_RULES:
+    for pattern, replacement in KEY_RULES:
         key = key.str.replace_all(pattern, replacement)
     return pl.when(key.str.len_chars() > 0).then(key).otherwise(None)
 
 
 # Numbers written for "no phone" or "no document".
-_PLACEHOLDER = r"^(0+|1+|9+|12345678|01234567|123456789)$"
+PLACEHOLDER = r"^(0+|1+|9+|12345678|01234567|123456789)$"
 
 
 def phone_number(expr: pl.Expr) -> pl.Expr:
@@ -135,15 +135,13 @@ def phone_number(expr: pl.Expr) -> pl.Expr:
         .then(digits.str.slice(3))
         .otherwise(digits)
     )
-    return (
-        pl.when((national.str.len_chars() >= 6) & ~national.str.contains(_PLACEHOLDER)).then(national).otherwise(None)
-    )
+    return pl.when((national.str.len_chars() >= 6) & ~national.str.contains(PLACEHOLDER)).then(national).otherwise(None)
 
 
 def id_number(expr: pl.Expr) -> pl.Expr:
     """Identity document number: letters and digits upper-cased, separators dropped, placeholders null."""
     compact = expr.cast(pl.String).str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
-    junk = compact.str.contains(_PLACEHOLDER) | compact.is_in(["NA", "NAN", "NONE", "NEANT", "AUCUN", "ND"])
+    junk = compact.str.contains(PLACEHOLDER) | compact.is_in(["NA", "NAN", "NONE", "NEANT", "AUCUN", "ND"])
     return pl.when((compact.str.len_chars() >= 4) & ~junk).then(compact).otherwise(None)
 
 

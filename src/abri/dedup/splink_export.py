@@ -16,6 +16,9 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
+from splink.blocking_rule_library import CustomRule
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
 
 from abri.dedup.blocking import RULES
 from abri.dedup.comparisons import Comparison
@@ -77,18 +80,18 @@ def _levels(comparison: Comparison) -> list[Any]:
     ]
 
 
-def _blocking_rules() -> list[str]:
+def _blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
     """Abri's blocking rules as Splink SQL (an offset in years becomes two rules, one per direction)."""
-    rules: list[str] = []
+    rules: list[BlockingRuleCreator | dict[str, Any]] = []
     for rule in RULES:
         keys = [_both_sides(key) for key in rule.keys if not (rule.year_offset and key == "birth_year")]
         if rule.where != "TRUE":
             keys.append(_both_sides_condition(rule.where))
         if rule.year_offset:
             for left, right in ((rule.year_offset, 0), (0, rule.year_offset)):
-                rules.append(" AND ".join([*keys, f"l.birth_year + {left} = r.birth_year + {right}"]))
+                rules.append(CustomRule(" AND ".join([*keys, f"l.birth_year + {left} = r.birth_year + {right}"])))
         else:
-            rules.append(" AND ".join(keys))
+            rules.append(CustomRule(" AND ".join(keys)))
     return rules
 
 
@@ -112,7 +115,7 @@ def _both_sides_condition(condition: str) -> str:
 
 def settings(model: Model, comparisons: list[Comparison], *, link: bool = False) -> SettingsCreator:
     """Splink settings carrying Abri's levels, m, u and prior for the prepared records (unique id: rid)."""
-    splink_comparisons: list[Any] = []  # splink's ComparisonCreator, or a dict: its own union type
+    splink_comparisons: list[ComparisonCreator | dict[str, Any]] = []
     for comparison in comparisons:
         parameters = model.fields[comparison.name]
         splink_comparisons.append(
@@ -125,7 +128,7 @@ def settings(model: Model, comparisons: list[Comparison], *, link: bool = False)
         link_type="link_only" if link else "dedupe_only",
         unique_id_column_name="rid",
         comparisons=splink_comparisons,
-        blocking_rules_to_generate_predictions=list[Any](_blocking_rules()),
+        blocking_rules_to_generate_predictions=_blocking_rules(),
         probability_two_random_records_match=model.prior,
         retain_intermediate_calculation_columns=False,
     )

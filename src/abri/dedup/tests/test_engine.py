@@ -40,7 +40,7 @@ def test_every_pair_says_why_field_by_field(registrations: pl.DataFrame) -> None
     assert swapped["location"] == "same region"
     assert swapped["match_probability"] > 0.9
     assert swapped["given_name_weight"] > 0
-    assert swapped["location_weight"] > 0
+    assert swapped["birth_weight"] > 0
     assert "given name: same name" in swapped["evidence"]
     total = sum(swapped[f"{name}_weight"] for name in ("given_name", "family_name", "sex", "birth", "location"))
     assert total < swapped["match_weight"] + 30  # the parts add up with the prior and household

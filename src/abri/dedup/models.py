@@ -1,0 +1,139 @@
+"""Duplicates found in the registry, and what reviewers decided about them.
+
+A run of the engine over the registry (`DeduplicationRun`) proposes pairs of individuals
+(`MatchCandidate`) with their probability and evidence (levels and weights per field, no
+personal value). A reviewer decides "same" or "different" (`MatchDecision`, who and why).
+A pair judged different is not proposed again while the data compared is unchanged: each
+candidate keeps a fingerprint of what was compared, and so does the decision.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abri.core.models import TimeStampedModel
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DeduplicationRun(TimeStampedModel):
+    """One pass of the engine over the registry."""
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    stage = models.CharField(_("current stage"), max_length=32, blank=True)  # progress, for the page and the CLI
+    threshold = models.FloatField(_("threshold"))
+    individuals = models.PositiveIntegerField(_("individuals compared"), default=0)
+    candidate_pairs = models.PositiveIntegerField(_("candidate pairs compared"), default=0)
+    pairs_found = models.PositiveIntegerField(_("pairs above the threshold"), default=0)
+    pairs_new = models.PositiveIntegerField(_("pairs proposed for the first time"), default=0)
+    pairs_remembered = models.PositiveIntegerField(_("pairs already judged different, not proposed again"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deduplication run")
+        verbose_name_plural = _("deduplication runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different people")
+
+
+class MatchCandidate(TimeStampedModel):
+    """Two individuals the engine thinks may be one person; ``individual_a`` has the smaller id."""
+
+    individual_a = models.ForeignKey(
+        "registry.Individual", verbose_name=_("individual"), on_delete=models.CASCADE, related_name="+"
+    )
+    individual_b = models.ForeignKey(
+        "registry.Individual", verbose_name=_("other individual"), on_delete=models.CASCADE, related_name="+"
+    )
+    household_a = models.ForeignKey(
+        "registry.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    household_b = models.ForeignKey(
+        "registry.Household", verbose_name=_("other household"), on_delete=models.CASCADE, related_name="+"
+    )
+    match_probability = models.FloatField(_("match probability"))
+    match_weight = models.FloatField(_("match weight (bits)"))
+    # {"given_name": {"level": 0, "weight": 6.3}, …}: level numbers, never the values compared.
+    evidence = models.JSONField(_("evidence"), default=dict)
+    fingerprint = models.CharField(_("fingerprint of the data compared"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.OPEN)
+    run = models.ForeignKey(
+        DeduplicationRun,
+        verbose_name=_("last found by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="candidates",
+    )
+
+    class Meta:
+        verbose_name = _("match candidate")
+        verbose_name_plural = _("match candidates")
+        ordering = ["-match_probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["individual_a", "individual_b"], name="dedup_candidate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(individual_a__lt=models.F("individual_b")), name="dedup_candidate_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(match_probability__gte=0) & models.Q(match_probability__lte=1),
+                name="dedup_candidate_probability_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-match_probability"])]
+
+    def __str__(self) -> str:
+        return f"{self.individual_a_id} ~ {self.individual_b_id} ({self.match_probability:.2f})"
+
+
+class Decision(models.TextChoices):
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different people")
+
+
+class MatchDecision(TimeStampedModel):
+    """A reviewer's decision on a candidate pair, with who and why."""
+
+    candidate = models.ForeignKey(
+        MatchCandidate, verbose_name=_("candidate pair"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    fingerprint = models.CharField(_("fingerprint of the data decided on"), max_length=64)
+
+    class Meta:
+        verbose_name = _("match decision")
+        verbose_name_plural = _("match decisions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.decision}"

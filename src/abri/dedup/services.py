@@ -1,0 +1,200 @@
+"""Writes of the dedup app: running the engine over the registry, recording reviewers' decisions."""
+
+from __future__ import annotations
+
+import polars as pl
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abri.access import roles
+from abri.access.selectors import scope_for
+from abri.core.errors import PermissionDenied, ValidationFailed
+from abri.core.services import audit_record
+from abri.dedup import engine
+from abri.dedup.engine import Progress
+from abri.dedup.models import (
+    CandidateStatus,
+    Decision,
+    DeduplicationRun,
+    MatchCandidate,
+    MatchDecision,
+    RunStatus,
+)
+from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
+
+Actor = User | AnonymousUser | None
+
+# What the fingerprint of a record covers: the prepared values the engine compares.
+_FINGERPRINTED = ["given", "family", "sex", "birth_year", "birth_date", "phone", "id_number", "loc3", "household"]
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    """Progress sink that ignores the progress."""
+
+
+def _fingerprints(records: pl.DataFrame) -> pl.DataFrame:
+    """record_id → a hash of the values compared; a change to any of them changes it."""
+    return records.select(
+        "record_id",
+        pl.struct(_FINGERPRINTED).hash(seed=7).cast(pl.String).alias("fingerprint"),
+    )
+
+
+def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Progress = _silent) -> DeduplicationRun:
+    """Run the engine over the whole registry and propose the pairs above ``threshold`` for review.
+
+    A pair already judged "different" is not proposed again unless what was compared has
+    changed since; an open pair is refreshed; a pair judged "same" is left as decided.
+    """
+    with transaction.atomic():
+        run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold)
+        audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
+    try:
+        people = registry_people()
+        records = prepare(
+            people,
+            FieldMap(fields=REGISTRY_FIELDS, id_column="individual"),
+            as_of_year=timezone.now().year,
+        )
+        fingerprints = _fingerprints(records)
+
+        def staged(stage: str, done: int, total: int) -> None:
+            if stage != "em":
+                DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage)
+            progress(stage, done, total)
+
+        result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=staged)
+        counts = _store_candidates(run, result, fingerprints, people)
+    except Exception:
+        with transaction.atomic():
+            DeduplicationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
+            audit_record(actor=actor, action="dedup.run_failed", target=run)
+        raise
+    with transaction.atomic():
+        DeduplicationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DONE,
+            finished_at=timezone.now(),
+            individuals=len(people),
+            candidate_pairs=result.candidate_count,
+            **counts,
+        )
+        run.refresh_from_db()
+        audit_record(actor=actor, action="dedup.run_finished", target=run, changes=counts)
+    return run
+
+
+def _store_candidates(
+    run: DeduplicationRun, result: engine.Result, fingerprints: pl.DataFrame, people: pl.DataFrame
+) -> dict[str, int]:
+    """Insert new pairs, refresh open ones, reopen "different" ones whose data changed; return the counts."""
+    households = people.select(pl.col("individual").alias("record_id"), "household")
+    weights = [c.name for c in result.comparisons]
+    pairs = (
+        result.pairs.select(
+            pl.min_horizontal(pl.col("id_a").cast(pl.Int64), pl.col("id_b").cast(pl.Int64)).alias("a"),
+            pl.max_horizontal(pl.col("id_a").cast(pl.Int64), pl.col("id_b").cast(pl.Int64)).alias("b"),
+            "match_probability",
+            "match_weight",
+            *[pl.col(f"{name}_weight") for name in weights],
+            *[pl.col(name) for name in weights],
+        )
+        .join(_keyed(fingerprints, households, "a"), on="a")
+        .join(_keyed(fingerprints, households, "b"), on="b")
+        .with_columns(pl.concat_str("fingerprint_a", "fingerprint_b", separator=":").str.slice(0, 64).alias("fp"))
+    )
+    labels = {c.name: {str(level.label): index for index, level in enumerate(c.levels)} for c in result.comparisons}
+    existing = {
+        (candidate.individual_a_id, candidate.individual_b_id): candidate
+        for candidate in MatchCandidate.objects.filter(individual_a_id__in=pairs["a"].unique().to_list()).only(
+            "id", "individual_a_id", "individual_b_id", "status", "fingerprint"
+        )
+    }
+    remembered = 0
+    create: list[MatchCandidate] = []
+    update: list[MatchCandidate] = []
+    for row in pairs.iter_rows(named=True):
+        evidence = {
+            name: {"level": labels[name].get(row[name]), "weight": row[f"{name}_weight"]}
+            for name in weights
+            if row[name] is not None
+        }
+        values = {
+            "match_probability": min(max(row["match_probability"], 0.0), 1.0),
+            "match_weight": row["match_weight"],
+            "evidence": evidence,
+            "fingerprint": row["fp"],
+            "run": run,
+        }
+        candidate = existing.get((row["a"], row["b"]))
+        if candidate is None:
+            create.append(
+                MatchCandidate(
+                    individual_a_id=row["a"],
+                    individual_b_id=row["b"],
+                    household_a_id=int(row["household_a"]),
+                    household_b_id=int(row["household_b"]),
+                    **values,
+                )
+            )
+        elif candidate.status == CandidateStatus.DIFFERENT and candidate.fingerprint == row["fp"]:
+            remembered += 1  # judged different, nothing compared has changed: not proposed again
+        elif candidate.status != CandidateStatus.SAME:
+            for field, value in values.items():
+                setattr(candidate, field, value)
+            candidate.status = CandidateStatus.OPEN
+            update.append(candidate)
+    with transaction.atomic():
+        MatchCandidate.objects.bulk_create(create, batch_size=2000)
+        MatchCandidate.objects.bulk_update(
+            update, ["match_probability", "match_weight", "evidence", "fingerprint", "run", "status"], batch_size=2000
+        )
+    return {"pairs_found": len(pairs), "pairs_new": len(create), "pairs_remembered": remembered}
+
+
+def _keyed(fingerprints: pl.DataFrame, households: pl.DataFrame, side: str) -> pl.DataFrame:
+    return fingerprints.join(households, on="record_id").select(
+        pl.col("record_id").cast(pl.Int64).alias(side),
+        pl.col("fingerprint").alias(f"fingerprint_{side}"),
+        pl.col("household").alias(f"household_{side}"),
+    )
+
+
+def match_decide(*, actor: Actor, candidate: MatchCandidate, decision: str, reason: str) -> MatchDecision:
+    """Record a reviewer's decision on a pair ("same" or "different") with the reason."""
+    if decision not in Decision.values:
+        raise ValidationFailed({"decision": [_("Choose “same” or “different”.")]})
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Say why: the reason is kept with the decision.")]})
+    scope = scope_for(user=actor)
+    for household in (candidate.household_a, candidate.household_b):
+        if not scope.covers(
+            roles.REVIEW_DUPLICATES, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
+        ):
+            raise PermissionDenied(_("You may not review duplicates of household %s.") % household.registration_number)
+    with transaction.atomic():
+        locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        made = MatchDecision.objects.create(
+            candidate=locked,
+            decision=decision,
+            reason=reason.strip(),
+            decided_by=_user(actor),
+            fingerprint=locked.fingerprint,
+        )
+        previous = locked.status
+        locked.status = decision
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="dedup.pair_decided",
+            target=locked,
+            changes={"status": [previous, decision], "reason": "recorded"},
+        )
+    candidate.status = decision
+    return made
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
