@@ -6,7 +6,7 @@ ABRI := .venv/bin/abri
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres lint env browser messages clean
+.PHONY: run test lint env browser messages clean
 
 # Run Abri with the demo scenario at http://127.0.0.1:8000 (data kept in ./data).
 run: env
