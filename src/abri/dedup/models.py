@@ -47,6 +47,12 @@ class DeduplicationRun(TimeStampedModel):
         verbose_name = _("deduplication run")
         verbose_name_plural = _("deduplication runs")
         ordering = ["-created_at"]
+        constraints = [
+            # Two runs at once would race to write the same pairs: one at a time.
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="dedup_one_run_at_a_time"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,16 +45,62 @@ def _fingerprints(records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Progress = _silent) -> DeduplicationRun:
+# A run still marked running this long after its last sign of life was abandoned (its worker stopped).
+STALE_AFTER = datetime.timedelta(hours=6)
+
+
+def registry_run_start(*, actor: Actor, threshold: float = 0.5) -> DeduplicationRun:
+    """Record a new run over the registry, waiting for its job; refused while another is running.
+
+    Whoever holds the right to review duplicates somewhere may start one: a run proposes pairs
+    and changes no household, and each reviewer then sees only the pairs in their scope.
+    """
+    if not scope_for(user=actor).allows(roles.REVIEW_DUPLICATES):
+        raise PermissionDenied(_("Your role does not allow looking for duplicates."))
+    return _run_create(actor=actor, threshold=threshold)
+
+
+def _run_create(*, actor: Actor, threshold: float) -> DeduplicationRun:
+    if not 0.0 < threshold < 1.0:
+        raise ValidationFailed({"threshold": [_("The threshold is a probability between 0 and 1.")]})
+    try:
+        with transaction.atomic():
+            stale = timezone.now() - STALE_AFTER
+            abandoned = DeduplicationRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=stale)
+            for run in abandoned:
+                audit_record(actor=actor, action="dedup.run_abandoned", target=run)
+            abandoned.update(status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now())
+            run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold, stage="queued")
+            audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
+    except IntegrityError as error:  # dedup_one_run_at_a_time
+        raise ValidationFailed({"__all__": [_("A search for duplicates is already running.")]}) from error
+    return run
+
+
+def registry_deduplicate(
+    *,
+    actor: Actor,
+    threshold: float = 0.5,
+    progress: Progress = _silent,
+    run: DeduplicationRun | None = None,
+) -> DeduplicationRun:
     """Run the engine over the whole registry and propose the pairs above ``threshold`` for review.
 
+    ``run``: one recorded by `registry_run_start` (its threshold applies); a new one otherwise.
     A pair already judged "different" is not proposed again unless what was compared has
     changed since; an open pair is refreshed; a pair judged "same" is left as decided.
     """
-    with transaction.atomic():
-        run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold)
-        audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
+    if run is None:
+        run = _run_create(actor=actor, threshold=threshold)
+    threshold = run.threshold
+
+    def staged(stage: str, done: int, total: int) -> None:
+        if stage != "em":
+            DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage, updated_at=timezone.now())
+        progress(stage, done, total)
+
     try:
+        staged("reading", 0, 0)
         people = registry_people()
         records = prepare(
             people,
@@ -60,13 +108,8 @@ def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Prog
             as_of_year=timezone.now().year,
         )
         fingerprints = _fingerprints(records)
-
-        def staged(stage: str, done: int, total: int) -> None:
-            if stage != "em":
-                DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage)
-            progress(stage, done, total)
-
         result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=staged)
+        staged("storing", 0, 0)
         counts = _store_candidates(run, result, fingerprints, people)
     except Exception:
         with transaction.atomic():
