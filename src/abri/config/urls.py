@@ -13,5 +13,6 @@ urlpatterns = [
     path("geo/", include("abri.geo.urls")),
     path("households/", include("abri.registry.urls")),
     path("imports/", include("abri.intake.urls")),
+    path("duplicates/", include("abri.dedup.urls")),
     path("", include("abri.core.urls")),
 ]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from abri.access import roles
 from abri.access.selectors import scope_for
 from abri.core.errors import NotFound
-from abri.dedup.models import CandidateStatus, MatchCandidate
-from abri.registry.models import BirthDatePrecision, Individual
+from abri.dedup.clusters import component_roots
+from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate, MatchDecision, RunStatus
+from abri.registry.models import BirthDatePrecision, Household, Individual
 
 UserLike = User | AnonymousUser
 
@@ -78,27 +83,135 @@ def registry_people() -> pl.DataFrame:
     )
 
 
-def match_queue(*, user: UserLike, status: str = CandidateStatus.OPEN, limit: int = 50) -> QuerySet[MatchCandidate]:
-    """Candidate pairs the user may review, most likely first (both households in their scope)."""
+def _reviewable(user: UserLike) -> Q | None:
+    """A filter keeping the pairs whose two households are in the user's scope; None: no right to review."""
     scope = scope_for(user=user)
     if not scope.allows(roles.REVIEW_DUPLICATES):
-        return MatchCandidate.objects.none()
-    visible = scope.q(
+        return None
+    return scope.q(
         roles.REVIEW_DUPLICATES, organisation_field="household_a__organisation", area_field="household_a__admin_area"
     ) & scope.q(
         roles.REVIEW_DUPLICATES, organisation_field="household_b__organisation", area_field="household_b__admin_area"
     )
-    return (
+
+
+def match_queue(
+    *, user: UserLike, status: str = CandidateStatus.OPEN, limit: int | None = 50
+) -> QuerySet[MatchCandidate]:
+    """Candidate pairs the user may review, most likely first (both households in their scope); all when no limit."""
+    visible = _reviewable(user)
+    if visible is None:
+        return MatchCandidate.objects.none()
+    queue = (
         MatchCandidate.objects.filter(visible, status=status)
-        .select_related("household_a", "household_b")
-        .order_by("-match_probability", "id")[:limit]
+        .select_related("household_a__admin_area", "household_b__admin_area")
+        .order_by("-match_probability", "id")
     )
+    return queue[:limit] if limit is not None else queue
+
+
+def review_counts(*, user: UserLike) -> dict[str, int]:
+    """How many pairs in the user's scope are open, judged the same person, judged different."""
+    visible = _reviewable(user)
+    counts = dict.fromkeys(CandidateStatus.values, 0)
+    if visible is None:
+        return counts
+    for row in MatchCandidate.objects.filter(visible).values("status").annotate(count=Count("id")).order_by():
+        counts[row["status"]] = row["count"]
+    return counts
+
+
+def match_next(*, user: UserLike, after: MatchCandidate) -> MatchCandidate | None:
+    """The open pair after ``after`` in the user's queue (most likely first); the top of the queue after the last."""
+    queue = match_queue(user=user, limit=None).exclude(pk=after.pk)
+    later = queue.filter(
+        Q(match_probability__lt=after.match_probability) | Q(match_probability=after.match_probability, id__gt=after.pk)
+    ).first()
+    return later or queue.first()
+
+
+def candidates_between(*, user: UserLike, candidate: MatchCandidate) -> list[MatchCandidate]:
+    """Every pair (any status) between the two households of ``candidate``, in the user's scope, most likely first."""
+    visible = _reviewable(user)
+    if visible is None:
+        return []
+    households = {candidate.household_a_id, candidate.household_b_id}
+    return list(
+        MatchCandidate.objects.filter(visible, household_a_id__in=households, household_b_id__in=households)
+        .select_related("individual_a", "individual_b")
+        .order_by("-match_probability", "id")
+    )
+
+
+def candidate_decisions(*, candidates: list[MatchCandidate]) -> list[MatchDecision]:
+    """The decisions taken on these pairs, newest first, with who took them."""
+    return list(
+        MatchDecision.objects.filter(candidate__in=candidates)
+        .select_related("decided_by", "candidate__individual_a", "candidate__individual_b")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdCluster:
+    """Households linked, directly or through others, by open pairs."""
+
+    households: list[Household]
+    pairs: int
+    best: MatchCandidate  # the most likely open pair of the cluster
+
+
+def match_clusters(*, user: UserLike) -> list[HouseholdCluster]:
+    """The households linked by the user's open pairs, grouped (connected components), most likely cluster first."""
+    rows = list(
+        match_queue(user=user, limit=None).values_list("id", "household_a_id", "household_b_id", "match_probability")
+    )
+    if not rows:
+        return []
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    ends = np.array([(row[1], row[2]) for row in rows], dtype=np.int64)
+    probabilities = np.array([row[3] for row in rows], dtype=np.float64)
+    households, index = np.unique(ends, return_inverse=True)
+    index = index.reshape(ends.shape)
+    roots = component_roots(len(households), index[:, 0], index[:, 1])
+    pair_roots = roots[index[:, 0]]
+    groups: dict[int, dict[str, Any]] = {}
+    for position in np.lexsort((ids, -probabilities)):  # most likely first, then oldest
+        group = groups.setdefault(int(pair_roots[position]), {"best": int(ids[position]), "pairs": 0})
+        group["pairs"] += 1
+    members: dict[int, list[int]] = {}
+    for household, root in zip(households.tolist(), roots.tolist(), strict=True):
+        members.setdefault(root, []).append(household)
+    loaded = Household.objects.select_related("admin_area").in_bulk([int(h) for h in households])
+    best = MatchCandidate.objects.in_bulk([group["best"] for group in groups.values()])
+    return [
+        HouseholdCluster(
+            households=sorted((loaded[h] for h in members[root]), key=lambda h: h.registration_number),
+            pairs=group["pairs"],
+            best=best[group["best"]],
+        )
+        for root, group in groups.items()
+    ]
+
+
+def runs_recent(*, limit: int = 10) -> list[DeduplicationRun]:
+    """The latest runs over the registry, newest first (counts only, nothing personal)."""
+    return list(DeduplicationRun.objects.select_related("started_by").order_by("-created_at", "-id")[:limit])
+
+
+def run_current() -> DeduplicationRun | None:
+    """The run going on now, if any (at most one: see the model's constraint)."""
+    return DeduplicationRun.objects.select_related("started_by").filter(status=RunStatus.RUNNING).first()
 
 
 def access_candidate_for_review(*, user: UserLike, candidate_id: int) -> MatchCandidate:
     """The candidate pair, if the user may review it; `NotFound` otherwise (missing and hidden look alike)."""
     scope = scope_for(user=user)
-    candidate = MatchCandidate.objects.select_related("household_a", "household_b").filter(pk=candidate_id).first()
+    candidate = (
+        MatchCandidate.objects.select_related("household_a__admin_area", "household_b__admin_area")
+        .filter(pk=candidate_id)
+        .first()
+    )
     if candidate is None or not all(
         scope.covers(
             roles.REVIEW_DUPLICATES, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
