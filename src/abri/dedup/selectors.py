@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -152,17 +152,25 @@ def candidate_decisions(*, candidates: list[MatchCandidate]) -> list[MatchDecisi
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class HouseholdCluster:
-    """Households linked, directly or through others, by open pairs."""
+    """Households linked, directly or through others, by open pairs.
 
-    households: list[Household]
+    ``households`` is filled by `clusters_load` for the clusters a page shows.
+    """
+
+    household_ids: list[int]
     pairs: int
-    best: MatchCandidate  # the most likely open pair of the cluster
+    best_id: int  # the most likely open pair of the cluster
+    best_probability: float
+    households: list[Household] = field(default_factory=list)
 
 
 def match_clusters(*, user: UserLike) -> list[HouseholdCluster]:
-    """The households linked by the user's open pairs, grouped (connected components), most likely cluster first."""
+    """The households linked by the user's open pairs, grouped (connected components), most likely cluster first.
+
+    One query for the pairs (ids and probabilities only); the households are read per page (`clusters_load`).
+    """
     rows = list(
         match_queue(user=user, limit=None).values_list("id", "household_a_id", "household_b_id", "match_probability")
     )
@@ -175,23 +183,33 @@ def match_clusters(*, user: UserLike) -> list[HouseholdCluster]:
     index = index.reshape(ends.shape)
     roots = component_roots(len(households), index[:, 0], index[:, 1])
     pair_roots = roots[index[:, 0]]
-    groups: dict[int, dict[str, Any]] = {}
-    for position in np.lexsort((ids, -probabilities)):  # most likely first, then oldest
-        group = groups.setdefault(int(pair_roots[position]), {"best": int(ids[position]), "pairs": 0})
-        group["pairs"] += 1
     members: dict[int, list[int]] = {}
     for household, root in zip(households.tolist(), roots.tolist(), strict=True):
         members.setdefault(root, []).append(household)
-    loaded = Household.objects.select_related("admin_area").in_bulk([int(h) for h in households])
-    best = MatchCandidate.objects.in_bulk([group["best"] for group in groups.values()])
-    return [
-        HouseholdCluster(
-            households=sorted((loaded[h] for h in members[root]), key=lambda h: h.registration_number),
-            pairs=group["pairs"],
-            best=best[group["best"]],
+    clusters: dict[int, HouseholdCluster] = {}
+    for position in np.lexsort((ids, -probabilities)):  # most likely first, then oldest
+        root = int(pair_roots[position])
+        cluster = clusters.get(root)
+        if cluster is None:
+            cluster = clusters[root] = HouseholdCluster(
+                household_ids=members[root],
+                pairs=0,
+                best_id=int(ids[position]),
+                best_probability=float(probabilities[position]),
+            )
+        cluster.pairs += 1
+    return list(clusters.values())
+
+
+def clusters_load(clusters: Sequence[HouseholdCluster]) -> None:
+    """Read the households of ``clusters`` (one query), in registration number order."""
+    loaded = Household.objects.select_related("admin_area").in_bulk(
+        [household for cluster in clusters for household in cluster.household_ids]
+    )
+    for cluster in clusters:
+        cluster.households = sorted(
+            (loaded[household] for household in cluster.household_ids), key=lambda h: h.registration_number
         )
-        for root, group in groups.items()
-    ]
 
 
 def runs_recent(*, limit: int = 10) -> list[DeduplicationRun]:

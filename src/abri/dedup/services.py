@@ -60,6 +60,16 @@ def registry_run_start(*, actor: Actor, threshold: float = 0.5) -> Deduplication
     return _run_create(actor=actor, threshold=threshold)
 
 
+def registry_run_abandon(*, actor: Actor, run: DeduplicationRun) -> None:
+    """Mark a run that will not go on (its job could not be queued) as failed, so another may start."""
+    with transaction.atomic():
+        stopped = DeduplicationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now()
+        )
+        if stopped:  # a job that ran and failed has said so already
+            audit_record(actor=actor, action="dedup.run_abandoned", target=run)
+
+
 def _run_create(*, actor: Actor, threshold: float) -> DeduplicationRun:
     if not 0.0 < threshold < 1.0:
         raise ValidationFailed({"threshold": [_("The threshold is a probability between 0 and 1.")]})

@@ -35,6 +35,7 @@ from abri.dedup.selectors import (
     access_candidate_for_review,
     candidate_decisions,
     candidates_between,
+    clusters_load,
     match_clusters,
     match_next,
     match_queue,
@@ -42,7 +43,7 @@ from abri.dedup.selectors import (
     run_current,
     runs_recent,
 )
-from abri.dedup.services import match_decide, registry_run_start
+from abri.dedup.services import match_decide, registry_run_abandon, registry_run_start
 from abri.dedup.tasks import registry_deduplicate_job
 from abri.registry.flags import age_on
 from abri.registry.models import BirthDatePrecision, Household, Individual
@@ -117,7 +118,11 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as failure:
         messages.error(request, " ".join(text for texts in failure.errors.values() for text in texts))
     else:
-        registry_deduplicate_job.enqueue(actor_id=request.user.pk, run_id=run.pk)
+        try:
+            registry_deduplicate_job.enqueue(actor_id=request.user.pk, run_id=run.pk)
+        except Exception:
+            registry_run_abandon(actor=request.user, run=run)  # not left "running" with no job behind it
+            raise
     return redirect("dedup:overview")
 
 
@@ -141,7 +146,8 @@ def clusters(request: HttpRequest) -> HttpResponse:
     """Households linked by open pairs, grouped, the most likely group first, 20 a page."""
     _reviewer_scope(request)
     page = Paginator(match_clusters(user=request.user), CLUSTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"cluster": cluster, "percent": _probability(cluster.best)} for cluster in page.object_list]
+    clusters_load(list(page.object_list))
+    rows = [{"cluster": cluster, "percent": round(100 * cluster.best_probability)} for cluster in page.object_list]
     return render(request, "dedup/clusters.html", {"page": page, "rows": rows})
 
 

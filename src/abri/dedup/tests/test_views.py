@@ -2,17 +2,19 @@
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from abri.access import roles
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from abri.core.errors import PermissionDenied
 from abri.core.models import AuditEntry
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate, MatchDecision, RunStatus
-from abri.dedup.services import registry_deduplicate
+from abri.dedup.services import registry_deduplicate, registry_run_start
 from abri.dedup.tasks import registry_deduplicate_job
 from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household
@@ -382,3 +384,24 @@ def test_the_pages_speak_french_by_default(registry):
     assert "Fusionner ces ménages" in page
     assert "même nom" in page  # the agreement level, in words
     assert "Membres côte à côte" in page
+
+
+@override_settings(TASKS=DUMMY_TASKS)
+def test_a_run_silent_for_hours_is_abandoned_when_the_next_starts(registry, reviewer):
+    stuck = DeduplicationRun.objects.create(threshold=0.5, stage="blocking")
+    DeduplicationRun.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(hours=7))
+    assert reviewer.post("/duplicates/runs/").status_code == 302
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.stage) == (RunStatus.FAILED, "abandoned")
+    assert DeduplicationRun.objects.get(status=RunStatus.RUNNING).started_by.username == "aminata"
+    assert AuditEntry.objects.filter(action="dedup.run_abandoned", target_id=str(stuck.pk)).exists()
+
+
+def test_only_a_role_that_reviews_duplicates_may_start_a_run(registry):
+    targeting = UserFactory(username="targeting")
+    MembershipFactory(user=targeting, organisation=registry["iom"], role=Role.TARGETING_OFFICER, all_areas=True)
+    with pytest.raises(PermissionDenied):
+        registry_run_start(actor=targeting)
+    with pytest.raises(PermissionDenied):
+        registry_run_start(actor=None)
+    assert DeduplicationRun.objects.count() == 1  # the fixture's run only
