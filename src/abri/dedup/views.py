@@ -220,7 +220,7 @@ def _aligned(
     rows += [
         {"left": None, "right": _member(member, personal=personal_b, focus=focus), "pair": None, "focus": False}
         for member in right
-        if member.pk not in taken
+        if member.pk not in taken and member.pk not in left_ids  # one household on both sides: listed once
     ]
     return rows
 

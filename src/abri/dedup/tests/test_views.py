@@ -405,3 +405,23 @@ def test_only_a_role_that_reviews_duplicates_may_start_a_run(registry):
     with pytest.raises(PermissionDenied):
         registry_run_start(actor=None)
     assert DeduplicationRun.objects.count() == 1  # the fixture's run only
+
+
+def test_a_pair_inside_one_household_lists_each_member_once(registry, reviewer):
+    first = registry["first"]
+    fatoumata, moussa, aissata = first.members.order_by("id")
+    pair = MatchCandidate.objects.create(
+        individual_a=fatoumata,
+        individual_b=aissata,
+        household_a=first,
+        household_b=first,
+        match_probability=0.55,
+        match_weight=0.3,
+        fingerprint="f",
+    )
+    page = reviewer.get(f"/duplicates/pairs/{pair.pk}/").content.decode()
+    rows = re.findall(r'<li class="aligned-row[^"]*">(.*?)</li>', page, re.S)
+    assert len(rows) == 2  # Fatoumata beside Aïssata, then Moussa alone
+    assert "Fatoumata Maïga" in rows[0]
+    assert "Aïssata Maïga" in rows[0]
+    assert page.count("Moussa Ag Mohamed") == 1
