@@ -5,7 +5,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from abri.access import roles
@@ -409,7 +411,7 @@ def test_only_a_role_that_reviews_duplicates_may_start_a_run(registry):
 
 def test_a_pair_inside_one_household_lists_each_member_once(registry, reviewer):
     first = registry["first"]
-    fatoumata, moussa, aissata = first.members.order_by("id")
+    fatoumata, _moussa, aissata = first.members.order_by("id")
     pair = MatchCandidate.objects.create(
         individual_a=fatoumata,
         individual_b=aissata,
@@ -425,3 +427,26 @@ def test_a_pair_inside_one_household_lists_each_member_once(registry, reviewer):
     assert "Fatoumata Maïga" in rows[0]
     assert "Aïssata Maïga" in rows[0]
     assert page.count("Moussa Ag Mohamed") == 1
+
+
+def test_the_queue_and_groups_read_the_same_number_of_queries_for_more_pairs(registry, reviewer):
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert reviewer.get(url).status_code == 200
+        return len(captured)
+
+    before = {url: queries(url) for url in ("/duplicates/queue/", "/duplicates/clusters/")}
+    for _ in range(4):
+        extra = household_saved(organisation=registry["iom"])
+        head = extra.members.order_by("id").first()
+        MatchCandidate.objects.create(
+            individual_a=registry["first"].members.order_by("id").first(),
+            individual_b=head,
+            household_a=registry["first"],
+            household_b=extra,
+            match_probability=0.7,
+            match_weight=1.0,
+            fingerprint="f",
+        )
+    after = {url: queries(url) for url in before}
+    assert after == before
