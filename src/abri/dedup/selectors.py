@@ -10,7 +10,7 @@ from abri.access import roles
 from abri.access.selectors import scope_for
 from abri.core.errors import NotFound
 from abri.dedup.models import CandidateStatus, MatchCandidate
-from abri.registry.models import BirthDatePrecision, Individual
+from abri.registry.models import BirthDatePrecision, HouseholdStatus, Individual
 
 UserLike = User | AnonymousUser
 
@@ -28,22 +28,28 @@ REGISTRY_FIELDS = {
 
 
 def registry_people() -> pl.DataFrame:
-    """Every individual with the household fields the engine compares, one row each (one query).
+    """Every individual with the household fields the engine compares, one row each (one query);
+    members folded by a household merge are left out.
 
     Phone and identity numbers are compared through their keyed hashes (equal numbers,
     equal hashes); a date known only as a year is given as the year.
     """
-    rows = Individual.objects.order_by("id").values_list(
-        "id",
-        "household_id",
-        "given_names",
-        "family_name",
-        "sex",
-        "birth_date",
-        "birth_date_precision",
-        "id_number_hash",
-        "household__admin_area_id",
-        "household__phone_hash",
+    # Members of a merged household were folded into someone else: compared no more.
+    rows = (
+        Individual.objects.exclude(household__status=HouseholdStatus.MERGED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "household_id",
+            "given_names",
+            "family_name",
+            "sex",
+            "birth_date",
+            "birth_date_precision",
+            "id_number_hash",
+            "household__admin_area_id",
+            "household__phone_hash",
+        )
     )
     frame = pl.DataFrame(
         list(rows),
