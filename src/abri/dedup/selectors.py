@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from abri.access import roles
 from abri.access.selectors import scope_for
@@ -113,3 +113,17 @@ def access_candidate_for_review(*, user: UserLike, candidate_id: int) -> MatchCa
     ):
         raise NotFound("candidate pair")
     return candidate
+
+
+def candidate_pairs_between(*, first: int, second: int) -> list[tuple[int, int]]:
+    """Open candidate pairs joining households ``first`` and ``second`` (by id), as
+    (member of ``first``, member of ``second``), most likely first: suggestions for a merge."""
+    candidates = (
+        MatchCandidate.objects.filter(
+            Q(household_a_id=first, household_b_id=second) | Q(household_a_id=second, household_b_id=first),
+            status=CandidateStatus.OPEN,
+        )
+        .order_by("-match_probability", "id")
+        .values_list("individual_a_id", "individual_b_id", "household_a_id")
+    )
+    return [(a, b) if household_a == first else (b, a) for a, b, household_a in candidates]

@@ -139,6 +139,14 @@ def _households_lock(*pks: int) -> dict[int, Household]:
     return {household.pk: household for household in locked}
 
 
+def merge_allowed(*, scope: Scope, household: Household) -> bool:
+    """Whether ``scope`` holds what a merge needs (``MERGE_PERMISSIONS``) on ``household``."""
+    return all(
+        scope.covers(permission, organisation_id=household.organisation_id, area_pcode=household.admin_area_id)
+        for permission in MERGE_PERMISSIONS
+    )
+
+
 def _check_allowed(scope: Scope, kept: Household, absorbed: Household) -> None:
     """Refuse unless ``scope`` may merge both: NotFound for a household it may not even see."""
     for household in (kept, absorbed):
@@ -146,14 +154,7 @@ def _check_allowed(scope: Scope, kept: Household, absorbed: Household) -> None:
             roles.VIEW_HOUSEHOLD, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
         ):
             raise NotFound(_("No household %(number)s.") % {"number": household.registration_number})
-    refused = [
-        household
-        for household in (kept, absorbed)
-        if not all(
-            scope.covers(permission, organisation_id=household.organisation_id, area_pcode=household.admin_area_id)
-            for permission in MERGE_PERMISSIONS
-        )
-    ]
+    refused = [household for household in (kept, absorbed) if not merge_allowed(scope=scope, household=household)]
     if not refused:
         return
     if kept.organisation_id != absorbed.organisation_id:

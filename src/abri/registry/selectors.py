@@ -23,7 +23,7 @@ from abri.core.errors import NotFound
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.registry.flags import FLAG_FIELDS
-from abri.registry.models import Household, HouseholdStatus, Individual
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.normalise import fold, phone_normalise
 
 SEARCH_MAX_WORDS = 6
@@ -120,6 +120,25 @@ def household_audit_entries(*, household: Household, limit: int = 50) -> list[Au
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def household_merges(*, household: Household) -> list[HouseholdMerge]:
+    """The merges that kept ``household``, newest first, undone ones included."""
+    return list(
+        HouseholdMerge.objects.filter(kept=household)
+        .select_related("absorbed", "merged_by", "undone_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def household_merge_destination(*, household: Household, max_steps: int = 50) -> Household:
+    """The household a merged one now lives in, following later merges (itself when not merged)."""
+    current = household
+    for _step in range(max_steps):
+        if current.status != HouseholdStatus.MERGED or current.merged_into_id is None:
+            break
+        current = Household.objects.get(pk=current.merged_into_id)
+    return current
 
 
 @dataclass(frozen=True)

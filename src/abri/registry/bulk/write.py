@@ -159,6 +159,7 @@ def households_write_new(
         "status",
         "registered_on",
         "size",
+        pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
         *FLAG_FIELDS,
     )
     _check_columns(Household, household_rows.columns)
@@ -170,6 +171,7 @@ def households_write_new(
         *MEMBER_VALUE_FIELDS[:-1],
         "id_number_encrypted",
         "id_number_hash",
+        pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
     )
     _check_columns(Individual, member_rows.columns)
     rows_insert(Household._meta.db_table, household_rows)
