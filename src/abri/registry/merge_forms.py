@@ -55,10 +55,11 @@ class MergeForm(forms.Form):
         data = super().clean() or {}
         chosen: dict[str, str] = {}
         for name in self.fields:
-            if name.startswith(PAIR_PREFIX) and data.get(name):
-                if data[name] in chosen:
+            value = data.get(name)
+            if name.startswith(PAIR_PREFIX) and value:
+                if value in chosen:
                     self.add_error(name, _("This person is already paired with another member: pair each person once."))
-                chosen[data[name]] = name
+                chosen[value] = name
         return data
 
     def pairs(self) -> list[tuple[int, int]]:
