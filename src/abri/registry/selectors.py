@@ -101,6 +101,8 @@ def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "")
         households = households.filter(**{filters.flag: True})
     if filters.status in HouseholdStatus.values:
         households = households.filter(status=filters.status)
+    else:  # a merged household lives on in the one it was merged into: listed only when asked for
+        households = households.exclude(status=HouseholdStatus.MERGED)
     if search.strip():
         households = households.filter(household_search_q(search, personal_scope=personal_scope))
     return households.select_related("head", "admin_area", "site").order_by("registration_number")
@@ -174,13 +176,19 @@ def household_counts(*, scope: Scope) -> HouseholdCounts:
 
     One pass over the households, grouped by admin area; individuals are counted from
     ``Household.size`` (kept by the services), so the members table is not read. Deeper areas
-    (communes) count in their cercle.
+    (communes) count in their cercle; merged households are not counted twice.
     """
     aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
     for flag in FLAG_FIELDS:
         aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
         aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    grouped = households_visible(scope=scope).order_by().values("admin_area_id").annotate(**aggregates)
+    grouped = (
+        households_visible(scope=scope)
+        .exclude(status=HouseholdStatus.MERGED)  # counted in the household it was merged into
+        .order_by()
+        .values("admin_area_id")
+        .annotate(**aggregates)
+    )
     per_area: list[dict[str, Any]] = [dict(row) for row in grouped]
     keys = list(aggregates)
     totals = {key: sum(row[key] or 0 for row in per_area) for key in keys}

@@ -6,10 +6,12 @@ import pytest
 from django.test import Client
 
 from abri.access.models import Role
+from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.dedup.models import CandidateStatus, MatchCandidate
 from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.registry.selectors import household_counts
 from abri.registry.tests.factories import household_saved, member_input
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +189,15 @@ def test_a_merged_household_cannot_be_merged_again_from_the_page(clerk, pair, io
     assert "IOM-22-000002 has already been merged into another household." in response.content.decode()
     assert MatchCandidate.objects.filter(status=CandidateStatus.SAME).count() == 0
     assert HouseholdMerge.objects.count() == 1
+
+
+def test_lists_and_counts_leave_the_merged_household_out_unless_asked_for(clerk, pair):
+    clerk.post(
+        f"/households/{ABSORBED}/merge/", {"with": KEPT, "keep": KEPT, "reason": "Registered twice"}, follow=True
+    )
+    listed = clerk.get("/households/").content.decode()
+    assert f"/households/{KEPT}/" in listed
+    assert f"/households/{ABSORBED}/" not in listed
+    assert f"/households/{ABSORBED}/" in clerk.get("/households/?status=merged").content.decode()
+    counts = household_counts(scope=scope_for(user=UserFactory(username="root", is_superuser=True)))
+    assert (counts.totals.households, counts.totals.individuals) == (1, 5)
