@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import models
+from django.utils import translation
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -22,6 +23,14 @@ from abri.registry.services import household_merge, household_merge_undo, househ
 from abri.registry.tests.factories import household_saved, member_input
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are read in English, the source language, whatever the catalogs hold."""
+    with translation.override("en"):
+        yield
+
 
 REASON = "Same family registered twice, at the site and in town"
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -74,7 +75,8 @@ def test_two_merges_of_the_same_households_at_once_one_wins(direction, monkeypat
         try:
             if name == "second":
                 first_locked.wait(60)
-            outcomes[name] = household_merge(actor=reviewer, keep=keep, absorb=absorb, reason=f"Seen by {name}")
+            with translation.override("en"):  # each thread starts in the default language
+                outcomes[name] = household_merge(actor=reviewer, keep=keep, absorb=absorb, reason=f"Seen by {name}")
         except Exception as error:  # the outcome, success or refusal, is what the test looks at
             outcomes[name] = error
         finally:
