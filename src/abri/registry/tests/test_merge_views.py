@@ -109,7 +109,7 @@ def test_merging_from_the_page_keeps_the_chosen_household_and_the_tombstone_lead
     page = clerk.get(tombstone["Location"]).content.decode()
     assert "Household IOM-22-000002 was merged into household IOM-22-000001." in page
     assert "Registered twice" in page
-    assert "1 members moved, 1 recorded as the same person, 0 other records moved" in page
+    assert "Members moved: 1 · Recorded as the same person: 1 · Other records moved: 0" in page
     assert f'action="/households/{KEPT}/merges/{merge.pk}/undo/"' in page
 
 
