@@ -189,6 +189,7 @@ def _audit_actions() -> dict[str, str]:
         "household.merged_into": _("Merged into another household"),
         "household.merge_undo": _("Merge undone"),
         "household.unmerged": _("Merge undone: registration restored"),
+        "household.reimport_skipped": _("Re-import not applied: the household was merged"),
     }
 
 
