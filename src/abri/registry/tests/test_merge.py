@@ -488,3 +488,18 @@ def test_a_relation_no_participant_claims_is_moved_generically_from_a_folded_mem
     assert relations == {"dedup.matchcandidate.household_a", "dedup.matchcandidate.individual_a"}
     household_merge_undo(actor=clerk, merge=merge, reason="Wrong pair")
     assert _snapshot(kept, absorbed, later) == before
+
+
+def test_rows_that_would_collide_once_moved_refuse_the_merge_and_leave_nothing_changed(pair, clerk, monkeypatch):
+    """A row may be unique per household or person (one entitlement per distribution): two such
+    rows cannot become one silently."""
+    kept, absorbed, _bystander = pair
+    later = household_saved(organisation=kept.organisation, registration_number="IOM-22-000009")
+    _candidate(_member(absorbed, "Fatoumata"), _member(later, "Fatoumata"))
+    _candidate(_member(kept, "Fatoumata"), _member(later, "Fatoumata"))  # the same pair once folded
+    before = _snapshot(kept, absorbed, later)
+    monkeypatch.setattr(merge_module, "_participants", {})
+    with pytest.raises(ValidationFailed, match="Both households have match candidates that cannot be combined"):
+        household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
+    assert _snapshot(kept, absorbed, later) == before
+    assert not HouseholdMerge.objects.exists()
