@@ -15,7 +15,7 @@ from abri.access.selectors import scope_for
 from abri.core.errors import NotFound
 from abri.dedup.clusters import component_roots
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate, MatchDecision, RunStatus
-from abri.registry.models import BirthDatePrecision, Household, Individual
+from abri.registry.models import BirthDatePrecision, Household, HouseholdStatus, Individual
 
 UserLike = User | AnonymousUser
 
@@ -33,22 +33,28 @@ REGISTRY_FIELDS = {
 
 
 def registry_people() -> pl.DataFrame:
-    """Every individual with the household fields the engine compares, one row each (one query).
+    """Every individual with the household fields the engine compares, one row each (one query);
+    members folded by a household merge are left out.
 
     Phone and identity numbers are compared through their keyed hashes (equal numbers,
     equal hashes); a date known only as a year is given as the year.
     """
-    rows = Individual.objects.order_by("id").values_list(
-        "id",
-        "household_id",
-        "given_names",
-        "family_name",
-        "sex",
-        "birth_date",
-        "birth_date_precision",
-        "id_number_hash",
-        "household__admin_area_id",
-        "household__phone_hash",
+    # Members of a merged household were folded into someone else: compared no more.
+    rows = (
+        Individual.objects.exclude(household__status=HouseholdStatus.MERGED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "household_id",
+            "given_names",
+            "family_name",
+            "sex",
+            "birth_date",
+            "birth_date_precision",
+            "id_number_hash",
+            "household__admin_area_id",
+            "household__phone_hash",
+        )
     )
     frame = pl.DataFrame(
         list(rows),
@@ -238,3 +244,17 @@ def access_candidate_for_review(*, user: UserLike, candidate_id: int) -> MatchCa
     ):
         raise NotFound("candidate pair")
     return candidate
+
+
+def candidate_pairs_between(*, first: int, second: int) -> list[tuple[int, int]]:
+    """Open candidate pairs joining households ``first`` and ``second`` (by id), as
+    (member of ``first``, member of ``second``), most likely first: suggestions for a merge."""
+    candidates = (
+        MatchCandidate.objects.filter(
+            Q(household_a_id=first, household_b_id=second) | Q(household_a_id=second, household_b_id=first),
+            status=CandidateStatus.OPEN,
+        )
+        .order_by("-match_probability", "id")
+        .values_list("individual_a_id", "individual_b_id", "household_a_id")
+    )
+    return [(a, b) if household_a == first else (b, a) for a, b, household_a in candidates]

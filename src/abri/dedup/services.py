@@ -1,4 +1,5 @@
-"""Writes of the dedup app: running the engine over the registry, recording reviewers' decisions."""
+"""Writes of the dedup app: running the engine over the registry, recording reviewers' decisions,
+and keeping candidate pairs in step with household merges."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from abri.dedup.models import (
 )
 from abri.dedup.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
+from abri.registry.merge import MergeContext, MergeParticipant
 
 Actor = User | AnonymousUser | None
 
@@ -251,3 +254,73 @@ def match_decide(*, actor: Actor, candidate: MatchCandidate, decision: str, reas
 
 def _user(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
+
+
+def merge_pairs_decide(context: MergeContext) -> dict[str, list[int]]:
+    """A household merge folded people into kept members: their open pairs are decided "same",
+    with the merge's reason; pairs of members who moved follow them to the kept household."""
+    pairs = Q(pk__in=[])
+    for absorbed_id, kept_id in context.folded.items():
+        first, second = sorted((absorbed_id, kept_id))
+        pairs |= Q(individual_a_id=first, individual_b_id=second)
+    decided = list(MatchCandidate.objects.select_for_update().filter(pairs, status=CandidateStatus.OPEN).order_by("pk"))
+    decisions = []
+    for candidate in decided:
+        decisions.append(
+            MatchDecision.objects.create(
+                candidate=candidate,
+                decision=Decision.SAME,
+                reason=context.merge.reason,
+                decided_by=_user(context.actor),
+                fingerprint=candidate.fingerprint,
+            ).pk
+        )
+        candidate.status = CandidateStatus.SAME
+        candidate.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=context.actor,
+            action="dedup.pair_decided",
+            target=candidate,
+            changes={"status": [CandidateStatus.OPEN, Decision.SAME], "merge": context.merge.pk, "reason": "recorded"},
+        )
+    moved = {}
+    for side in ("a", "b"):
+        rows = MatchCandidate.objects.filter(
+            **{f"individual_{side}_id__in": context.moved_members, f"household_{side}": context.absorbed}
+        )
+        moved[side] = list(rows.order_by("pk").values_list("pk", flat=True))
+        MatchCandidate.objects.filter(pk__in=moved[side]).update(**{f"household_{side}": context.kept})
+    return {
+        "decided": [candidate.pk for candidate in decided],
+        "decisions": decisions,
+        "household_a": moved["a"],
+        "household_b": moved["b"],
+    }
+
+
+def merge_pairs_reopen(context: MergeContext, changed: dict[str, list[int]]) -> None:
+    """Undo of a household merge: the pairs it decided are open again (its decisions removed, the
+    audit keeps them), and moved pairs point at the merged household again."""
+    for side in ("a", "b"):
+        MatchCandidate.objects.filter(
+            pk__in=changed[f"household_{side}"], **{f"household_{side}": context.kept}
+        ).update(**{f"household_{side}": context.absorbed})
+    MatchDecision.objects.filter(pk__in=changed["decisions"]).delete()
+    reopened = MatchCandidate.objects.select_for_update().filter(pk__in=changed["decided"], status=CandidateStatus.SAME)
+    for candidate in reopened.order_by("pk"):
+        candidate.status = CandidateStatus.OPEN
+        candidate.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=context.actor,
+            action="dedup.pair_reopened",
+            target=candidate,
+            changes={"status": [CandidateStatus.SAME, CandidateStatus.OPEN], "merge": context.merge.pk},
+        )
+
+
+MERGE_PARTICIPANT = MergeParticipant(
+    name="dedup",
+    models=(MatchCandidate._meta.label,),
+    merged=merge_pairs_decide,
+    undone=merge_pairs_reopen,
+)
