@@ -94,10 +94,19 @@ def _reviewable(user: UserLike) -> Q | None:
     scope = scope_for(user=user)
     if not scope.allows(roles.REVIEW_DUPLICATES):
         return None
-    return scope.q(
-        roles.REVIEW_DUPLICATES, organisation_field="household_a__organisation", area_field="household_a__admin_area"
-    ) & scope.q(
-        roles.REVIEW_DUPLICATES, organisation_field="household_b__organisation", area_field="household_b__admin_area"
+    # A person folded into another by a merge is no longer a record to review.
+    return (
+        scope.q(
+            roles.REVIEW_DUPLICATES,
+            organisation_field="household_a__organisation",
+            area_field="household_a__admin_area",
+        )
+        & scope.q(
+            roles.REVIEW_DUPLICATES,
+            organisation_field="household_b__organisation",
+            area_field="household_b__admin_area",
+        )
+        & Q(individual_a__merged_into__isnull=True, individual_b__merged_into__isnull=True)
     )
 
 

@@ -9,14 +9,16 @@ from django.db import models
 from django.utils import translation
 
 from abri.access.models import Role
+from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
 from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision
-from abri.dedup.selectors import registry_people
+from abri.dedup.selectors import match_queue, registry_people
 from abri.geo.tests.factories import mali_areas
 from abri.intake.models import ImportedSubmission
 from abri.registry import merge as merge_module
+from abri.registry.forms import HouseholdForm
 from abri.registry.merge import MergeParticipant, merge_participant_register
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import household_merge, household_merge_undo, household_set_status
@@ -469,6 +471,23 @@ def test_a_merge_decides_the_pairs_it_folded_and_its_undo_reopens_them(pair, cle
     household_merge_undo(actor=clerk, merge=merge, reason="Wrong pair")
     assert _snapshot(kept, absorbed, bystander) == before
     assert AuditEntry.objects.filter(action="dedup.pair_reopened", target_id=str(folded.pk)).exists()
+
+
+def test_a_folded_person_leaves_the_review_queue_and_comes_back_with_the_undo(pair, clerk):
+    """A pair with a person folded into another by a merge is no record to review any more."""
+    kept, absorbed, bystander = pair
+    folded_with_third = _candidate(_member(absorbed, "Fatoumata"), _member(bystander, "Fatoumata"))
+    merge = household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
+    assert folded_with_third not in list(match_queue(user=clerk, limit=None))
+
+    household_merge_undo(actor=clerk, merge=merge, reason="Wrong pair")
+    assert folded_with_third in list(match_queue(user=clerk, limit=None))
+
+
+def test_the_household_form_does_not_offer_merged_as_a_status(clerk):
+    form = HouseholdForm(scope=scope_for(user=clerk))
+    assert HouseholdStatus.MERGED not in dict(form.fields["status"].choices)
+    assert HouseholdStatus.REGISTERED in dict(form.fields["status"].choices)
 
 
 def test_a_relation_no_participant_claims_is_moved_generically_from_a_folded_member(pair, clerk, monkeypatch):
