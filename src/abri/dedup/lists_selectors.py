@@ -77,40 +77,34 @@ def _plain(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
-def guess_roles(frame: pl.DataFrame) -> dict[str, str]:
-    """A first guess at each column's role (a known field, or "id"), from its name: "Prénom" → given_name."""
+def _by_name(plain: dict[str, str]) -> dict[str, str]:
+    """Known fields from whole column names, then from telling prefixes; each field from one column."""
     roles: dict[str, str] = {}
-    taken: set[str] = set()
-    plain = {column: _plain(column) for column in frame.columns}
-
-    def assign(column: str, known: str) -> None:
-        roles[column] = known
-        taken.add(known)
-
     for column, name in plain.items():
-        for known, names in _NAMES.items():
-            if name in names and known not in taken:
-                assign(column, known)
-                break
+        known = next((known for known, names in _NAMES.items() if name in names), None)
+        if known and known not in roles.values():
+            roles[column] = known
     for column, name in plain.items():
-        if column in roles:
-            continue
-        for prefix, known in _PREFIXES:
-            if name.startswith(prefix) and known not in taken:
-                assign(column, known)
-                break
+        known = next((known for prefix, known in _PREFIXES if name.startswith(prefix)), None)
+        if column not in roles and known and known not in roles.values():
+            roles[column] = known
     # "Nom" is the family name beside a "Prénom" column, and the whole name without one.
     for column, name in plain.items():
-        if column not in roles and name in {"nom", "noms"}:
-            known = "family_name" if "given_name" in taken else "full_name"
-            if known not in taken:
-                assign(column, known)
+        known = "family_name" if "given_name" in roles.values() else "full_name"
+        if column not in roles and name in {"nom", "noms"} and known not in roles.values():
+            roles[column] = known
+    return roles
+
+
+def guess_roles(frame: pl.DataFrame) -> dict[str, str]:
+    """A first guess at each column's role (a known field, or "id"), from its name: "Prénom" → given_name."""
+    plain = {column: _plain(column) for column in frame.columns}
+    roles = _by_name(plain)
     for column, name in plain.items():
-        if column not in roles and name in _ID_NAMES:
-            values = frame[column]
-            if values.null_count() == 0 and values.n_unique() == frame.height:
-                roles[column] = "id"
-                break
+        values = frame[column]
+        if column not in roles and name in _ID_NAMES and values.null_count() == 0 and values.is_unique().all():
+            roles[column] = "id"
+            break
     return roles
 
 

@@ -291,9 +291,11 @@ def list_run_execute(*, run_id: int) -> None:
             return
         except Exception as error:  # the page must say it failed; the log names the kind, never the data
             logger.error("list run %s failed: %s", run.uuid, type(error).__name__)
-            _fail(run, _("The run failed unexpectedly (%(kind)s). Check the lists, or ask your administrator.") % {
-                "kind": type(error).__name__
-            })
+            _fail(
+                run,
+                _("The run failed unexpectedly (%(kind)s). Check the lists, or ask your administrator.")
+                % {"kind": type(error).__name__},
+            )
             return
         link = run.mode == ListRunMode.LINK
         pairs = pairs_for_output(file_run)
@@ -315,9 +317,8 @@ def list_run_execute(*, run_id: int) -> None:
         run.finished_at = timezone.now()
     with transaction.atomic():
         run.save()
-        audit_record(
-            actor=run.owner, action="list_run.finish", target=run, changes={"status": run.status, "pairs": run.pairs_found}
-        )
+        changes = {"status": run.status, "pairs": run.pairs_found}
+        audit_record(actor=run.owner, action="list_run.finish", target=run, changes=changes)
 
 
 def _fail(run: ListRun, message: str) -> None:

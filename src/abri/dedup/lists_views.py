@@ -115,7 +115,7 @@ def list_map(request: HttpRequest, run_uuid: uuid.UUID) -> HttpResponse:
     if run.options:  # mapped before: start from the last choices
         roles = {column: "id" for column in [run.options.get("id_column")] if column}
         roles |= {column: field for field, column in run.options.get("fields", {}).items()}
-        roles |= {column: "compare" for column in run.options.get("compare", [])}
+        roles |= dict.fromkeys(run.options.get("compare", []), "compare")
         initial = {f"role_{index}": roles.get(column.name, "") for index, column in enumerate(columns)}
         initial["threshold"] = run.options.get("threshold", 0.5)
     form = ListMappingForm(request.POST or None, columns=columns, initial=initial)

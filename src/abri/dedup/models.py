@@ -165,9 +165,7 @@ class ListRun(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
     )
     mode = models.CharField(_("kind"), max_length=16, choices=ListRunMode.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ListRunStatus.choices, default=ListRunStatus.UPLOADED
-    )
+    status = models.CharField(_("status"), max_length=16, choices=ListRunStatus.choices, default=ListRunStatus.UPLOADED)
     # Original file names, in upload order; the files themselves are in the private folder.
     file_names = models.JSONField(_("file names"), default=list)
     # {"fields": {"given_name": "Prénom", …}, "compare": [...], "id_column": "ID", "threshold": 0.5}

@@ -4,113 +4,20 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import polars as pl
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
-from abri.access.models import Role
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory
 from abri.core.models import AuditEntry
 from abri.dedup import lists_storage
 from abri.dedup.models import ListRun, ListRunStatus
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, REGISTRATIONS
+from abri.dedup.tests.lists_fixtures import CLI_OPTIONS, GUESSED, HEADER, accept_guesses, csv_bytes, upload
 
-pytestmark = pytest.mark.django_db
-
-# The columns as a French-speaking partner names them.
-HEADER = ["ID", "Ménage", "Prénom", "Nom", "Sexe", "Naissance", "Téléphone", "Commune"]
-GUESSED = {
-    "ID": "id",
-    "Ménage": "household_id",
-    "Prénom": "given_name",
-    "Nom": "family_name",
-    "Sexe": "sex",
-    "Naissance": "birth_date",
-    "Téléphone": "phone",
-    "Commune": "location",
-}
-CLI_OPTIONS = [
-    "--id-column=ID",
-    "--map=household_id=Ménage",
-    "--map=given_name=Prénom",
-    "--map=family_name=Nom",
-    "--map=sex=Sexe",
-    "--map=birth_date=Naissance",
-    "--map=phone=Téléphone",
-    "--map=location=Commune",
-]
-
-
-def csv_bytes(rows: list[tuple[str, ...]], *, header: list[str] = HEADER, encoding: str = "utf-8") -> bytes:
-    lines = [";".join(header)] + [";".join(row) for row in rows]
-    return ("\n".join(lines) + "\n").encode(encoding)
-
-
-def upload(client: Client, first: tuple[str, bytes], second: tuple[str, bytes] | None = None) -> Any:
-    data: dict[str, Any] = {"first": _file(*first)}
-    if second:
-        data["second"] = _file(*second)
-    return client.post(reverse("lists:home"), data)
-
-
-def _file(name: str, content: bytes) -> io.BytesIO:
-    handle = io.BytesIO(content)
-    handle.name = name
-    return handle
-
-
-def accept_guesses(client: Client, run: ListRun, **changes: str) -> Any:
-    """Post the mapping page as shown (the guesses), with some columns changed: {"Commune": "compare"}."""
-    page = client.get(reverse("lists:map", args=[run.uuid]))
-    form = page.context["form"]
-    data = {"threshold": "0.5"}
-    for index, column in enumerate(form.columns):
-        data[f"role_{index}"] = changes.get(column.name, form.fields[f"role_{index}"].initial or "")
-    return client.post(reverse("lists:map", args=[run.uuid]), data)
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path: Path) -> Path:
-    """Each test its own data folder, to see exactly which files a run leaves."""
-    settings.DATA_DIR = tmp_path / "data"
-    return settings.DATA_DIR
-
-
-@pytest.fixture
-def client(client: Client) -> Client:
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # Abri speaks French until told otherwise
-    return client
-
-
-@pytest.fixture
-def iom(db):
-    return OrganisationFactory(acronym="IOM")
-
-
-@pytest.fixture
-def im_officer(iom):
-    return MembershipFactory(
-        organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, all_areas=True, user__username="im.mali"
-    ).user
-
-
-@pytest.fixture
-def other_im_officer(iom):
-    return MembershipFactory(
-        organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, all_areas=True, user__username="im.other"
-    ).user
-
-
-@pytest.fixture
-def logged_in(client, im_officer) -> Client:
-    client.force_login(im_officer)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
 
 def _pairs_in(content: bytes) -> set[tuple[str, str]]:
@@ -146,7 +53,7 @@ def test_upload_map_run_and_read_the_pairs(logged_in):
     assert set(shown) == EXPECTED_PAIRS
     probabilities = [pair.probability for pair in page.context["pairs"]]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert "<svg class=\"histogram\"" in text
+    assert '<svg class="histogram"' in text
     first = page.context["pairs"][0]
     assert [item["label"] for item in first.evidence][:2] == ["given name", "family name"]
     assert ("Prénom", "Mohamed", "Mouhamed") in first.values
@@ -353,7 +260,6 @@ def test_a_failure_in_the_run_is_shown_on_the_page(logged_in, monkeypatch):
 
 
 def test_the_pages_answer_in_french_by_default(client, im_officer):
-    del client.cookies[django_settings.LANGUAGE_COOKIE_NAME]
     client.force_login(im_officer)
     assert "Doublons dans les listes des partenaires" in client.get(reverse("lists:home")).content.decode()
     message = _refusal(upload(client, ("un.csv", csv_bytes(REGISTRATIONS[:1]))))
