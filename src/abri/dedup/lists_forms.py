@@ -104,8 +104,8 @@ class ListMappingForm(forms.Form):
             elif role in fields:
                 self.add_error(
                     f"role_{index}",
-                    _("“%(first)s” is already the %(field)s; a field comes from one column.")
-                    % {"first": fields[role], "field": str(FIELD_LABELS[role]).lower()},
+                    _("“%(first)s” already holds this field (%(field)s); a field comes from one column.")
+                    % {"first": fields[role], "field": FIELD_LABELS[role]},
                 )
             else:
                 fields[role] = column.name

@@ -227,7 +227,7 @@ def test_one_field_from_two_columns_and_nothing_to_compare_are_refused(logged_in
     run = ListRun.objects.get()
     response = accept_guesses(logged_in, run, Nom="given_name")
     errors = response.context["form"].errors
-    assert errors["role_3"] == ["“Prénom” is already the given name; a field comes from one column."]
+    assert errors["role_3"] == ["“Prénom” already holds this field (Given name); a field comes from one column."]
     response = accept_guesses(logged_in, run, **dict.fromkeys(HEADER, ""))
     assert _refusal(response).startswith("Nothing to compare")
 
