@@ -67,7 +67,7 @@ class ListMappingForm(forms.Form):
         min_value=0.01,
         max_value=0.99,
         initial=0.5,
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
         help_text=gettext_lazy("Lowest match probability kept: 0.5 keeps pairs more likely the same than not."),
     )
 
