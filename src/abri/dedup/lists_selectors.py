@@ -54,7 +54,18 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "numerocni",
         "nationalid",
     ),
-    "location": ("commune", "localite", "location", "village", "lieu", "pcode", "admin3", "admin3pcode", "quartier"),
+    "location": (
+        "commune",
+        "codecommune",
+        "localite",
+        "location",
+        "village",
+        "lieu",
+        "pcode",
+        "admin3",
+        "admin3pcode",
+        "quartier",
+    ),
     "household_id": ("menage", "idmenage", "codemenage", "numeromenage", "household", "householdid", "hhid", "foyer"),
 }
 # Prefixes that say enough on their own ("Prénom du chef", "Téléphone 1", "Sexe (M/F)").
