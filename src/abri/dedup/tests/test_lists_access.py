@@ -88,7 +88,7 @@ def test_files_at_rest_are_encrypted_in_a_private_folder(finished, data_dir: Pat
         content = path.read_bytes()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert b"Moussa" not in content
-        assert "Ag Mohamed".encode() not in content
+        assert b"Ag Mohamed" not in content
     assert b"Moussa" in (lists_storage.read(finished, "source-1") or b"")
 
 
