@@ -4,7 +4,7 @@ Each run has its own folder, ``ABRI_DATA_DIR/private/lists/<uuid>/`` (mode 0700)
 files encrypted with the file key (`abri.core.crypto.encrypt_bytes`): the uploaded lists, the
 pairs and clusters to download, and the pairs as the results page shows them. The engine reads
 plain files, so a run decrypts the lists into a temporary folder of its own (0700) and removes
-it as soon as it has read them.
+it as soon as the engine is done with them.
 """
 
 from __future__ import annotations
