@@ -75,6 +75,23 @@ def test_progress_fragment_polls_while_running_and_refreshes_when_done(logged_in
     assert fragment["HX-Refresh"] == "true"
 
 
+def test_on_the_job_queue_the_page_waits_then_the_worker_runs_it(logged_in, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    upload(logged_in, ("liste.csv", csv_bytes(REGISTRATIONS)))
+    run = ListRun.objects.get()
+    accept_guesses(logged_in, run)
+    run.refresh_from_db()
+    assert run.status == ListRunStatus.QUEUED
+    fragment = logged_in.get(reverse("lists:detail", args=[run.uuid]), HTTP_HX_REQUEST="true")
+    assert "waiting for the worker" in fragment.content.decode()
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    run.refresh_from_db()
+    assert run.status == ListRunStatus.DONE
+    assert run.pairs_found == 7
+    fragment = logged_in.get(reverse("lists:detail", args=[run.uuid]), HTTP_HX_REQUEST="true")
+    assert fragment["HX-Refresh"] == "true"
+
+
 def test_link_two_lists_finds_the_people_they_share(logged_in):
     first = [row for row in REGISTRATIONS if row[0][0] in "ABC"]
     second = [row for row in REGISTRATIONS if row[0][0] in "DE"]
