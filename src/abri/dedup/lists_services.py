@@ -300,25 +300,29 @@ def list_run_execute(*, run_id: int) -> None:
         link = run.mode == ListRunMode.LINK
         pairs = pairs_for_output(file_run)
         clusters = clusters_for_output(file_run, link=link, names=dict(enumerate(run.file_names)))
-        if not ListRun.objects.filter(pk=run.pk).exists():  # deleted while it ran: keep nothing
-            storage.remove(run)
-            return
         storage.write(run, storage.PAIRS, pairs.write_csv().encode())
         storage.write(run, storage.CLUSTERS, clusters.write_csv().encode())
         storage.write_frame(run, storage.SHOWN, _shown_pairs(pairs, tables, mapping))
-        run.options = {**run.options, "evidence": _evidence_fields(file_run)}
-        run.records = sum(table.height for table in tables)
-        run.candidate_pairs = file_run.result.candidate_count
-        run.pairs_found = pairs.height
-        run.clusters_found = file_run.result.clusters.filter(pl.col("cluster_size") > 1)["cluster"].n_unique()
-        run.histogram = _histogram(pairs)
-        run.notes = file_run.notes
-        run.status = ListRunStatus.DONE
-        run.finished_at = timezone.now()
+        found = {
+            "options": {**run.options, "evidence": _evidence_fields(file_run)},
+            "records": sum(table.height for table in tables),
+            "candidate_pairs": file_run.result.candidate_count,
+            "pairs_found": pairs.height,
+            "clusters_found": file_run.result.clusters.filter(pl.col("cluster_size") > 1)["cluster"].n_unique(),
+            "histogram": _histogram(pairs),
+            "notes": file_run.notes,
+            "status": ListRunStatus.DONE,
+            "finished_at": timezone.now(),
+            "updated_at": timezone.now(),
+        }
     with transaction.atomic():
-        run.save()
-        changes = {"status": run.status, "pairs": run.pairs_found}
-        audit_record(actor=run.owner, action="list_run.finish", target=run, changes=changes)
+        # An update, not save(): a run deleted while the engine ran must not come back.
+        kept = ListRun.objects.filter(pk=run.pk, status=ListRunStatus.RUNNING).update(**found)
+        if kept:
+            changes = {"status": ListRunStatus.DONE, "pairs": found["pairs_found"]}
+            audit_record(actor=run.owner, action="list_run.finish", target=run, changes=changes)
+    if not kept:  # and neither must its files
+        storage.remove(run)
 
 
 def _fail(run: ListRun, message: str) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory
 from abri.core.models import AuditEntry
-from abri.dedup import lists_storage
+from abri.dedup import lists_services, lists_storage
 from abri.dedup.lists_services import list_runs_purge_expired
 from abri.dedup.models import ListRun, ListRunStatus
 from abri.dedup.tests.conftest import REGISTRATIONS
@@ -136,3 +136,19 @@ def test_the_list_page_purges_expired_runs_too(logged_in, finished):
     ListRun.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     assert logged_in.get(reverse("lists:home")).status_code == 200
     assert not ListRun.objects.exists()
+
+
+def test_a_run_deleted_while_the_engine_works_does_not_come_back(logged_in, monkeypatch):
+    upload(logged_in, ("liste.csv", csv_bytes(REGISTRATIONS)))
+    run = ListRun.objects.get()
+    real = lists_services._shown_pairs  # called while the results are being stored
+
+    def deleted_meanwhile(*args, **kwargs):
+        logged_in.post(reverse("lists:delete", args=[run.uuid]))  # the "Delete" button, while it runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lists_services, "_shown_pairs", deleted_meanwhile)
+    accept_guesses(logged_in, run)
+    assert not ListRun.objects.exists()
+    assert not (lists_storage.lists_root() / str(run.uuid)).exists()
+    assert not AuditEntry.objects.filter(action="list_run.finish").exists()
