@@ -19,7 +19,7 @@ from abri.access.roles import DEDUPE_FILES
 from abri.access.selectors import AnyUser, user_has_permission
 from abri.core.errors import NotFound
 from abri.dedup import lists_storage as storage
-from abri.dedup.files import Table
+from abri.dedup.files import Table, read_table
 from abri.dedup.models import ListRun
 
 # Column names partners use for each known field, accents, case, spaces and signs removed.
@@ -142,6 +142,12 @@ def column_previews(tables: list[tuple[str, Table]]) -> list[ColumnPreview]:
         missing = [name for name, table in tables[1:] if column not in table.frame.columns]
         previews.append(ColumnPreview(name=column, samples=values, guess=roles.get(column, ""), missing_in=missing))
     return previews
+
+
+def list_run_tables(*, run: ListRun) -> list[tuple[str, Table]]:
+    """The run's lists as read from their encrypted copies, with their names."""
+    with storage.plain_sources(run) as paths:
+        return [(path.name, read_table(path)) for path in paths]
 
 
 def list_runs_for_user(*, user: AnyUser) -> QuerySet[ListRun]:

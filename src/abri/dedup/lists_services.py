@@ -37,6 +37,7 @@ from abri.dedup.files import (
     pairs_for_output,
     read_table,
 )
+from abri.dedup.lists_selectors import list_run_tables
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
 from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
 
@@ -138,12 +139,6 @@ def list_run_create(*, actor: User, uploads: Sequence[tuple[str, bytes]]) -> Lis
     return run
 
 
-def list_run_tables(run: ListRun) -> list[tuple[str, Table]]:
-    """The run's lists as read from their encrypted copies, with their names."""
-    with storage.plain_sources(run) as paths:
-        return [(path.name, read_table(path)) for path in paths]
-
-
 def _field_map(fields: Mapping[str, str], compare: Sequence[str], id_column: str | None) -> FieldMap:
     unknown = [name for name in fields if name not in KNOWN_FIELDS]
     if unknown:
@@ -179,7 +174,7 @@ def list_run_configure(
     if not 0.0 < threshold < 1.0:
         raise _refuse("threshold", _("The threshold must be a probability between 0 and 1 (exclusive)."))
     mapping = _field_map(fields, compare, id_column)
-    for name, table in list_run_tables(run):
+    for name, table in list_run_tables(run=run):
         check_columns(table, mapping, name=name)
     with transaction.atomic():
         run = ListRun.objects.select_for_update().get(pk=run.pk)

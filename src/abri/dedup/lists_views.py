@@ -25,6 +25,7 @@ from abri.dedup.lists_selectors import (
     column_previews,
     list_run_get_for_user,
     list_run_pairs,
+    list_run_tables,
     list_runs_for_user,
 )
 from abri.dedup.lists_services import (
@@ -34,7 +35,6 @@ from abri.dedup.lists_services import (
     list_run_create,
     list_run_delete,
     list_run_download,
-    list_run_tables,
     list_runs_purge_expired,
 )
 from abri.dedup.lists_tasks import list_run_job
@@ -107,7 +107,7 @@ def list_map(request: HttpRequest, run_uuid: uuid.UUID) -> HttpResponse:
     if run.status in {ListRunStatus.QUEUED, ListRunStatus.RUNNING}:
         return redirect("lists:detail", run_uuid=run.uuid)
     try:
-        tables = list_run_tables(run)
+        tables = list_run_tables(run=run)
     except ValidationFailed as failure:
         return render(request, "dedup/lists/map.html", {"run": run, "errors": _errors(failure)})
     columns = column_previews(tables)
