@@ -10,13 +10,17 @@ from abri.access.selectors import memberships_active
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
-    """Expose ``current_membership`` and ``can_review_duplicates`` to every template (one query)."""
+    """Expose ``current_membership``, ``can_review_duplicates`` and ``can_dedupe_files`` (one query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_membership": None, "can_review_duplicates": False}
+        return {"current_membership": None, "can_review_duplicates": False, "can_dedupe_files": False}
     memberships = memberships_active(user=user)
+
+    def may(permission: str) -> bool:
+        return user.is_active and (user.is_superuser or any(role_allows(m.role, permission) for m in memberships))
+
     return {
         "current_membership": memberships[0] if memberships else None,
-        "can_review_duplicates": user.is_active
-        and (user.is_superuser or any(role_allows(m.role, roles.REVIEW_DUPLICATES) for m in memberships)),
+        "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
+        "can_dedupe_files": may(roles.DEDUPE_FILES),
     }

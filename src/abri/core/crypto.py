@@ -1,8 +1,9 @@
 """Field encryption for phone and identity numbers, with a keyed hash to find them.
 
 The key lives outside the database: ABRI_FIELD_KEY, or the key file (created once, mode 0600).
-From it, HKDF derives two independent keys: one for Fernet (authenticated encryption),
-one for HMAC-SHA256 (the blind index that lets us find a number without decrypting all).
+From it, HKDF derives independent keys: one for Fernet (authenticated encryption of fields),
+one for HMAC-SHA256 (the blind index that lets us find a number without decrypting all), and
+one for Fernet over whole files (uploaded partner lists and what was found in them).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _read_or_create_key_file(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _keys(master_b64: bytes) -> tuple[Fernet, bytes]:
+def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
     try:
         master = base64.urlsafe_b64decode(master_b64)
     except ValueError as error:
@@ -52,7 +53,8 @@ def _keys(master_b64: bytes) -> tuple[Fernet, bytes]:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
     fernet = Fernet(base64.urlsafe_b64encode(derive(b"abri field encryption")))
-    return fernet, derive(b"abri blind index")
+    files = Fernet(base64.urlsafe_b64encode(derive(b"abri file encryption")))
+    return fernet, derive(b"abri blind index"), files
 
 
 def _master_key() -> bytes:
@@ -66,7 +68,7 @@ def encrypt(value: str) -> str:
     """Encrypt ``value``; the empty string stays empty."""
     if not value:
         return ""
-    fernet, _ = _keys(_master_key())
+    fernet, _, _ = _keys(_master_key())
     return fernet.encrypt(value.encode()).decode()
 
 
@@ -74,7 +76,7 @@ def decrypt(token: str) -> str:
     """Decrypt a value written by :func:`encrypt`."""
     if not token:
         return ""
-    fernet, _ = _keys(_master_key())
+    fernet, _, _ = _keys(_master_key())
     try:
         return fernet.decrypt(token.encode()).decode()
     except InvalidToken as error:
@@ -85,6 +87,21 @@ def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of a normalised ``value``, for exact look-ups; empty for empty input."""
     if not value:
         return ""
-    _, index_key = _keys(_master_key())
+    _, index_key, _ = _keys(_master_key())
     message = f"{purpose}:{value}".encode()
     return hmac.new(index_key, message, hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a whole file's content (authenticated: a changed byte fails to decrypt)."""
+    _, _, files = _keys(_master_key())
+    return files.encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    """Decrypt content written by :func:`encrypt_bytes`."""
+    _, _, files = _keys(_master_key())
+    try:
+        return files.decrypt(token)
+    except InvalidToken as error:
+        raise FieldKeyError("a file could not be decrypted with the configured field key") from error
