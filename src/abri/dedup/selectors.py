@@ -27,13 +27,15 @@ REGISTRY_FIELDS = {
 }
 
 
-def registry_people() -> pl.DataFrame:
-    """Every individual with the household fields the engine compares, one row each (one query).
+def registry_people(*, after_id: int = 0) -> pl.DataFrame:
+    """Every individual (or those with an id above ``after_id``) with the household fields the
+    engine compares, one row each (one query).
 
     Phone and identity numbers are compared through their keyed hashes (equal numbers,
     equal hashes); a date known only as a year is given as the year.
     """
-    rows = Individual.objects.order_by("id").values_list(
+    individuals = Individual.objects.filter(id__gt=after_id) if after_id else Individual.objects.all()
+    rows = individuals.order_by("id").values_list(
         "id",
         "household_id",
         "given_names",
