@@ -15,7 +15,14 @@ def batch_validate_job(batch_id: int) -> None:
 
 
 @task()
-def batch_commit_job(batch_id: int, actor_id: int | None, include_duplicates: bool = False) -> None:
+def batch_commit_job(
+    batch_id: int, actor_id: int | None, include_duplicates: bool = False, hold_likely_duplicates: bool = False
+) -> None:
     """Commit a batch (see `abri.intake.services.batch_commit`)."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    batch_commit(batch_id=batch_id, actor=actor, include_duplicates=include_duplicates)
+    batch_commit(
+        batch_id=batch_id,
+        actor=actor,
+        include_duplicates=include_duplicates,
+        hold_likely_duplicates=hold_likely_duplicates,
+    )

@@ -16,15 +16,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from abri.access.roles import IMPORT_REGISTRATIONS
-from abri.access.selectors import memberships_granting, user_has_permission
+from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
+from abri.access.selectors import memberships_granting, scope_for, user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
 from abri.intake import staging
 from abri.intake.forms import AddFilesForm, CommitForm, KoboPullForm, MappingForm, MappingSampleForm, UploadForm
 from abri.intake.models import BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.intake.report import batch_report
-from abri.intake.selectors import batch_get_for_user, batch_issues, batches_for_user, mappings_for_user
+from abri.intake.selectors import (
+    batch_get_for_user,
+    batch_issues,
+    batch_likely_duplicates,
+    batches_for_user,
+    mappings_for_user,
+)
 from abri.intake.services import (
     batch_add_files,
     batch_commit_request,
@@ -131,7 +137,23 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         if not context["running"] and request.GET.get("was") == "running":
             response["HX-Refresh"] = "true"  # the job finished: show the counts and problems
         return response
+    scope = scope_for(user=request.user)
+    duplicates = [
+        {
+            "duplicate": duplicate,
+            "percent": round(duplicate.probability * 100),
+            # A registered household outside the user's scope is not named (nor its area).
+            "visible": duplicate.registered_household is not None
+            and scope.covers(
+                VIEW_HOUSEHOLD,
+                organisation_id=duplicate.registered_household.organisation_id,
+                area_pcode=duplicate.registered_household.admin_area_id,
+            ),
+        }
+        for duplicate in batch_likely_duplicates(batch=batch)
+    ]
     context.update(
+        duplicates=duplicates,
         issues=batch_issues(batch=batch),
         issue_count=batch.issues.count(),
         commit_form=CommitForm(),
@@ -156,6 +178,7 @@ def batch_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
             batch_id=batch.pk,
             actor_id=request.user.pk,
             include_duplicates=bool(form.cleaned_data.get("include_duplicates")),
+            hold_likely_duplicates=form.hold_likely_duplicates(),
         )
     return redirect("intake:batch_detail", batch_id=batch.pk)
 

@@ -55,9 +55,25 @@ class AddFilesForm(forms.Form):
 
 
 class CommitForm(forms.Form):
+    LIKELY_CHOICES = (
+        ("hold", _("Leave the households that are likely duplicates in the batch, for review")),
+        ("commit", _("Commit them with the other valid households")),
+    )
+
     include_duplicates = forms.BooleanField(
         label=_("Also commit the households flagged as possible duplicates"), required=False
     )
+    likely_duplicates = forms.ChoiceField(
+        label=_("Likely duplicates found by the deduplication engine"),
+        choices=LIKELY_CHOICES,
+        initial="hold",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def hold_likely_duplicates(self) -> bool:
+        """Whether to leave the likely duplicates in the batch (the safe choice when nothing was said)."""
+        return self.cleaned_data.get("likely_duplicates", "hold") != "commit"
 
 
 FIELD_CHOICES = [("", _("— ignore —"))] + [(name, name) for name in (*HOUSEHOLD_FIELDS, *MEMBER_FIELDS)]
