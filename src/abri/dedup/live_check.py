@@ -67,7 +67,7 @@ class Found:
 
 def _records(after_id: int) -> tuple[pl.DataFrame, int]:
     people = registry_people(after_id=after_id)
-    upto = int(people["individual"].cast(pl.Int64).max() or after_id) if people.height else after_id
+    upto = int(people.select(pl.col("individual").cast(pl.Int64).max()).item() or after_id)
     records = prepare(
         people,
         FieldMap(fields=REGISTRY_FIELDS, id_column="individual"),
