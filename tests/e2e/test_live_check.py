@@ -5,8 +5,8 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from abri.demo import DEMO_PASSWORD, demo_load
 from abri.dedup.live_check import live_registry
+from abri.demo import DEMO_PASSWORD, demo_load
 from abri.registry.models import Individual
 
 pytestmark = pytest.mark.e2e
