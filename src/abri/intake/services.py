@@ -133,6 +133,98 @@ def batch_create_from_odk(
         )
 
 
+def batch_pull_start(*, actor: Actor, organisation: Organisation, source: str, name: str) -> ImportBatch:
+    """A batch waiting for the submissions of a form on a server: its job pulls them, then validates."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            organisation=organisation,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            source=source,
+            file_name=name[:255],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        # A folder left by a batch whose creation was rolled back must not leak into this one.
+        staging.folder_remove(batch)
+        audit_record(actor=actor, action="import_batch.create", target=batch, changes={"source": source})
+    return batch
+
+
+def _pull_failed(batch: ImportBatch, failure: ValidationFailed, report: Progress) -> ImportBatch:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        batch_move(locked, BatchStatus.FAILED)
+        locked.message = " ".join(message for messages in failure.errors.values() for message in messages)
+        locked.save(update_fields=["status", "message", "updated_at"])
+        audit_record(actor=None, action="import_batch.failed", target=locked, changes={})
+    report("failed", 0, 0)
+    return locked
+
+
+def _pulled(batch_id: int, name: str, pull: Callable[[Path, Progress], int], progress: Progress | None) -> ImportBatch:
+    """Run ``pull`` into the batch folder with progress; the file becomes the batch's source, or the batch fails."""
+    report = _progress_to(batch_id, progress)
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.UPLOADED:
+        return batch  # pulled already (a job run twice)
+    destination = staging.batch_folder(batch) / f"{name}.part"
+    with translation.override(batch.language):
+        report("pulling", 0, 0)
+        try:
+            if pull(destination, report) == 0:
+                raise ValidationFailed({"form": [_("The form has no submission yet.")]})
+        except ValidationFailed as failure:
+            destination.unlink(missing_ok=True)
+            return _pull_failed(batch, failure, report)
+    staging.source_add(batch, destination, name, move=True)
+    return batch
+
+
+def batch_pull_kobo(
+    *,
+    batch_id: int,
+    base_url: str,
+    token: str | None,
+    asset_uid: str,
+    transport: httpx.BaseTransport | None = None,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Pull a Kobo form's submissions (API v2, page by page) into a waiting batch; a refusal fails the batch."""
+
+    def pull(destination: Path, report: Progress) -> int:
+        if not token:
+            raise ValidationFailed({"token": [_("The token is no longer kept: pull the form again.")]})
+        return kobo_pull(
+            base_url=base_url,
+            token=token,
+            asset_uid=asset_uid,
+            destination=destination,
+            transport=transport,
+            progress=report,
+        )
+
+    return _pulled(batch_id, f"kobo-{asset_uid}.json", pull, progress)
+
+
+def batch_pull_odk(
+    *,
+    batch_id: int,
+    submissions: SubmissionsReader | None,
+    form_id: str,
+    project_id: int,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Pull an ODK Central form's submissions (pyodk, repeats expanded) into a waiting batch."""
+
+    def pull(destination: Path, report: Progress) -> int:
+        if submissions is None:
+            raise ValidationFailed({"password": [_("The password is no longer kept: pull the form again.")]})
+        return odk_pull(
+            submissions=submissions, form_id=form_id, project_id=project_id, destination=destination, progress=report
+        )
+
+    return _pulled(batch_id, f"odk-{project_id}-{form_id}.json", pull, progress)
+
+
 def batch_add_files(*, actor: Actor, batch: ImportBatch, files: Sequence[tuple[Path, str]]) -> ImportBatch:
     """Add corrected rows to a batch: a submission in the new file replaces the same one before."""
     if batch.status not in {BatchStatus.VALIDATED, BatchStatus.PARTIALLY_COMMITTED, BatchStatus.FAILED}:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django_tasks import task
 
-from abri.intake.services import batch_commit, batch_validate
+from abri.intake import staging
+from abri.intake.connectors.odk import odk_client
+from abri.intake.models import BatchStatus
+from abri.intake.services import batch_commit, batch_pull_kobo, batch_pull_odk, batch_validate
+
+KOBO_TOKEN = "kobo-token"  # noqa: S105 -- the name of the kept secret, not a token
+ODK_PASSWORD = "odk-password"  # noqa: S105 -- the name of the kept secret, not a password
 
 
 @task()
@@ -26,3 +32,26 @@ def batch_commit_job(
         include_duplicates=include_duplicates,
         hold_likely_duplicates=hold_likely_duplicates,
     )
+
+
+@task()
+def batch_pull_kobo_job(batch_id: int, base_url: str, asset_uid: str) -> None:
+    """Pull a Kobo form into a waiting batch, then validate it (the token waits encrypted in the batch folder)."""
+    token = staging.secret_take(batch_id, KOBO_TOKEN)
+    batch = batch_pull_kobo(batch_id=batch_id, base_url=base_url, token=token, asset_uid=asset_uid)
+    if batch.status == BatchStatus.UPLOADED:
+        batch_validate(batch_id=batch_id)
+
+
+@task()
+def batch_pull_odk_job(batch_id: int, base_url: str, username: str, project_id: int, form_id: str) -> None:
+    """Pull an ODK Central form into a waiting batch, then validate it (the password waits encrypted)."""
+    password = staging.secret_take(batch_id, ODK_PASSWORD)
+    submissions = (
+        odk_client(base_url=base_url, username=username, password=password, project_id=project_id).submissions
+        if password
+        else None
+    )
+    batch = batch_pull_odk(batch_id=batch_id, submissions=submissions, form_id=form_id, project_id=project_id)
+    if batch.status == BatchStatus.UPLOADED:
+        batch_validate(batch_id=batch_id)

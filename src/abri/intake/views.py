@@ -20,8 +20,16 @@ from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
 from abri.access.selectors import memberships_granting, scope_for, user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
 from abri.intake import staging
-from abri.intake.forms import AddFilesForm, CommitForm, KoboPullForm, MappingForm, MappingSampleForm, UploadForm
-from abri.intake.models import BatchStatus, ImportBatch
+from abri.intake.forms import (
+    AddFilesForm,
+    CommitForm,
+    KoboPullForm,
+    MappingForm,
+    MappingSampleForm,
+    OdkPullForm,
+    UploadForm,
+)
+from abri.intake.models import BatchSource, BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.intake.report import batch_report
 from abri.intake.selectors import (
@@ -35,11 +43,18 @@ from abri.intake.services import (
     batch_add_files,
     batch_commit_request,
     batch_create,
-    batch_create_from_kobo,
     batch_discard,
+    batch_pull_start,
     mapping_save,
 )
-from abri.intake.tasks import batch_commit_job, batch_validate_job
+from abri.intake.tasks import (
+    KOBO_TOKEN,
+    ODK_PASSWORD,
+    batch_commit_job,
+    batch_pull_kobo_job,
+    batch_pull_odk_job,
+    batch_validate_job,
+)
 
 RUNNING = {BatchStatus.UPLOADED, BatchStatus.VALIDATING, BatchStatus.COMMITTING}
 
@@ -95,7 +110,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             batch_validate_job.enqueue(batch_id=batch.pk)
             return redirect("intake:batch_detail", batch_id=batch.pk)
     batches = batches_for_user(user=request.user)[:50]
-    return render(request, "intake/batch_list.html", {"form": form, "kobo_form": KoboPullForm(), "batches": batches})
+    return render(
+        request,
+        "intake/batch_list.html",
+        {"form": form, "kobo_form": KoboPullForm(), "odk_form": OdkPullForm(), "batches": batches},
+    )
 
 
 @login_required
@@ -108,14 +127,43 @@ def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not memberships:
         messages.error(request, _("Give the server address, the token and the form ID."))
         return redirect("intake:batch_list")
-    try:
-        batch = batch_create_from_kobo(
-            actor=request.user, organisation=memberships[0].organisation, **form.cleaned_data
-        )
-    except ValidationFailed as failure:
-        messages.error(request, _errors(failure))
+    data = form.cleaned_data
+    batch = batch_pull_start(
+        actor=request.user,
+        organisation=memberships[0].organisation,
+        source=BatchSource.KOBO_API,
+        name=f"Kobo {data['asset_uid']}",
+    )
+    staging.secret_keep(batch, KOBO_TOKEN, data["token"])
+    batch_pull_kobo_job.enqueue(batch_id=batch.pk, base_url=data["base_url"], asset_uid=data["asset_uid"])
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_pull_odk(request: HttpRequest) -> HttpResponse:
+    """Pull an ODK Central form's submissions into a new batch in the background, then validate it."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    form = OdkPullForm(request.POST)
+    if not form.is_valid() or not memberships:
+        messages.error(request, _("Give the server address, the account, the project and the form ID."))
         return redirect("intake:batch_list")
-    batch_validate_job.enqueue(batch_id=batch.pk)
+    data = form.cleaned_data
+    batch = batch_pull_start(
+        actor=request.user,
+        organisation=memberships[0].organisation,
+        source=BatchSource.ODK_CENTRAL,
+        name=f"ODK {data['project_id']}/{data['form_id']}",
+    )
+    staging.secret_keep(batch, ODK_PASSWORD, data["password"])
+    batch_pull_odk_job.enqueue(
+        batch_id=batch.pk,
+        base_url=data["base_url"],
+        username=data["username"],
+        project_id=data["project_id"],
+        form_id=data["form_id"],
+    )
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 

@@ -44,8 +44,24 @@ class UploadForm(forms.Form):
 
 class KoboPullForm(forms.Form):
     base_url = forms.URLField(label=_("Kobo server address"), initial="https://kf.kobotoolbox.org")
-    token = forms.CharField(label=_("API token"), widget=forms.PasswordInput, help_text=_("Used once, never stored."))
+    token = forms.CharField(
+        label=_("API token"),
+        widget=forms.PasswordInput,
+        help_text=_("Used for this pull only: kept encrypted until the pull starts, then deleted."),
+    )
     asset_uid = forms.CharField(label=_("Form ID (asset UID)"), max_length=64)
+
+
+class OdkPullForm(forms.Form):
+    base_url = forms.URLField(label=_("ODK Central server address"), assume_scheme="https")
+    username = forms.CharField(label=_("Account (e-mail)"), max_length=200)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=_("Used for this pull only: kept encrypted until the pull starts, then deleted."),
+    )
+    project_id = forms.IntegerField(label=_("Project number"), min_value=1)
+    form_id = forms.CharField(label=_("Form ID"), max_length=100)
 
 
 class AddFilesForm(forms.Form):
