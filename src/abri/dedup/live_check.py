@@ -41,7 +41,7 @@ from abri.registry.normalise import id_number_normalise, phone_normalise
 logger = logging.getLogger(__name__)
 
 INLINE_BUILD_LIMIT = 50_000  # people: a registry this small is indexed within the first check
-DELTA_REBUILD = 20_000  # people added since the build: past this, the whole index is rebuilt
+DELTA_REBUILD = 5_000  # people added since the build: past this, the whole index is rebuilt
 REFRESH_SECONDS = 900  # an index this old is rebuilt in the background if anything changed
 SHOWN_THRESHOLD = 0.1  # a registered person this likely to be the one typed is shown (with the bar)
 SHOWN_PER_MEMBER = 3

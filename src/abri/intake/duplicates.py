@@ -157,12 +157,12 @@ def _against_registry(
     households: pl.DataFrame,
 ) -> pl.DataFrame:
     likely = _likely(pairs)
-    batch_ids = set(where["record_id"].to_list())
     # The engine puts the registry's record first; order them anyway rather than trust it
     # (batch ids start with a letter, registry ids are digits).
+    a_in_batch = pl.col("id_a").str.starts_with("b")
     oriented = likely.select(
-        pl.when(pl.col("id_a").is_in(batch_ids)).then("id_b").otherwise("id_a").alias("individual"),
-        pl.when(pl.col("id_a").is_in(batch_ids)).then("id_a").otherwise("id_b").alias("record_id"),
+        pl.when(a_in_batch).then("id_b").otherwise("id_a").alias("individual"),
+        pl.when(a_in_batch).then("id_a").otherwise("id_b").alias("record_id"),
         "match_probability",
         "evidence",
     )
