@@ -21,9 +21,12 @@ import datetime
 import logging
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 from django.db import connection
 from django.db.models import Max
@@ -215,23 +218,104 @@ class LiveRegistry:
 
     @staticmethod
     def find_in(indexes: Sequence[LiveIndex], people: Sequence[Mapping[str, str | None]], threshold: float) -> Found:
-        """The look-up itself, over the given indexes (what a benchmark measures)."""
-        members: list[list[Match]] = []
-        for person in people:
-            found: list[Match] = []
-            if _worth_checking(person):
-                for index in indexes:
-                    found.extend(index.query(person, threshold=threshold, limit=SHOWN_PER_MEMBER))
-            members.append(sorted(found, key=lambda match: -match.probability)[:SHOWN_PER_MEMBER])
+        """The look-up itself, over the given indexes (what a benchmark measures).
+
+        Each typed member is scored once (`LiveIndex.query`, its 50 likeliest candidates) and
+        remembered: a debounced request re-scores only the rows that changed. The household
+        hint groups those candidates by registered household, as `LiveIndex.query_household`
+        does, without scoring anyone again.
+        """
+        members: list[dict[str, Match]] = [{} for _person in people]
         households: list[HouseholdMatch] = []
-        checked = [person if _worth_checking(person) else {} for person in people]
-        if sum(1 for person in checked if person) >= 2:
-            for index in indexes:
-                households.extend(
-                    match for match in index.query_household(checked, threshold=threshold) if match.members_matched >= 2
-                )
+        for index in indexes:
+            candidates = [_RECENT.candidates(index, person) if _worth_checking(person) else [] for person in people]
+            for position, found in enumerate(candidates):
+                members[position].update((match.record_id, match) for match in found if match.probability >= threshold)
+            households.extend(_households(index, candidates, _HINT_FLOOR))
+        # A match in a registered household that other typed members match too comes first:
+        # a family registered again shares its members, a namesake rarely does.
+        hinted = set()
+        for household in households:
+            for position, match in household.members:
+                members[position].setdefault(match.record_id, match)
+                hinted.add(match.record_id)
+        shown = [
+            sorted(found.values(), key=lambda match: (match.record_id not in hinted, -match.probability))[
+                :SHOWN_PER_MEMBER
+            ]
+            for found in members
+        ]
         households.sort(key=lambda match: (-match.members_matched, -max(m.probability for _, m in match.members)))
-        return Found(members=members, households=households)
+        return Found(members=shown, households=households)
+
+
+_CANDIDATES = 50  # per typed member: enough to find their household among their likely matches
+_CANDIDATE_FLOOR = 0.001
+# Two typed members or more each this likely to be in one registered household make the hint:
+# alone each could be a namesake, together they are a family registered again.
+_HINT_FLOOR = 0.01
+
+
+class _RecentLookups:
+    """The last typed members looked up, per index (bounded, in this process's memory only)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._by_index: weakref.WeakKeyDictionary[
+            LiveIndex, OrderedDict[tuple[tuple[str, str | None], ...], list[Match]]
+        ]
+        self._by_index = weakref.WeakKeyDictionary()
+
+    def candidates(self, index: LiveIndex, person: Mapping[str, str | None]) -> list[Match]:
+        key = tuple(sorted(person.items()))
+        with self._lock:
+            recent = self._by_index.setdefault(index, OrderedDict())
+            if key in recent:
+                recent.move_to_end(key)
+                return recent[key]
+        found = index.query(person, threshold=_CANDIDATE_FLOOR, limit=_CANDIDATES)
+        with self._lock:
+            recent[key] = found
+            while len(recent) > self.size:
+                recent.popitem(last=False)
+        return found
+
+
+_RECENT = _RecentLookups()
+
+
+def _household_size(index: LiveIndex, household: str) -> int:
+    names = index.household_names  # sorted: `LiveIndex` numbers households in their sorted order
+    position = int(np.searchsorted(names, household))
+    if position < len(names) and names[position] == household:
+        return int(index.household_size[position])
+    return 0
+
+
+def _households(index: LiveIndex, candidates: Sequence[list[Match]], floor: float) -> list[HouseholdMatch]:
+    """Registered households holding likely matches of two typed members or more."""
+    by_household: dict[str, dict[int, Match]] = {}
+    for position, found in enumerate(candidates):
+        for match in found:
+            if match.household is None:
+                continue
+            best = by_household.setdefault(match.household, {})
+            if position not in best or match.probability > best[position].probability:
+                best[position] = match
+    households = []
+    for household, by_member in by_household.items():
+        members = [(position, match) for position, match in sorted(by_member.items()) if match.probability >= floor]
+        if len(members) >= 2:
+            households.append(
+                HouseholdMatch(
+                    household=household,
+                    members_matched=len(members),
+                    size=_household_size(index, household),
+                    members=members,
+                )
+            )
+    return households
 
 
 _REGISTRY = LiveRegistry()
