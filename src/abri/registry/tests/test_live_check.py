@@ -1,14 +1,16 @@
 """The live duplicate check of the register form: who in the registry the person being typed may be."""
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
 from abri.access.models import Role
+from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from abri.dedup.live_check import live_registry
+from abri.dedup.live_check import LiveRegistry, live_check, live_registry
 from abri.geo.tests.factories import mali_areas
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -182,3 +184,19 @@ def test_the_register_form_asks_for_the_check_by_post_and_the_edit_form_does_not
     assert 'id="member-1-matches"' in page
     edit = clerk.get(f"/households/{maiga.registration_number}/edit/").content.decode()
     assert URL not in edit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_registry_is_indexed_in_the_background_and_the_panel_says_so_meanwhile(areas, iom, maiga):
+    # Past the inline limit (here: everyone), the first check starts the build and answers "not ready".
+    registry = LiveRegistry(inline_limit=0)
+    scope = scope_for(user=MembershipFactory(organisation=iom, areas=[areas["ML10"]]).user)
+    fatimata = {"given_names": "Fatimata", "family_name": "Maiga", "sex": "female", "birth_date": "1980-03-14"}
+    first = live_check(scope=scope, members=[fatimata], registry=registry)
+    assert (first.ready, first.members) == (False, [[]])
+    deadline = time.monotonic() + 60
+    while registry.current() == (None, None) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    later = live_check(scope=scope, members=[fatimata], registry=registry)
+    assert later.ready
+    assert [match.registration_number for match in later.members[0]] == [maiga.registration_number]
