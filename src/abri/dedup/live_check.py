@@ -31,10 +31,12 @@ import polars as pl
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abri.access import roles
 from abri.access.selectors import Scope
 from abri.core import crypto
+from abri.dedup.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
 from abri.dedup.live import HouseholdMatch, LiveIndex, Match
 from abri.dedup.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
@@ -367,6 +369,12 @@ class LiveCheck:
     households: list[ShownHousehold]
 
 
+_EVIDENCE_LABELS = {
+    comparison.name: comparison.label
+    for comparison in (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)
+}
+
+
 def _area_label(household: Household) -> str:
     return f"{household.admin_area.label} ({household.admin_area_id})"
 
@@ -430,7 +438,12 @@ def live_check(
                     registration_number=household.registration_number,
                     area=_area_label(household),
                     name=names.get(int(match.record_id)) if sees else None,
-                    evidence=list(match.evidence.values()) if sees else [],
+                    evidence=[
+                        _("%(field)s: %(level)s") % {"field": _EVIDENCE_LABELS.get(name, name), "level": level}
+                        for name, level in match.evidence.items()
+                    ]
+                    if sees
+                    else [],
                 )
             )
         shown_members.append(shown)

@@ -97,6 +97,7 @@ def test_a_person_registered_before_is_found_under_another_spelling(areas, iom, 
     assert maiga.registration_number in panel
     assert "Fatoumata Maïga" in panel
     assert "Ménaka (ML1001)" in panel
+    assert "family name: " in panel  # the evidence names the fields that agree, never their values
 
 
 def test_a_household_registered_a_moment_ago_is_found(areas, iom, maiga):
