@@ -175,6 +175,12 @@ def _pulled(batch_id: int, name: str, pull: Callable[[Path, Progress], int], pro
         except ValidationFailed as failure:
             destination.unlink(missing_ok=True)
             return _pull_failed(batch, failure, report)
+        except Exception as error:
+            # The batch must not wait forever: it fails with the kind of error, and the job fails too.
+            destination.unlink(missing_ok=True)
+            reason = _("The pull stopped on an unexpected error (%(reason)s): try again, or tell the administrator.")
+            _pull_failed(batch, ValidationFailed({"server": [reason % {"reason": type(error).__name__}]}), report)
+            raise
     staging.source_add(batch, destination, name, move=True)
     return batch
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django_tasks import task
 
@@ -34,6 +36,21 @@ def batch_commit_job(
     )
 
 
+class _CentralSubmissions:
+    """ODK Central's submissions, the client made on first use: inside the pull, whose errors fail the batch."""
+
+    def __init__(self, *, base_url: str, username: str, password: str, project_id: int) -> None:
+        self._base_url, self._username, self._password, self._project_id = base_url, username, password, project_id
+        self._reader: Any = None
+
+    def get_table(self, **options: Any) -> dict[str, Any]:
+        if self._reader is None:
+            self._reader = odk_client(
+                base_url=self._base_url, username=self._username, password=self._password, project_id=self._project_id
+            ).submissions
+        return dict(self._reader.get_table(**options))
+
+
 @task()
 def batch_pull_kobo_job(batch_id: int, base_url: str, asset_uid: str) -> None:
     """Pull a Kobo form into a waiting batch, then validate it (the token waits encrypted in the batch folder)."""
@@ -48,7 +65,7 @@ def batch_pull_odk_job(batch_id: int, base_url: str, username: str, project_id: 
     """Pull an ODK Central form into a waiting batch, then validate it (the password waits encrypted)."""
     password = staging.secret_take(batch_id, ODK_PASSWORD)
     submissions = (
-        odk_client(base_url=base_url, username=username, password=password, project_id=project_id).submissions
+        _CentralSubmissions(base_url=base_url, username=username, password=password, project_id=project_id)
         if password
         else None
     )

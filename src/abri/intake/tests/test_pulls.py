@@ -105,3 +105,16 @@ def test_the_import_page_offers_both_pulls(client, areas, iom):
     assert 'action="/imports/kobo/"' in page
     assert 'action="/imports/odk/"' in page
     assert 'name="password"' in page
+
+
+def test_an_odk_server_that_cannot_be_reached_fails_the_batch_instead_of_leaving_it_waiting(areas, iom, officer):
+    batch = batch_pull_start(actor=officer, organisation=iom, source=BatchSource.ODK_CENTRAL, name="ODK 4/form")
+    staging.secret_keep(batch, ODK_PASSWORD, "p@ss")
+    batch_pull_odk_job.enqueue(
+        batch_id=batch.pk, base_url="http://127.0.0.1:9", username="me@example.org", project_id=4, form_id="f"
+    )
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.message.startswith("The pull stopped on an unexpected error (")
+    assert "p@ss" not in batch.message
+    assert not list(staging.batch_folder(batch).glob("*.secret"))
