@@ -10,7 +10,8 @@ from django_tasks import task
 from abri.intake import staging
 from abri.intake.connectors.odk import odk_client
 from abri.intake.models import BatchStatus
-from abri.intake.services import batch_commit, batch_pull_kobo, batch_pull_odk, batch_validate
+from abri.intake.pulls import batch_pull_kobo, batch_pull_odk
+from abri.intake.services import batch_commit, batch_validate
 
 KOBO_TOKEN = "kobo-token"  # noqa: S105 -- the name of the kept secret, not a token
 ODK_PASSWORD = "odk-password"  # noqa: S105 -- the name of the kept secret, not a password

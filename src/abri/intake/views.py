@@ -31,6 +31,7 @@ from abri.intake.forms import (
 )
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
+from abri.intake.pulls import batch_pull_start
 from abri.intake.report import batch_report
 from abri.intake.selectors import (
     batch_get_for_user,
@@ -44,7 +45,6 @@ from abri.intake.services import (
     batch_commit_request,
     batch_create,
     batch_discard,
-    batch_pull_start,
     mapping_save,
 )
 from abri.intake.tasks import (

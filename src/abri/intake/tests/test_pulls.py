@@ -4,9 +4,10 @@ import httpx
 import pytest
 from django.test import Client
 
-from abri.intake import services, staging
+from abri.intake import pulls, staging
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
-from abri.intake.services import batch_pull_odk, batch_pull_start, batch_validate
+from abri.intake.pulls import batch_pull_odk, batch_pull_start
+from abri.intake.services import batch_validate
 from abri.intake.tasks import ODK_PASSWORD, batch_pull_odk_job
 from abri.intake.tests.test_connectors import FakeSubmissions, _kobo_record
 from abri.registry.models import Household
@@ -33,9 +34,9 @@ def kobo_server(monkeypatch):
             return httpx.Response(401, json={"detail": "Invalid token."})
         return httpx.Response(200, json={"count": 2, "next": None, "results": [_kobo_record(1), _kobo_record(2)]})
 
-    pull = services.kobo_pull
+    pull = pulls.kobo_pull
     monkeypatch.setattr(
-        services, "kobo_pull", lambda **options: pull(**{**options, "transport": httpx.MockTransport(answer)})
+        pulls, "kobo_pull", lambda **options: pull(**{**options, "transport": httpx.MockTransport(answer)})
     )
     return seen
 
