@@ -32,29 +32,29 @@ REGISTRY_FIELDS = {
 }
 
 
-def registry_people() -> pl.DataFrame:
-    """Every individual with the household fields the engine compares, one row each (one query);
+def registry_people(*, after_id: int = 0) -> pl.DataFrame:
+    """Every individual (or those with an id above ``after_id``) with the household fields the
+    engine compares, one row each (one query);
     members folded by a household merge are left out.
 
     Phone and identity numbers are compared through their keyed hashes (equal numbers,
     equal hashes); a date known only as a year is given as the year.
     """
     # Members of a merged household were folded into someone else: compared no more.
-    rows = (
-        Individual.objects.exclude(household__status=HouseholdStatus.MERGED)
-        .order_by("id")
-        .values_list(
-            "id",
-            "household_id",
-            "given_names",
-            "family_name",
-            "sex",
-            "birth_date",
-            "birth_date_precision",
-            "id_number_hash",
-            "household__admin_area_id",
-            "household__phone_hash",
-        )
+    individuals = Individual.objects.exclude(household__status=HouseholdStatus.MERGED)
+    if after_id:
+        individuals = individuals.filter(id__gt=after_id)
+    rows = individuals.order_by("id").values_list(
+        "id",
+        "household_id",
+        "given_names",
+        "family_name",
+        "sex",
+        "birth_date",
+        "birth_date_precision",
+        "id_number_hash",
+        "household__admin_area_id",
+        "household__phone_hash",
     )
     frame = pl.DataFrame(
         list(rows),

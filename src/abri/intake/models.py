@@ -83,6 +83,7 @@ class ImportBatch(TimeStampedModel):
     households_valid = models.PositiveIntegerField(_("valid households"), default=0)
     households_invalid = models.PositiveIntegerField(_("households with errors"), default=0)
     households_duplicate = models.PositiveIntegerField(_("households held as possible duplicates"), default=0)
+    households_likely_duplicate = models.PositiveIntegerField(_("households that are likely duplicates"), default=0)
     households_update = models.PositiveIntegerField(_("households already imported (will be updated)"), default=0)
     households_created = models.PositiveIntegerField(_("households created"), default=0)
     households_updated = models.PositiveIntegerField(_("households updated"), default=0)
@@ -151,3 +152,45 @@ class ImportedSubmission(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.submission_id
+
+
+class LikelyDuplicate(models.Model):
+    """A staged household that the deduplication engine finds likely to be a registered household,
+    or another household of the same batch, with the evidence: the reviewer decides at commit."""
+
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="likely_duplicates"
+    )
+    household_key = models.PositiveIntegerField(_("staged household"))
+    submission_id = models.CharField(_("submission"), max_length=200, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    registered_household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("registered household"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    other_row = models.PositiveIntegerField(_("row of the other household in the batch"), null=True, blank=True)
+    members_matched = models.PositiveIntegerField(_("members matched"))
+    size = models.PositiveIntegerField(_("members of the other household"))
+    probability = models.FloatField(_("probability"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    member_rows = models.JSONField(_("rows of the matched members"), default=list)
+
+    class Meta:
+        verbose_name = _("likely duplicate")
+        verbose_name_plural = _("likely duplicates")
+        ordering = ["batch", "row", "-probability", "id"]
+        indexes = [models.Index(fields=["batch", "household_key"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__gte=0) & models.Q(probability__lte=1),
+                name="intake_likely_duplicate_probability",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.row}: {self.probability:.2f}"

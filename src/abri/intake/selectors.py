@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from abri.access.roles import IMPORT_REGISTRATIONS
 from abri.access.selectors import memberships_granting
 from abri.core.errors import NotFound
-from abri.intake.models import ColumnMapping, ImportBatch, ImportIssue
+from abri.intake.models import ColumnMapping, ImportBatch, ImportIssue, LikelyDuplicate
 
 
 def _organisation_ids(user: User | AnonymousUser) -> list[int] | None:
@@ -39,6 +39,15 @@ def batch_get_for_user(*, user: User | AnonymousUser, batch_id: int) -> ImportBa
 def batch_issues(*, batch: ImportBatch, limit: int = 200) -> list[ImportIssue]:
     """The first problems of a batch, in sheet and row order."""
     return list(batch.issues.order_by("id")[:limit])
+
+
+def batch_likely_duplicates(*, batch: ImportBatch, limit: int = 200) -> list[LikelyDuplicate]:
+    """The first likely duplicates of a batch, in sheet and row order, most likely first."""
+    return list(
+        batch.likely_duplicates.select_related("registered_household", "registered_household__admin_area").order_by(
+            "sheet", "row", "-probability", "id"
+        )[:limit]
+    )
 
 
 def mappings_for_user(*, user: User | AnonymousUser) -> QuerySet[ColumnMapping]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import polars as pl
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -16,11 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
+from abri.access.roles import IMPORT_REGISTRATIONS
+from abri.access.selectors import scope_for
 from abri.core.errors import ValidationFailed
 from abri.core.services import audit_record
 from abri.intake import staging
-from abri.intake.connectors.kobo import kobo_pull
-from abri.intake.connectors.odk import SubmissionsReader, odk_pull
+from abri.intake.duplicates import likely_duplicates
 from abri.intake.flows import batch_move
 from abri.intake.models import (
     BatchSource,
@@ -29,10 +28,12 @@ from abri.intake.models import (
     ImportBatch,
     ImportedSubmission,
     ImportIssue,
+    IssueSeverity,
+    LikelyDuplicate,
 )
 from abri.intake.parsers.files import UnreadableFile, Workbook, read_file
 from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, column_filter, stage
-from abri.intake.validate import existing_submissions, validate
+from abri.intake.validate import column_for, existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
 
@@ -82,50 +83,6 @@ def batch_create(
             staging.source_add(batch, path, name, group=1, move=move)
         audit_record(actor=actor, action="import_batch.create", target=batch, changes={"files": len(files)})
     return batch
-
-
-def batch_create_from_kobo(
-    *,
-    actor: Actor,
-    organisation: Organisation,
-    base_url: str,
-    token: str,
-    asset_uid: str,
-    transport: httpx.BaseTransport | None = None,
-) -> ImportBatch:
-    """Pull a Kobo form's submissions (API v2, page by page) into a new batch."""
-    with tempfile.TemporaryDirectory() as folder:
-        destination = Path(folder) / f"kobo-{asset_uid}.json"
-        count = kobo_pull(
-            base_url=base_url, token=token, asset_uid=asset_uid, destination=destination, transport=transport
-        )
-        if count == 0:
-            raise ValidationFailed({"asset_uid": [_("The form has no submission yet.")]})
-        return batch_create(
-            actor=actor,
-            organisation=organisation,
-            files=[(destination, destination.name)],
-            source=BatchSource.KOBO_API,
-            move=True,
-        )
-
-
-def batch_create_from_odk(
-    *, actor: Actor, organisation: Organisation, submissions: SubmissionsReader, form_id: str, project_id: int
-) -> ImportBatch:
-    """Pull an ODK Central form's submissions (pyodk, repeats expanded) into a new batch."""
-    with tempfile.TemporaryDirectory() as folder:
-        destination = Path(folder) / f"odk-{project_id}-{form_id}.json"
-        count = odk_pull(submissions=submissions, form_id=form_id, project_id=project_id, destination=destination)
-        if count == 0:
-            raise ValidationFailed({"form_id": [_("The form has no submission yet.")]})
-        return batch_create(
-            actor=actor,
-            organisation=organisation,
-            files=[(destination, destination.name)],
-            source=BatchSource.ODK_CENTRAL,
-            move=True,
-        )
 
 
 def batch_add_files(*, actor: Actor, batch: ImportBatch, files: Sequence[tuple[Path, str]]) -> ImportBatch:
@@ -185,7 +142,9 @@ def _merge(groups: list[Staged]) -> Staged:
     )
 
 
-def _progress_to(batch_id: int, progress: Progress | None) -> Progress:
+def progress_to(batch_id: int, progress: Progress | None) -> Progress:
+    """A progress sink that records in the batch folder (for the page) and tells ``progress`` too."""
+
     def report(phase: str, done: int, total: int) -> None:
         staging.progress_write(batch_id, phase=phase, done=done, total=total)
         if progress is not None:
@@ -196,13 +155,13 @@ def _progress_to(batch_id: int, progress: Progress | None) -> Progress:
 
 def batch_validate(*, batch_id: int, progress: Progress | None = None) -> ImportBatch:
     """Read, stage and check every household of the batch; problems are stored with their cells."""
-    report = _progress_to(batch_id, progress)
+    report = progress_to(batch_id, progress)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         batch_move(batch, BatchStatus.VALIDATING)
         batch.save(update_fields=["status", "updated_at"])
     with translation.override(batch.language):
-        report("reading", 0, 3)
+        report("reading", 0, 4)
         try:
             staged = _stage_sources(batch)
         except UnreadableFile as error:
@@ -213,12 +172,14 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
                 audit_record(actor=None, action="import_batch.failed", target=batch, changes={})
             report("failed", 0, 0)
             return batch
-        report("checking", 1, 3)
+        report("checking", 1, 4)
         validated = validate(staged, organisation=batch.organisation, today=timezone.localdate())
-        report("saving", 2, 3)
+        report("duplicates", 2, 4)
+        duplicates, households = _likely_duplicates_find(validated.households, validated.members, report)
+        report("saving", 3, 4)
         staging.frames_write(
             batch,
-            households=validated.households,
+            households=households,
             members=validated.members,
             raw_households=staged.households,
             raw_members=staged.members,
@@ -229,6 +190,9 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
         with transaction.atomic():
             ImportIssue.objects.filter(batch=batch).delete()
             _issues_store(batch, validated.issues, staged.warnings)
+            LikelyDuplicate.objects.filter(batch=batch).delete()
+            _duplicates_store(batch, duplicates, households)
+            batch.households_likely_duplicate = int(households["likely_duplicate"].sum())
             batch_move(batch, BatchStatus.VALIDATED)
             batch.households_total = validated.households.height
             batch.individuals_total = staged.members.height
@@ -245,8 +209,98 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
                 target=batch,
                 changes={"valid": batch.households_valid, "invalid": batch.households_invalid},
             )
-        report("validated", 3, 3)
+        report("validated", 4, 4)
     return batch
+
+
+def _likely_duplicates_find(
+    households: pl.DataFrame, members: pl.DataFrame, report: Progress
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's likely duplicates of the households without errors, and the households marked."""
+    checked = households.filter(pl.col("status") != "invalid")
+    duplicates = likely_duplicates(
+        checked,
+        members.filter(pl.col("household_key").is_in(checked["key"].implode())),
+        progress=lambda stage, done, total: report(f"duplicates: {stage}", done, total),
+    )
+    flagged = duplicates["household_key"].unique().implode()
+    return duplicates, households.with_columns(pl.col("key").is_in(flagged).alias("likely_duplicate"))
+
+
+def _duplicates_store(batch: ImportBatch, duplicates: pl.DataFrame, households: pl.DataFrame) -> None:
+    where = households.select(pl.col("key").alias("household_key"), "submission_id", "_sheet", "_row")
+    other = households.select(pl.col("key").alias("other_key"), pl.col("_row").alias("_other_row"))
+    rows = duplicates.join(where, on="household_key", how="left").join(other, on="other_key", how="left")
+    LikelyDuplicate.objects.bulk_create(
+        (
+            LikelyDuplicate(
+                batch=batch,
+                household_key=row["household_key"],
+                submission_id=row["submission_id"] or "",
+                sheet=row["_sheet"] or "",
+                row=row["_row"],
+                registered_household_id=row["registered_household"],
+                other_row=row["_other_row"],
+                members_matched=row["members_matched"],
+                size=row["size"] or 0,
+                probability=min(max(row["probability"], 0.0), 1.0),
+                evidence=row["evidence"] or "",
+                member_rows=row["member_rows"] or [],
+            )
+            for row in rows.iter_rows(named=True)
+        ),
+        batch_size=5000,
+    )
+
+
+def _outside_scope(batch: ImportBatch, chosen: pl.DataFrame, actor: Actor) -> pl.DataFrame:
+    """The chosen households whose admin area the committing user may not import into.
+
+    A commit with no user (the operator's command line, without ``--user``) is not limited.
+    """
+    if actor is None:
+        return chosen.head(0)
+    scope = scope_for(user=actor)
+    areas = [area for area in chosen["admin_area"].unique().to_list() if area]
+    allowed = [
+        area
+        for area in areas
+        if scope.covers(IMPORT_REGISTRATIONS, organisation_id=batch.organisation_id, area_pcode=area)
+    ]
+    return chosen.filter(~pl.col("admin_area").is_in(allowed))
+
+
+def _scope_issues_store(batch: ImportBatch, refused: pl.DataFrame) -> None:
+    """One error per refused household, at its sheet, row and admin area column."""
+    columns = staging.columns_read(batch)
+    with translation.override(batch.language):
+        template = _(
+            "You may not import households into the admin area %(pcode)s for %(organisation)s: "
+            "it is outside your scope. This household was not committed."
+        )
+        located = refused.select(
+            "submission_id",
+            "_sheet",
+            "_row",
+            "admin_area",
+            column_for(columns, pl.col("_sheet"), pl.lit("admin_area")).alias("_column"),
+        )
+        ImportIssue.objects.bulk_create(
+            (
+                ImportIssue(
+                    batch=batch,
+                    severity=IssueSeverity.ERROR,
+                    submission_id=row["submission_id"] or "",
+                    sheet=row["_sheet"] or "",
+                    row=row["_row"],
+                    column=row["_column"] or "",
+                    field="admin_area",
+                    message=template % {"pcode": row["admin_area"] or "—", "organisation": batch.organisation.acronym},
+                )
+                for row in located.iter_rows(named=True)
+            ),
+            batch_size=5000,
+        )
 
 
 def _issues_store(batch: ImportBatch, issues: pl.DataFrame, warnings: list[str]) -> None:
@@ -277,15 +331,55 @@ def batch_commit_request(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     return locked
 
 
+def _households_chosen(
+    batch: ImportBatch,
+    households: pl.DataFrame,
+    *,
+    actor: Actor,
+    include_duplicates: bool,
+    hold_likely_duplicates: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The staged households (those outside the user's scope now invalid, with an error each) and
+    those to commit."""
+    wanted = ["valid", "duplicate"] if include_duplicates else ["valid"]
+    if "likely_duplicate" not in households.columns:  # validated before the engine ran at validation
+        households = households.with_columns(pl.lit(False).alias("likely_duplicate"))
+    chosen = households.filter(pl.col("status").is_in(wanted))
+    if hold_likely_duplicates:
+        chosen = chosen.filter(~pl.col("likely_duplicate"))
+    refused = _outside_scope(batch, chosen, actor)
+    if refused.height:
+        chosen = chosen.filter(~pl.col("key").is_in(refused["key"].implode()))
+        _scope_issues_store(batch, refused)
+        households = households.with_columns(
+            pl.when(pl.col("key").is_in(refused["key"].implode()))
+            .then(pl.lit("invalid"))
+            .otherwise(pl.col("status"))
+            .alias("status")
+        )
+        batch.households_invalid += refused.height
+        batch.households_valid -= int((refused["status"] == "valid").sum())
+        batch.households_duplicate -= int((refused["status"] == "duplicate").sum())
+    return households, chosen.drop("existing_household_id", "likely_duplicate")
+
+
 def batch_commit(
-    *, batch_id: int, actor: Actor, include_duplicates: bool = False, progress: Progress | None = None
+    *,
+    batch_id: int,
+    actor: Actor,
+    include_duplicates: bool = False,
+    hold_likely_duplicates: bool = False,
+    progress: Progress | None = None,
 ) -> ImportBatch:
     """Write the batch's valid households in one transaction: all of them or none.
 
+    ``include_duplicates`` commits the households flagged as exact duplicates too;
+    ``hold_likely_duplicates`` leaves those the engine finds likely duplicates in the batch.
+    Households in an admin area outside the committing user's scope get an error and stay.
     Safe to run again after a crash: it finishes the job once (the batch row is locked, and a
     batch no longer "committing" is left alone).
     """
-    report = _progress_to(batch_id, progress)
+    report = progress_to(batch_id, progress)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != BatchStatus.COMMITTING:
@@ -294,8 +388,13 @@ def batch_commit(
         members = staging.frame_read(batch, "members")
         if households is None or members is None:
             raise ValidationFailed({"__all__": [_("This batch has not been validated.")]})
-        wanted = ["valid", "duplicate"] if include_duplicates else ["valid"]
-        chosen = households.filter(pl.col("status").is_in(wanted)).drop("existing_household_id")
+        households, chosen = _households_chosen(
+            batch,
+            households,
+            actor=actor,
+            include_duplicates=include_duplicates,
+            hold_likely_duplicates=hold_likely_duplicates,
+        )
         existing = existing_submissions(batch.organisation, chosen["submission_id"].to_list())
         chosen = chosen.join(existing, on="submission_id", how="left")
         chosen_members = members.filter(pl.col("household_key").is_in(chosen["key"]))

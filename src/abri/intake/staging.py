@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 
+from abri.core import crypto
 from abri.intake.models import ImportBatch
 
 
@@ -96,6 +97,30 @@ def progress_read(batch: ImportBatch) -> dict[str, Any]:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {"phase": "", "done": 0, "total": 0, "at": 0}
+
+
+def secret_keep(batch: ImportBatch | int, name: str, value: str) -> None:
+    """Keep a credential (a server token, a password) for the batch's job, encrypted with the field key.
+
+    It waits in the batch folder, never in the database or the job's arguments, and the job
+    takes it (`secret_take`) before doing anything else.
+    """
+    path = batch_folder(batch) / f"{name}.secret"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(crypto.encrypt(value))
+    temporary.chmod(0o600)
+    temporary.replace(path)
+
+
+def secret_take(batch: ImportBatch | int, name: str) -> str | None:
+    """The credential kept for the batch's job, deleted as it is read; None if it is gone."""
+    path = batch_folder(batch) / f"{name}.secret"
+    try:
+        token = path.read_text()
+    except OSError:
+        return None
+    path.unlink(missing_ok=True)
+    return crypto.decrypt(token)
 
 
 def folder_remove(batch: ImportBatch) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django_tasks import task
 
+from abri.intake import staging
+from abri.intake.connectors.odk import odk_client
+from abri.intake.models import BatchStatus
+from abri.intake.pulls import batch_pull_kobo, batch_pull_odk
 from abri.intake.services import batch_commit, batch_validate
+
+KOBO_TOKEN = "kobo-token"  # noqa: S105 -- the name of the kept secret, not a token
+ODK_PASSWORD = "odk-password"  # noqa: S105 -- the name of the kept secret, not a password
 
 
 @task()
@@ -15,7 +24,52 @@ def batch_validate_job(batch_id: int) -> None:
 
 
 @task()
-def batch_commit_job(batch_id: int, actor_id: int | None, include_duplicates: bool = False) -> None:
+def batch_commit_job(
+    batch_id: int, actor_id: int | None, include_duplicates: bool = False, hold_likely_duplicates: bool = False
+) -> None:
     """Commit a batch (see `abri.intake.services.batch_commit`)."""
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    batch_commit(batch_id=batch_id, actor=actor, include_duplicates=include_duplicates)
+    batch_commit(
+        batch_id=batch_id,
+        actor=actor,
+        include_duplicates=include_duplicates,
+        hold_likely_duplicates=hold_likely_duplicates,
+    )
+
+
+class _CentralSubmissions:
+    """ODK Central's submissions, the client made on first use: inside the pull, whose errors fail the batch."""
+
+    def __init__(self, *, base_url: str, username: str, password: str, project_id: int) -> None:
+        self._base_url, self._username, self._password, self._project_id = base_url, username, password, project_id
+        self._reader: Any = None
+
+    def get_table(self, **options: Any) -> dict[str, Any]:
+        if self._reader is None:
+            self._reader = odk_client(
+                base_url=self._base_url, username=self._username, password=self._password, project_id=self._project_id
+            ).submissions
+        return dict(self._reader.get_table(**options))
+
+
+@task()
+def batch_pull_kobo_job(batch_id: int, base_url: str, asset_uid: str) -> None:
+    """Pull a Kobo form into a waiting batch, then validate it (the token waits encrypted in the batch folder)."""
+    token = staging.secret_take(batch_id, KOBO_TOKEN)
+    batch = batch_pull_kobo(batch_id=batch_id, base_url=base_url, token=token, asset_uid=asset_uid)
+    if batch.status == BatchStatus.UPLOADED:
+        batch_validate(batch_id=batch_id)
+
+
+@task()
+def batch_pull_odk_job(batch_id: int, base_url: str, username: str, project_id: int, form_id: str) -> None:
+    """Pull an ODK Central form into a waiting batch, then validate it (the password waits encrypted)."""
+    password = staging.secret_take(batch_id, ODK_PASSWORD)
+    submissions = (
+        _CentralSubmissions(base_url=base_url, username=username, password=password, project_id=project_id)
+        if password
+        else None
+    )
+    batch = batch_pull_odk(batch_id=batch_id, submissions=submissions, form_id=form_id, project_id=project_id)
+    if batch.status == BatchStatus.UPLOADED:
+        batch_validate(batch_id=batch_id)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:batch_id>/discard/", views.batch_discard_view, name="batch_discard"),
     path("<int:batch_id>/problems.xlsx", views.batch_report_download, name="batch_report"),
     path("kobo/", views.batch_pull_kobo, name="batch_pull_kobo"),
+    path("odk/", views.batch_pull_odk, name="batch_pull_odk"),
     path("mappings/", views.mapping_list, name="mapping_list"),
 ]

@@ -50,7 +50,7 @@ class Validated:
     issues: pl.DataFrame  # ISSUE_COLUMNS + submission_id
 
 
-def _column_for(columns: dict[str, dict[str, str]], sheet: pl.Expr, field: pl.Expr) -> pl.Expr:
+def column_for(columns: dict[str, dict[str, str]], sheet: pl.Expr, field: pl.Expr) -> pl.Expr:
     """The source column of ``field`` on ``sheet`` ("" when the field came from no column)."""
     pairs: dict[str, str] = {}
     for sheet_name, sources in columns.items():
@@ -83,7 +83,7 @@ def validate(staged: Staged, *, organisation: Organisation, today: date) -> Vali
             pl.lit(severity).alias("severity"),
             pl.col("_sheet").alias("sheet"),
             pl.col("_row").cast(pl.Int64).alias("row"),
-            _column_for(columns, pl.col("_sheet"), pl.col("field")).alias("column"),
+            column_for(columns, pl.col("_sheet"), pl.col("field")).alias("column"),
             pl.col("field"),
             pl.col("message"),
         )

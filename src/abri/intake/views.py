@@ -16,24 +16,45 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from abri.access.roles import IMPORT_REGISTRATIONS
-from abri.access.selectors import memberships_granting, user_has_permission
+from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
+from abri.access.selectors import memberships_granting, scope_for, user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
 from abri.intake import staging
-from abri.intake.forms import AddFilesForm, CommitForm, KoboPullForm, MappingForm, MappingSampleForm, UploadForm
-from abri.intake.models import BatchStatus, ImportBatch
+from abri.intake.forms import (
+    AddFilesForm,
+    CommitForm,
+    KoboPullForm,
+    MappingForm,
+    MappingSampleForm,
+    OdkPullForm,
+    UploadForm,
+)
+from abri.intake.models import BatchSource, BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
+from abri.intake.pulls import batch_pull_start
 from abri.intake.report import batch_report
-from abri.intake.selectors import batch_get_for_user, batch_issues, batches_for_user, mappings_for_user
+from abri.intake.selectors import (
+    batch_get_for_user,
+    batch_issues,
+    batch_likely_duplicates,
+    batches_for_user,
+    mappings_for_user,
+)
 from abri.intake.services import (
     batch_add_files,
     batch_commit_request,
     batch_create,
-    batch_create_from_kobo,
     batch_discard,
     mapping_save,
 )
-from abri.intake.tasks import batch_commit_job, batch_validate_job
+from abri.intake.tasks import (
+    KOBO_TOKEN,
+    ODK_PASSWORD,
+    batch_commit_job,
+    batch_pull_kobo_job,
+    batch_pull_odk_job,
+    batch_validate_job,
+)
 
 RUNNING = {BatchStatus.UPLOADED, BatchStatus.VALIDATING, BatchStatus.COMMITTING}
 
@@ -89,7 +110,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             batch_validate_job.enqueue(batch_id=batch.pk)
             return redirect("intake:batch_detail", batch_id=batch.pk)
     batches = batches_for_user(user=request.user)[:50]
-    return render(request, "intake/batch_list.html", {"form": form, "kobo_form": KoboPullForm(), "batches": batches})
+    return render(
+        request,
+        "intake/batch_list.html",
+        {"form": form, "kobo_form": KoboPullForm(), "odk_form": OdkPullForm(), "batches": batches},
+    )
 
 
 @login_required
@@ -102,14 +127,43 @@ def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not memberships:
         messages.error(request, _("Give the server address, the token and the form ID."))
         return redirect("intake:batch_list")
-    try:
-        batch = batch_create_from_kobo(
-            actor=request.user, organisation=memberships[0].organisation, **form.cleaned_data
-        )
-    except ValidationFailed as failure:
-        messages.error(request, _errors(failure))
+    data = form.cleaned_data
+    batch = batch_pull_start(
+        actor=request.user,
+        organisation=memberships[0].organisation,
+        source=BatchSource.KOBO_API,
+        name=f"Kobo {data['asset_uid']}",
+    )
+    staging.secret_keep(batch, KOBO_TOKEN, data["token"])
+    batch_pull_kobo_job.enqueue(batch_id=batch.pk, base_url=data["base_url"], asset_uid=data["asset_uid"])
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_pull_odk(request: HttpRequest) -> HttpResponse:
+    """Pull an ODK Central form's submissions into a new batch in the background, then validate it."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    form = OdkPullForm(request.POST)
+    if not form.is_valid() or not memberships:
+        messages.error(request, _("Give the server address, the account, the project and the form ID."))
         return redirect("intake:batch_list")
-    batch_validate_job.enqueue(batch_id=batch.pk)
+    data = form.cleaned_data
+    batch = batch_pull_start(
+        actor=request.user,
+        organisation=memberships[0].organisation,
+        source=BatchSource.ODK_CENTRAL,
+        name=f"ODK {data['project_id']}/{data['form_id']}",
+    )
+    staging.secret_keep(batch, ODK_PASSWORD, data["password"])
+    batch_pull_odk_job.enqueue(
+        batch_id=batch.pk,
+        base_url=data["base_url"],
+        username=data["username"],
+        project_id=data["project_id"],
+        form_id=data["form_id"],
+    )
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 
@@ -131,7 +185,23 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         if not context["running"] and request.GET.get("was") == "running":
             response["HX-Refresh"] = "true"  # the job finished: show the counts and problems
         return response
+    scope = scope_for(user=request.user)
+    duplicates = [
+        {
+            "duplicate": duplicate,
+            "percent": round(duplicate.probability * 100),
+            # A registered household outside the user's scope is not named (nor its area).
+            "visible": duplicate.registered_household is not None
+            and scope.covers(
+                VIEW_HOUSEHOLD,
+                organisation_id=duplicate.registered_household.organisation_id,
+                area_pcode=duplicate.registered_household.admin_area_id,
+            ),
+        }
+        for duplicate in batch_likely_duplicates(batch=batch)
+    ]
     context.update(
+        duplicates=duplicates,
         issues=batch_issues(batch=batch),
         issue_count=batch.issues.count(),
         commit_form=CommitForm(),
@@ -156,6 +226,7 @@ def batch_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
             batch_id=batch.pk,
             actor_id=request.user.pk,
             include_duplicates=bool(form.cleaned_data.get("include_duplicates")),
+            hold_likely_duplicates=form.hold_likely_duplicates(),
         )
     return redirect("intake:batch_detail", batch_id=batch.pk)
 

@@ -33,6 +33,7 @@ from abri.access.selectors import Scope, scope_for
 from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
+from abri.dedup.live_check import live_check
 from abri.dedup.selectors import candidate_pairs_between
 from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
@@ -471,6 +472,28 @@ def _merge_submit(request: HttpRequest, form: MergeForm) -> HttpResponse | None:
     return HttpResponseRedirect(reverse("registry:household_detail", args=[keep.registration_number]))
 
 
+_BIRTH_FIELDS = {"date": "birth_date", "year": "birth_year", "age": "age_years"}
+
+
+def _typed_members(data: Any) -> list[dict[str, str]]:
+    """The member rows as typed, only the way of giving the birth that was chosen."""
+    members = []
+    for row in member_rows(data):
+        member = {name: str(row.get(name) or "") for name in ("given_names", "family_name", "sex", "id_number")}
+        chosen = _BIRTH_FIELDS.get(str(row.get("birth_mode") or ""))
+        for name in _BIRTH_FIELDS.values():
+            member[name] = str(row.get(name) or "") if chosen in (None, name) else ""
+        members.append(member)
+    return members
+
+
+def _typed_area(data: Any) -> str:
+    region, cercle, commune = (str(data.get(name, "") or "") for name in ("region", "cercle", "commune"))
+    if cercle and commune.startswith(cercle):
+        return commune
+    return cercle or region
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -558,3 +581,22 @@ def household_merge_undo_view(request: HttpRequest, reference: str, merge_id: in
             % {"number": merge.absorbed.registration_number},
         )
     return HttpResponseRedirect(reverse("registry:household_detail", args=[household.registration_number]))
+
+
+@login_required
+@never_cache
+@require_POST  # names travel in the body only: never in a URL, so never in an access log
+def household_live_check(request: HttpRequest) -> HttpResponse:
+    """Likely registered matches of the members being typed in the register form (an htmx fragment)."""
+    scope = scope_for(user=request.user)
+    if not scope.allows(roles.CHANGE_HOUSEHOLD):
+        raise PermissionDenied
+    members = _typed_members(request.POST)
+    check = live_check(
+        scope=scope,
+        members=members,
+        phone=str(request.POST.get("phone", "")),
+        location=_typed_area(request.POST),
+    )
+    rows = [{"number": number, "matches": matches} for number, matches in enumerate(check.members, start=1)]
+    return render(request, "registry/household_form.html#live_check", {"check": check, "rows": rows})

@@ -1,6 +1,8 @@
 """Pull submissions of a form from a KoboToolbox server (API v2), page by page.
 
-The token is used for the requests only: it is never stored, logged or put in an audit entry.
+The token is used for the requests only: it is never logged or put in an audit entry. A pull
+from the web page waits for its background job with the token encrypted in the batch's folder
+(`abri.intake.staging.secret_keep`), deleted as the job takes it.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,7 +49,13 @@ def odk_client(*, base_url: str, username: str, password: str, project_id: int) 
 
 
 def odk_pull(
-    *, submissions: SubmissionsReader, form_id: str, project_id: int, destination: Path, page_size: int = 5000
+    *,
+    submissions: SubmissionsReader,
+    form_id: str,
+    project_id: int,
+    destination: Path,
+    page_size: int = 5000,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
     """Write every submission of ``form_id`` (repeats expanded) to ``destination``; returns how many."""
     count = 0
@@ -68,6 +75,8 @@ def odk_pull(
                 out.write(("," if count else "") + json.dumps(record))
                 count += 1
             total = page.get("@odata.count", count)
+            if progress is not None:
+                progress("pulling", count, int(total or count))
             if not records or count >= total:
                 break
         out.write("]}")

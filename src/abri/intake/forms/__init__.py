@@ -44,8 +44,24 @@ class UploadForm(forms.Form):
 
 class KoboPullForm(forms.Form):
     base_url = forms.URLField(label=_("Kobo server address"), initial="https://kf.kobotoolbox.org")
-    token = forms.CharField(label=_("API token"), widget=forms.PasswordInput, help_text=_("Used once, never stored."))
+    token = forms.CharField(
+        label=_("API token"),
+        widget=forms.PasswordInput,
+        help_text=_("Used for this pull only: kept encrypted until the pull starts, then deleted."),
+    )
     asset_uid = forms.CharField(label=_("Form ID (asset UID)"), max_length=64)
+
+
+class OdkPullForm(forms.Form):
+    base_url = forms.URLField(label=_("ODK Central server address"), assume_scheme="https")
+    username = forms.CharField(label=_("Account (e-mail)"), max_length=200)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=_("Used for this pull only: kept encrypted until the pull starts, then deleted."),
+    )
+    project_id = forms.IntegerField(label=_("Project number"), min_value=1)
+    form_id = forms.CharField(label=_("Form ID"), max_length=100)
 
 
 class AddFilesForm(forms.Form):
@@ -55,9 +71,25 @@ class AddFilesForm(forms.Form):
 
 
 class CommitForm(forms.Form):
+    LIKELY_CHOICES = (
+        ("hold", _("Leave the households that are likely duplicates in the batch, for review")),
+        ("commit", _("Commit them with the other valid households")),
+    )
+
     include_duplicates = forms.BooleanField(
         label=_("Also commit the households flagged as possible duplicates"), required=False
     )
+    likely_duplicates = forms.ChoiceField(
+        label=_("Likely duplicates found by the deduplication engine"),
+        choices=LIKELY_CHOICES,
+        initial="hold",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def hold_likely_duplicates(self) -> bool:
+        """Whether to leave the likely duplicates in the batch (the safe choice when nothing was said)."""
+        return self.cleaned_data.get("likely_duplicates", "hold") != "commit"
 
 
 FIELD_CHOICES = [("", _("— ignore —"))] + [(name, name) for name in (*HOUSEHOLD_FIELDS, *MEMBER_FIELDS)]

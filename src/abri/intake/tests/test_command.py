@@ -29,7 +29,7 @@ def test_import_command_validates_commits_and_shows_progress(tmp_path, areas, io
         "Intégré : 1 créés, 0 mis à jour, 0 inchangés.",
     ]
     progress = err.getvalue()
-    assert "validated   [##############################] 3/3" in progress
+    assert "validated   [##############################] 4/4" in progress
     assert "committed   [##############################] 1/1" in progress
     assert Household.objects.count() == 1
     assert batch.created_by == officer

@@ -9,13 +9,8 @@ import pytest
 from abri.core.errors import ValidationFailed
 from abri.intake.connectors.odk import odk_client
 from abri.intake.models import BatchSource, BatchStatus, ImportedSubmission
-from abri.intake.services import (
-    batch_commit,
-    batch_commit_request,
-    batch_create_from_kobo,
-    batch_create_from_odk,
-    batch_validate,
-)
+from abri.intake.pulls import batch_create_from_kobo, batch_create_from_odk
+from abri.intake.services import batch_commit, batch_commit_request, batch_validate
 from abri.intake.tests.factories import submission_uuid
 from abri.registry.models import Household
 

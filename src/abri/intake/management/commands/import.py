@@ -59,6 +59,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-duplicates", action="store_true", help="also commit households flagged as possible duplicates"
         )
+        parser.add_argument(
+            "--hold-likely-duplicates",
+            action="store_true",
+            help="leave the households the deduplication engine finds likely duplicates in the batch for review",
+        )
         parser.add_argument("--follow", type=int, default=0, help="follow the progress of batch N (another user's too)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -101,6 +106,7 @@ class Command(BaseCommand):
                 batch_id=batch.pk,
                 actor=actor,
                 include_duplicates=options["include_duplicates"],
+                hold_likely_duplicates=options["hold_likely_duplicates"],
                 progress=progress,
             )
             self.stdout.write(
@@ -137,6 +143,11 @@ class Command(BaseCommand):
                 "update": batch.households_update,
             }
         )
+        if batch.households_likely_duplicate:
+            self.stdout.write(
+                _("  %(count)s households are likely duplicates of registered households or of each other.")
+                % {"count": batch.households_likely_duplicate}
+            )
         for issue in batch.issues.all()[:20]:
             where = f"{issue.sheet}!{issue.column}{issue.row or ''}" if issue.sheet else ""
             self.stdout.write(f"  {issue.get_severity_display()}: {where} {issue.message}")
