@@ -39,19 +39,11 @@ from abri.dedup.lists_services import (
 )
 from abri.dedup.lists_tasks import list_run_job
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
+from abri.dedup.stages import ENGINE_STAGES
 
 PAIRS_PER_PAGE = 25
 WEIGHT_SCALE = 8.0  # bits: an evidence bar is full at ±8 (256 times more or less likely)
-STAGE_LABELS = {
-    "read": gettext_lazy("reading the lists"),
-    "load": gettext_lazy("preparing the records"),
-    "blocking": gettext_lazy("finding candidate pairs"),
-    "comparison": gettext_lazy("comparing the pairs"),
-    "estimate_u": gettext_lazy("estimating the model"),
-    "estimate_m": gettext_lazy("estimating the model"),
-    "household_context": gettext_lazy("adding the household context"),
-    "scoring": gettext_lazy("scoring the pairs"),
-}
+STAGE_LABELS = {"read": gettext_lazy("Reading the lists"), **ENGINE_STAGES}
 
 
 def _require(request: HttpRequest) -> None:
@@ -163,7 +155,7 @@ def _progress(run: ListRun) -> dict[str, Any]:
     reached = STAGES.index(run.stage) + 1 if run.stage in STAGES else 0
     return {
         "percent": int(100 * reached / (len(STAGES) + 1)),
-        "stage_label": STAGE_LABELS.get(run.stage, _("waiting for the worker")),
+        "stage_label": STAGE_LABELS.get(run.stage, _("Waiting for the background worker")),
     }
 
 

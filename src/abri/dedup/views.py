@@ -44,6 +44,7 @@ from abri.dedup.selectors import (
     runs_recent,
 )
 from abri.dedup.services import match_decide, registry_run_abandon, registry_run_start
+from abri.dedup.stages import ENGINE_STAGES
 from abri.dedup.tasks import registry_deduplicate_job
 from abri.registry.flags import age_on
 from abri.registry.models import BirthDatePrecision, Household, Individual
@@ -56,13 +57,7 @@ CLUSTER_PAGE_SIZE = 20
 RUN_STAGES = (
     ("queued", gettext_lazy("Waiting for the background worker")),
     ("reading", gettext_lazy("Reading the registry")),
-    ("load", gettext_lazy("Preparing the records")),
-    ("blocking", gettext_lazy("Finding the pairs worth comparing")),
-    ("comparison", gettext_lazy("Comparing the pairs field by field")),
-    ("estimate_u", gettext_lazy("Estimating the model")),
-    ("estimate_m", gettext_lazy("Estimating the model")),
-    ("household_context", gettext_lazy("Comparing the households")),
-    ("scoring", gettext_lazy("Scoring the pairs")),
+    *ENGINE_STAGES.items(),
     ("storing", gettext_lazy("Saving the pairs to review")),
 )
 COMPARISONS = {comparison.name: comparison for comparison in (*PERSON_COMPARISONS, HOUSEHOLD)}

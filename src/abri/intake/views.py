@@ -13,12 +13,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
 from abri.access.selectors import memberships_granting, scope_for, user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
+from abri.dedup.stages import ENGINE_STAGES
 from abri.intake import staging
 from abri.intake.forms import (
     AddFilesForm,
@@ -167,8 +169,31 @@ def batch_pull_odk(request: HttpRequest) -> HttpResponse:
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 
+# What the page says of each phase of a batch's job; the duplicates phase names the engine's stage too.
+PHASES = {
+    "pulling": gettext_lazy("Pulling the submissions from the server"),
+    "reading": gettext_lazy("Reading the files"),
+    "checking": gettext_lazy("Checking every row"),
+    "duplicates": gettext_lazy("Looking for people registered already"),
+    "saving": gettext_lazy("Saving the checked rows"),
+    "validated": gettext_lazy("Checked"),
+    "preparing": gettext_lazy("Preparing the households"),
+    "writing": gettext_lazy("Writing the households"),
+    "committed": gettext_lazy("Committed"),
+    "failed": gettext_lazy("Failed"),
+}
+
+
+def phase_label(phase: str) -> str:
+    """The phase as the page says it, in the user's language (the name itself when unknown)."""
+    name, _sep, stage = phase.partition(": ")
+    label = str(PHASES.get(name, name))
+    return f"{label} · {ENGINE_STAGES[stage]}" if stage in ENGINE_STAGES else label
+
+
 def _progress_context(batch: ImportBatch) -> dict[str, Any]:
     progress = staging.progress_read(batch)
+    progress["label"] = phase_label(progress.get("phase", ""))
     total = progress.get("total") or 0
     percent = int(100 * progress.get("done", 0) / total) if total else 0
     return {"batch": batch, "progress": progress, "percent": percent, "running": batch.status in RUNNING}

@@ -67,7 +67,7 @@ def test_progress_fragment_polls_while_running_and_refreshes_when_done(logged_in
     fragment = logged_in.get(reverse("lists:detail", args=[run.uuid]), HTTP_HX_REQUEST="true")
     text = fragment.content.decode()
     assert "<h1>" not in text
-    assert "comparing the pairs" in text
+    assert "Comparing the pairs field by field" in text
     assert 'hx-trigger="every 1s"' in text
     assert "HX-Refresh" not in fragment
     ListRun.objects.filter(pk=run.pk).update(status=ListRunStatus.DONE)
@@ -83,7 +83,7 @@ def test_on_the_job_queue_the_page_waits_then_the_worker_runs_it(logged_in, sett
     run.refresh_from_db()
     assert run.status == ListRunStatus.QUEUED
     fragment = logged_in.get(reverse("lists:detail", args=[run.uuid]), HTTP_HX_REQUEST="true")
-    assert "waiting for the worker" in fragment.content.decode()
+    assert "Waiting for the background worker" in fragment.content.decode()
     call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
     run.refresh_from_db()
     assert run.status == ListRunStatus.DONE

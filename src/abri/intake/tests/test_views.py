@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory
+from abri.intake import staging
 from abri.intake.models import BatchStatus, ColumnMapping, ImportBatch
 from abri.intake.tests.factories import family, household_row, kobo_workbook, submission_uuid
 from abri.registry.models import Household
@@ -117,3 +118,17 @@ def test_mapping_builder_reads_the_headers_and_saves_the_mapping(client, tmp_pat
         "columns": {"Prénom": "given_names", "Sexe": "sex"},
         "values": {"sex": {"F": "female", "H": "male"}},
     }
+
+
+@pytest.mark.french
+def test_a_running_batch_says_its_phase_in_french_with_the_engine_stage(client, tmp_path, areas, iom, officer):
+    path = kobo_workbook(tmp_path / "export.xlsx", [household_row(1)], family(1))
+    client.force_login(officer)
+    _upload(client, path)
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.VALIDATING)
+    staging.progress_write(batch.pk, phase="duplicates: scoring", done=2, total=4)
+
+    fragment = client.get(reverse("intake:batch_detail", args=[batch.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Recherche des personnes déjà enregistrées · Calcul des scores des paires" in fragment
+    assert "duplicates: scoring" not in fragment
