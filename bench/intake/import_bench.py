@@ -53,7 +53,7 @@ def _environment(database: str, data_dir: Path) -> dict[str, str]:
 
 def _prepare(environment: dict[str, str]) -> None:
     subprocess.run([ABRI, "migrate", "--noinput", "-v", "0"], env=environment, check=True, capture_output=True)
-    subprocess.run([ABRI, "shell", "-c", SETUP], env=environment, check=True)
+    subprocess.run([ABRI, "shell", "-c", SETUP], env=environment, check=True, capture_output=True)
 
 
 def export_generate(path: Path, *, households: int, individuals: int, seed: int) -> Path:

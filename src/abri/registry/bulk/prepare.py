@@ -13,9 +13,9 @@ from datetime import date
 import polars as pl
 
 from abri.core import crypto
-from abri.registry.bulk.checks import age_on_expr, phones_normalised, resolved_birth_date
+from abri.registry.bulk.checks import age_on_expr, id_number_expr, phone_expr, resolved_birth_date
 from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, LARGE_HOUSEHOLD_SIZE, SEVERE_DIFFICULTY
-from abri.registry.normalise import fold, id_number_normalise
+from abri.registry.normalise import fold
 from abri.registry.validation import WG_FIELDS
 
 
@@ -92,9 +92,8 @@ def households_prepare(households: pl.DataFrame, members: pl.DataFrame, *, today
         pl.concat_str([pl.col("given_names"), pl.col("family_name")], separator=" ")
     ).to_series()
     member_frame = member_frame.with_columns(search_names(full_names).alias("search_name"))
-    id_numbers = map_distinct(member_frame["id_number"], id_number_normalise)
-    phone_mapping = phones_normalised(households["phone"].to_list())
-    phones = households["phone"].replace_strict(phone_mapping, return_dtype=pl.String, default="")
+    id_numbers = member_frame.select(id_number_expr(pl.col("id_number"))).to_series()
+    phones = households.select(phone_expr(pl.col("phone")).fill_null("")).to_series()
     (id_encrypted, id_hash), (phone_encrypted, phone_hash) = _protected([(id_numbers, "id_number"), (phones, "phone")])
     member_frame = member_frame.with_columns(
         id_encrypted.alias("id_number_encrypted"), id_hash.alias("id_number_hash")
