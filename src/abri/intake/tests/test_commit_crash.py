@@ -44,6 +44,8 @@ def test_kill_9_during_commit_writes_nothing_and_a_rerun_commits_once(tmp_path, 
         DATABASE_URL=f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
         DJANGO_SETTINGS_MODULE="abri.config.settings_test",
     )
+    # The data folder of this worker is already in ABRI_DATA_DIR: the child must not nest it again.
+    environment.pop("PYTEST_XDIST_WORKER", None)
     child = subprocess.Popen(  # noqa: S603 -- our own interpreter and command
         [sys.executable, "-m", "django", "shell", "-c", COMMIT_AND_HANG.format(batch_id=batch.pk)],
         env=environment,
