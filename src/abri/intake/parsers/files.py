@@ -87,8 +87,7 @@ def read_file(
     return _read_csv(path, name)
 
 
-def _load_sheet(path: Path, sheet_name: str, keep: Callable[[str], bool] | None) -> pl.DataFrame:
-    reader = fastexcel.read_excel(path)  # one reader per thread: a reader loads one sheet at a time
+def _load_sheet(reader: fastexcel.ExcelReader, sheet_name: str, keep: Callable[[str], bool] | None) -> pl.DataFrame:
     columns = (lambda column: keep(str(column.name))) if keep is not None else None
     try:
         # Eager loading borrows the cells instead of copying them: about a quarter less memory.
@@ -104,16 +103,16 @@ def _read_xlsx(path: Path, name: str, keep: Callable[[str], bool] | None = None)
         "The file %(name)s is damaged or incomplete (it may have been cut off while uploading). "
         "Export it again and upload it once more."
     ) % {"name": name}
-    # The sheets are read side by side, and the search for formulas runs beside them: the reader
-    # and zlib both let go of the interpreter lock, so a second core is used.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # The search for formulas (zlib, which lets go of the interpreter lock) runs beside the
+    # reading. The sheets are read one after the other: the reader holds a whole sheet as cells,
+    # and two at once would double the peak memory of a large import.
+    with ThreadPoolExecutor(max_workers=1) as pool:
         formulas = pool.submit(_has_formulas, path)
         try:
-            sheets = fastexcel.read_excel(path).sheet_names
-            loads = [(sheet, pool.submit(_load_sheet, path, sheet, keep)) for sheet in sheets]
+            reader = fastexcel.read_excel(path)
             tables = []
-            for sheet_name, load in loads:
-                frame = load.result()
+            for sheet_name in reader.sheet_names:
+                frame = _load_sheet(reader, sheet_name, keep)
                 if frame.width:
                     tables.append(Table(name=sheet_name, frame=_clean(frame)))
         except (fastexcel.FastExcelError, RuntimeError, ValueError) as error:
@@ -155,7 +154,8 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns, headers stripped, empty cells as "" and fully empty rows dropped."""
     frame = frame.rename({column: str(column).strip() for column in frame.columns})
     frame = frame.select(pl.all().cast(pl.String).fill_null("").str.strip_chars())
-    return frame.filter(pl.any_horizontal(pl.all() != ""))
+    filled = frame.select(pl.any_horizontal(pl.all() != "")).to_series()
+    return frame if filled.all() else frame.filter(filled)  # no copy of a large sheet with no empty row
 
 
 def _encoding(path: Path) -> str:
