@@ -17,6 +17,7 @@ import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from abri.access.models import Organisation
 from abri.core.models import AuditEntry
@@ -85,7 +86,9 @@ def rows_insert(table: str, frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            with cursor.cursor.copy(sql) as copy:
+            # A writer thread sends each chunk while the next one is encoded (the server and
+            # this process each keep a core busy).
+            with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                 for start in range(0, frame.height, _CHUNK):
                     buffer = io.BytesIO()
                     frame.slice(start, _CHUNK).write_csv(buffer, include_header=False, null_value="\\N")
