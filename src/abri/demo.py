@@ -6,6 +6,11 @@ clashes in the Ménaka, Anderamboukane and Inékar cercles; in September 2022, a
 60 households living in the Bandiagara museum were moved to a 3-hectare planned site. The people
 are synthetic (`abri.registry.synth`, fixed seeds): believable, never real.
 
+As happens in the field, a few Ménaka households registered a second time, at another site a few
+days later, their names spelled another way (`RE_REGISTERED`): the registry holds 341 records of
+the 335 households, and a search for duplicates (`abri dedupe-registry`, or the Duplicates page)
+proposes them for review.
+
 Loading is idempotent: what exists is kept, what is missing is added. Households are registered
 through the registry bulk service; sites through the geo services. Organisations, logins,
 memberships and programmes have no write services yet, so they are created here, each with its
@@ -26,10 +31,13 @@ from django.utils.translation import gettext as _
 
 from abri.access.models import Membership, Organisation, Role
 from abri.assistance.models import Programme
+from abri.core import crypto
 from abri.core.services import audit_record
 from abri.geo.models import AdminArea, Site
 from abri.geo.services import admin_areas_load, site_create
-from abri.registry.models import Household
+from abri.registry.inputs import HouseholdInput, IndividualInput
+from abri.registry.models import BirthDatePrecision, Household, Individual
+from abri.registry.services import household_create
 from abri.registry.synth import SynthSpec, population_save, synth_population
 
 # Printed by `abri demo` on purpose: demo data only, refused with the production settings.
@@ -38,6 +46,8 @@ MENAKA_HOUSEHOLDS = 335
 BANDIAGARA_HOUSEHOLDS = 60
 BANDIAGARA_PEOPLE = 500
 MENAKA_SEED = 20221202
+RE_REGISTERED = 6  # Ménaka households registered a second time (see `_re_registrations`)
+RE_REGISTERED_ON = datetime.date(2022, 11, 28)
 BANDIAGARA_SEED = 20220915
 
 ORGANISATIONS = (
@@ -239,6 +249,8 @@ def _households(result: DemoResult, iom: Organisation, sites: dict[str, Site], *
         population = type(population)(population.households.with_columns(site_ids), population.individuals)
         saved = population_save(actor=None, organisation=iom, population=population)
         result.count("households", created=saved.households, kept=0)
+    if menaka_done in (0, MENAKA_HOUSEHOLDS):
+        result.count("households", created=_re_registrations(iom, sites), kept=0)
     bandiagara_done = Household.objects.filter(organisation=iom, admin_area_id="ML0501").count()
     if bandiagara_done:
         result.count("households", created=0, kept=bandiagara_done)
@@ -263,6 +275,96 @@ def _households(result: DemoResult, iom: Organisation, sites: dict[str, Site], *
     )
     saved = population_save(actor=None, organisation=iom, population=population)
     result.count("households", created=saved.households, kept=0)
+
+
+# How a second clerk writes the same names: a few known spellings, then letter-level habits.
+SPELLINGS = {
+    "Mohamed": "Mouhamed",
+    "Mahamadou": "Mahamoudou",
+    "Fatoumata": "Fatimata",
+    "Aïssata": "Aissata",
+    "Aïcha": "Aicha",
+    "Maïga": "Mayga",
+    "Moussa": "Mousa",
+    "Ibrahim": "Ibrahima",
+    "Hamadou": "Amadou",
+    "Oumar": "Umar",
+    "Touré": "Toure",
+    "Cissé": "Cisse",
+}
+LETTERS = (("ou", "u"), ("é", "e"), ("ï", "i"), ("dj", "j"), ("y", "i"), ("ss", "s"), ("a", "e"))
+
+
+def _respelled(name: str) -> str:
+    """The name as another clerk might write it (the first known spelling, or one letter habit)."""
+    words = name.split()
+    for index, word in enumerate(words):
+        if word in SPELLINGS:
+            words[index] = SPELLINGS[word]
+            return " ".join(words)
+    if words and words[0] in {"Ag", "Walet"} and len(words) > 1:
+        return f"{words[0]}-{' '.join(words[1:])}" if words[0] == "Ag" else "Welet " + " ".join(words[1:])
+    for old, new in LETTERS:
+        at = name.find(old, 1)
+        if at > 0:
+            return name[:at] + new + name[at + len(old) :]
+    return name
+
+
+def _second_registration(
+    household: Household, members: list[Individual], site: Site, *, keep_phone: bool
+) -> HouseholdInput:
+    """The household as registered again: names respelled, adults' births told as a year, no documents shown."""
+    entries = []
+    for member in members:
+        exact = member.birth_date_precision == BirthDatePrecision.EXACT
+        child = member.relationship == "child"
+        entries.append(
+            IndividualInput(
+                given_names=_respelled(member.given_names),
+                family_name=_respelled(member.family_name) if member.family_name else "",
+                sex=member.sex,
+                relationship=member.relationship,
+                birth_date=member.birth_date if exact and child else None,
+                birth_year=None if exact and child else member.birth_date.year,
+                marital_status=member.marital_status,
+                pregnancy=member.pregnancy,
+                chronic_illness=member.chronic_illness,
+            )
+        )
+    phone = crypto.decrypt(household.phone_encrypted) if keep_phone and household.phone_encrypted else ""
+    return HouseholdInput(
+        admin_area=household.admin_area_id,
+        site_id=site.pk,
+        consent="given",
+        consent_date=RE_REGISTERED_ON,
+        registered_on=RE_REGISTERED_ON,
+        origin_area=household.origin_area_id or "",
+        departure_date=household.departure_date,
+        arrival_date=household.arrival_date,
+        displacement_cause=household.displacement_cause,
+        phone=phone,
+        members=entries,
+    )
+
+
+def _re_registrations(iom: Organisation, sites: dict[str, Site]) -> int:
+    """Register a few Ménaka households a second time, at another site; return how many."""
+    menaka = list(
+        Household.objects.filter(organisation=iom, admin_area_id="ML1001", size__range=(2, 7))
+        .select_related("site")
+        .order_by("registration_number")
+    )
+    rng = np.random.default_rng(MENAKA_SEED + 1)
+    chosen = sorted(rng.choice(len(menaka), size=RE_REGISTERED, replace=False).tolist())
+    camps = [sites["Site de déplacés Ménaka Nord"], sites["Site de déplacés Ménaka Est"]]
+    for number, index in enumerate(chosen):
+        household = menaka[index]
+        site = camps[1] if household.site == camps[0] else camps[0]
+        members = list(household.members.order_by("id"))
+        data = _second_registration(household, members, site, keep_phone=number % 2 == 0)
+        household_create(actor=None, organisation=iom, data=data)
+    return len(chosen)
 
 
 def demo_load(*, today: datetime.date) -> DemoResult:

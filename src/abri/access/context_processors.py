@@ -1,15 +1,26 @@
-"""Template context: the membership the user is acting under."""
+"""Template context: the membership the user is acting under, and what the menu may offer."""
 
 from typing import Any
 
 from django.http import HttpRequest
 
-from abri.access.selectors import membership_current
+from abri.access import roles
+from abri.access.roles import role_allows
+from abri.access.selectors import memberships_active
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
-    """Expose ``current_membership`` to every template."""
+    """Expose ``current_membership``, ``can_review_duplicates`` and ``can_dedupe_files`` (one query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_membership": None}
-    return {"current_membership": membership_current(user=user)}
+        return {"current_membership": None, "can_review_duplicates": False, "can_dedupe_files": False}
+    memberships = memberships_active(user=user)
+
+    def may(permission: str) -> bool:
+        return user.is_active and (user.is_superuser or any(role_allows(m.role, permission) for m in memberships))
+
+    return {
+        "current_membership": memberships[0] if memberships else None,
+        "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
+        "can_dedupe_files": may(roles.DEDUPE_FILES),
+    }

@@ -48,8 +48,8 @@ def household_list(
     if errors:
         raise ValidationFailed(errors)
     households = households.filter(**dict.fromkeys(flags, True))
-    if status:
-        households = households.filter(status=status)
+    # A merged household lives on in the one it was merged into: listed only when asked for.
+    households = households.filter(status=status) if status else households.exclude(status=HouseholdStatus.MERGED)
     return households.select_related("organisation").prefetch_related(
         Prefetch("members", queryset=Individual.objects.order_by("id"))
     )
@@ -112,8 +112,9 @@ def individuals_visible(*, scope: Scope, permission: str = VIEW_HOUSEHOLD) -> Qu
 
 
 def individual_list(*, scope: Scope, admin_area: str = "", household: str = "") -> QuerySet[Individual]:
-    """Visible individuals, by area (and its descendants) or by household registration number."""
-    individuals = individuals_visible(scope=scope)
+    """Visible individuals, by area (and its descendants) or by household registration number;
+    members folded by a household merge are left out (they live on in the kept household)."""
+    individuals = individuals_visible(scope=scope).exclude(household__status=HouseholdStatus.MERGED)
     if admin_area:
         individuals = individuals.filter(household__admin_area__pk__startswith=admin_area.strip().upper())
     if household:

@@ -143,6 +143,17 @@ def scope_for(*, user: AnyUser | None) -> Scope:
     return Scope(user_id=user.pk, is_superuser=False, grants=grants)
 
 
+def memberships_active(*, user: AnyUser) -> list[Membership]:
+    """The user's active memberships (in active organisations), the current one first, with their organisation."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        Membership.objects.select_related("organisation")
+        .filter(user=user, is_active=True, organisation__is_active=True)
+        .order_by("id")
+    )
+
+
 def membership_current(*, user: AnyUser) -> Membership | None:
     """The user's active membership (the first one, until a switch exists)."""
     if not user.is_authenticated or not user.is_active:

@@ -103,6 +103,12 @@ VARIABLES: dict[str, Variable] = {
             "Largest registration file an import accepts, in megabytes.",
         ),
         Variable(
+            "ABRI_LIST_RETENTION_DAYS",
+            int,
+            7,
+            "Days an uploaded partner list and what was found in it are kept before deletion.",
+        ),
+        Variable(
             "ABRI_SECURE_COOKIES",
             _bool,
             True,

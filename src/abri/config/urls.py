@@ -13,5 +13,7 @@ urlpatterns = [
     path("geo/", include("abri.geo.urls")),
     path("households/", include("abri.registry.urls")),
     path("imports/", include("abri.intake.urls")),
+    path("duplicates/", include("abri.dedup.urls")),
+    path("lists/", include("abri.dedup.lists_urls")),
     path("", include("abri.core.urls")),
 ]

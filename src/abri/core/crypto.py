@@ -1,8 +1,9 @@
 """Field encryption for phone and identity numbers, with a keyed hash to find them.
 
 The key lives outside the database: ABRI_FIELD_KEY, or the key file (created once, mode 0600).
-From it, HKDF derives two independent keys: one for Fernet (authenticated encryption),
-one for HMAC-SHA256 (the blind index that lets us find a number without decrypting all).
+From it, HKDF derives independent keys: one for Fernet (authenticated encryption of fields),
+one for HMAC-SHA256 (the blind index that lets us find a number without decrypting all), and
+one for Fernet over whole files (uploaded partner lists and what was found in them).
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def _read_or_create_key_file(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _derived(master_b64: bytes) -> tuple[bytes, bytes]:
-    """The Fernet key (signing half, then encryption half) and the blind index key."""
+def _derived(master_b64: bytes) -> tuple[bytes, bytes, bytes]:
+    """The Fernet key of fields (signing half, then encryption half), the blind index key, and
+    the Fernet key of files."""
     try:
         master = base64.urlsafe_b64decode(master_b64)
     except ValueError as error:
@@ -56,13 +58,13 @@ def _derived(master_b64: bytes) -> tuple[bytes, bytes]:
     def derive(info: bytes) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
-    return derive(b"abri field encryption"), derive(b"abri blind index")
+    return derive(b"abri field encryption"), derive(b"abri blind index"), derive(b"abri file encryption")
 
 
 @lru_cache(maxsize=4)
-def _keys(master_b64: bytes) -> tuple[Fernet, bytes]:
-    fernet_key, index_key = _derived(master_b64)
-    return Fernet(base64.urlsafe_b64encode(fernet_key)), index_key
+def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
+    fernet_key, index_key, files_key = _derived(master_b64)
+    return Fernet(base64.urlsafe_b64encode(fernet_key)), index_key, Fernet(base64.urlsafe_b64encode(files_key))
 
 
 def _master_key() -> bytes:
@@ -76,7 +78,7 @@ def encrypt(value: str) -> str:
     """Encrypt ``value``; the empty string stays empty."""
     if not value:
         return ""
-    fernet, _ = _keys(_master_key())
+    fernet, _, _ = _keys(_master_key())
     return fernet.encrypt(value.encode()).decode()
 
 
@@ -84,7 +86,7 @@ def decrypt(token: str) -> str:
     """Decrypt a value written by :func:`encrypt`."""
     if not token:
         return ""
-    fernet, _ = _keys(_master_key())
+    fernet, _, _ = _keys(_master_key())
     try:
         return fernet.decrypt(token.encode()).decode()
     except InvalidToken as error:
@@ -95,9 +97,24 @@ def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of a normalised ``value``, for exact look-ups; empty for empty input."""
     if not value:
         return ""
-    _, index_key = _keys(_master_key())
+    _, index_key, _ = _keys(_master_key())
     message = f"{purpose}:{value}".encode()
     return hmac.new(index_key, message, hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a whole file's content (authenticated: a changed byte fails to decrypt)."""
+    _, _, files = _keys(_master_key())
+    return files.encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    """Decrypt content written by :func:`encrypt_bytes`."""
+    _, _, files = _keys(_master_key())
+    try:
+        return files.decrypt(token)
+    except InvalidToken as error:
+        raise FieldKeyError("a file could not be decrypted with the configured field key") from error
 
 
 _FERNET_VERSION = b"\x80"
@@ -112,7 +129,7 @@ def encrypt_many(values: Sequence[str]) -> list[str]:
     CBC is computed block position by block position: C(j) = AES(P(j) xor C(j-1)), C(-1) = IV,
     for all the values of the same length at once.
     """
-    fernet_key, _index_key = _derived(_master_key())
+    fernet_key, _index_key, _files_key = _derived(_master_key())
     signing_key, encryption_key = fernet_key[:16], fernet_key[16:]
     results = [""] * len(values)
     header = _FERNET_VERSION + int(time.time()).to_bytes(8, "big")
@@ -150,7 +167,7 @@ def encrypt_many(values: Sequence[str]) -> list[str]:
 
 def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
     """:func:`blind_index` of every value (the key is looked up once)."""
-    _fernet, index_key = _keys(_master_key())
+    _fernet, index_key, _files = _keys(_master_key())
     prefix = f"{purpose}:"
     present = [position for position, value in enumerate(values) if value]
     digests = _hmac_sha256_many(index_key, [(prefix + values[position]).encode() for position in present])

@@ -47,6 +47,12 @@ class DeduplicationRun(TimeStampedModel):
         verbose_name = _("deduplication run")
         verbose_name_plural = _("deduplication runs")
         ordering = ["-created_at"]
+        constraints = [
+            # Two runs at once would race to write the same pairs: one at a time.
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="dedup_one_run_at_a_time"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.status})"
@@ -137,3 +143,61 @@ class MatchDecision(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.candidate_id}: {self.decision}"
+
+
+class ListRunMode(models.TextChoices):
+    DEDUPLICATE = "deduplicate", _("Duplicates inside one list")
+    LINK = "link", _("The same people across two lists")
+
+
+class ListRunStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Columns to map")
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ListRun(TimeStampedModel):
+    """Partner lists uploaded to find duplicates in them (or the same people across two), and what was found.
+
+    The files and the results live encrypted in a private folder (see `abri.dedup.lists_storage`),
+    not in the database; the row keeps only the column map, the counts and the progress. Only the
+    person who uploaded the lists sees the run; it is deleted with its files when it expires.
+    """
+
+    uuid = models.UUIDField(_("public identifier"), unique=True, editable=False)  # the only id in URLs
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    mode = models.CharField(_("kind"), max_length=16, choices=ListRunMode.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ListRunStatus.choices, default=ListRunStatus.UPLOADED)
+    # Original file names, in upload order; the files themselves are in the private folder.
+    file_names = models.JSONField(_("file names"), default=list)
+    # {"fields": {"given_name": "Prénom", …}, "compare": [...], "id_column": "ID", "threshold": 0.5}
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    language = models.CharField(_("language of the results"), max_length=8, default="fr")
+    stage = models.CharField(_("current stage"), max_length=32, blank=True)
+    records = models.PositiveIntegerField(_("records compared"), default=0)
+    candidate_pairs = models.PositiveIntegerField(_("candidate pairs compared"), default=0)
+    pairs_found = models.PositiveIntegerField(_("pairs above the threshold"), default=0)
+    clusters_found = models.PositiveIntegerField(_("clusters of more than one record"), default=0)
+    # Counts of pairs per tenth of probability, for the histogram: no personal value.
+    histogram = models.JSONField(_("pairs per probability band"), default=list, blank=True)
+    notes = models.JSONField(_("notes on reading the files"), default=list, blank=True)
+    message = models.TextField(_("why it failed"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("deleted after"), db_index=True)
+
+    class Meta:
+        verbose_name = _("list deduplication")
+        verbose_name_plural = _("list deduplications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["deduplicate", "link"]), name="dedup_list_run_mode_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uuid} ({self.status})"

@@ -1,10 +1,14 @@
-"""Writes of the dedup app: running the engine over the registry, recording reviewers' decisions."""
+"""Writes of the dedup app: running the engine over the registry, recording reviewers' decisions,
+and keeping candidate pairs in step with household merges."""
 
 from __future__ import annotations
 
+import datetime
+
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +28,7 @@ from abri.dedup.models import (
 )
 from abri.dedup.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
+from abri.registry.merge import MergeContext, MergeParticipant
 
 Actor = User | AnonymousUser | None
 
@@ -43,16 +48,72 @@ def _fingerprints(records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Progress = _silent) -> DeduplicationRun:
+# A run still marked running this long after its last sign of life was abandoned (its worker stopped).
+STALE_AFTER = datetime.timedelta(hours=6)
+
+
+def registry_run_start(*, actor: Actor, threshold: float = 0.5) -> DeduplicationRun:
+    """Record a new run over the registry, waiting for its job; refused while another is running.
+
+    Whoever holds the right to review duplicates somewhere may start one: a run proposes pairs
+    and changes no household, and each reviewer then sees only the pairs in their scope.
+    """
+    if not scope_for(user=actor).allows(roles.REVIEW_DUPLICATES):
+        raise PermissionDenied(_("Your role does not allow looking for duplicates."))
+    return _run_create(actor=actor, threshold=threshold)
+
+
+def registry_run_abandon(*, actor: Actor, run: DeduplicationRun) -> None:
+    """Mark a run that will not go on (its job could not be queued) as failed, so another may start."""
+    with transaction.atomic():
+        stopped = DeduplicationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now()
+        )
+        if stopped:  # a job that ran and failed has said so already
+            audit_record(actor=actor, action="dedup.run_abandoned", target=run)
+
+
+def _run_create(*, actor: Actor, threshold: float) -> DeduplicationRun:
+    if not 0.0 < threshold < 1.0:
+        raise ValidationFailed({"threshold": [_("The threshold is a probability between 0 and 1.")]})
+    try:
+        with transaction.atomic():
+            stale = timezone.now() - STALE_AFTER
+            abandoned = DeduplicationRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=stale)
+            for run in abandoned:
+                audit_record(actor=actor, action="dedup.run_abandoned", target=run)
+            abandoned.update(status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now())
+            run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold, stage="queued")
+            audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
+    except IntegrityError as error:  # dedup_one_run_at_a_time
+        raise ValidationFailed({"__all__": [_("A search for duplicates is already running.")]}) from error
+    return run
+
+
+def registry_deduplicate(
+    *,
+    actor: Actor,
+    threshold: float = 0.5,
+    progress: Progress = _silent,
+    run: DeduplicationRun | None = None,
+) -> DeduplicationRun:
     """Run the engine over the whole registry and propose the pairs above ``threshold`` for review.
 
+    ``run``: one recorded by `registry_run_start` (its threshold applies); a new one otherwise.
     A pair already judged "different" is not proposed again unless what was compared has
     changed since; an open pair is refreshed; a pair judged "same" is left as decided.
     """
-    with transaction.atomic():
-        run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold)
-        audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
+    if run is None:
+        run = _run_create(actor=actor, threshold=threshold)
+    threshold = run.threshold
+
+    def staged(stage: str, done: int, total: int) -> None:
+        if stage != "em":
+            DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage, updated_at=timezone.now())
+        progress(stage, done, total)
+
     try:
+        staged("reading", 0, 0)
         people = registry_people()
         records = prepare(
             people,
@@ -60,13 +121,8 @@ def registry_deduplicate(*, actor: Actor, threshold: float = 0.5, progress: Prog
             as_of_year=timezone.now().year,
         )
         fingerprints = _fingerprints(records)
-
-        def staged(stage: str, done: int, total: int) -> None:
-            if stage != "em":
-                DeduplicationRun.objects.filter(pk=run.pk).update(stage=stage)
-            progress(stage, done, total)
-
         result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=staged)
+        staged("storing", 0, 0)
         counts = _store_candidates(run, result, fingerprints, people)
     except Exception:
         with transaction.atomic():
@@ -198,3 +254,73 @@ def match_decide(*, actor: Actor, candidate: MatchCandidate, decision: str, reas
 
 def _user(actor: Actor) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
+
+
+def merge_pairs_decide(context: MergeContext) -> dict[str, list[int]]:
+    """A household merge folded people into kept members: their open pairs are decided "same",
+    with the merge's reason; pairs of members who moved follow them to the kept household."""
+    pairs = Q(pk__in=[])
+    for absorbed_id, kept_id in context.folded.items():
+        first, second = sorted((absorbed_id, kept_id))
+        pairs |= Q(individual_a_id=first, individual_b_id=second)
+    decided = list(MatchCandidate.objects.select_for_update().filter(pairs, status=CandidateStatus.OPEN).order_by("pk"))
+    decisions = []
+    for candidate in decided:
+        decisions.append(
+            MatchDecision.objects.create(
+                candidate=candidate,
+                decision=Decision.SAME,
+                reason=context.merge.reason,
+                decided_by=_user(context.actor),
+                fingerprint=candidate.fingerprint,
+            ).pk
+        )
+        candidate.status = CandidateStatus.SAME
+        candidate.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=context.actor,
+            action="dedup.pair_decided",
+            target=candidate,
+            changes={"status": [CandidateStatus.OPEN, Decision.SAME], "merge": context.merge.pk, "reason": "recorded"},
+        )
+    moved = {}
+    for side in ("a", "b"):
+        rows = MatchCandidate.objects.filter(
+            **{f"individual_{side}_id__in": context.moved_members, f"household_{side}": context.absorbed}
+        )
+        moved[side] = list(rows.order_by("pk").values_list("pk", flat=True))
+        MatchCandidate.objects.filter(pk__in=moved[side]).update(**{f"household_{side}": context.kept})
+    return {
+        "decided": [candidate.pk for candidate in decided],
+        "decisions": decisions,
+        "household_a": moved["a"],
+        "household_b": moved["b"],
+    }
+
+
+def merge_pairs_reopen(context: MergeContext, changed: dict[str, list[int]]) -> None:
+    """Undo of a household merge: the pairs it decided are open again (its decisions removed, the
+    audit keeps them), and moved pairs point at the merged household again."""
+    for side in ("a", "b"):
+        MatchCandidate.objects.filter(
+            pk__in=changed[f"household_{side}"], **{f"household_{side}": context.kept}
+        ).update(**{f"household_{side}": context.absorbed})
+    MatchDecision.objects.filter(pk__in=changed["decisions"]).delete()
+    reopened = MatchCandidate.objects.select_for_update().filter(pk__in=changed["decided"], status=CandidateStatus.SAME)
+    for candidate in reopened.order_by("pk"):
+        candidate.status = CandidateStatus.OPEN
+        candidate.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=context.actor,
+            action="dedup.pair_reopened",
+            target=candidate,
+            changes={"status": [CandidateStatus.SAME, CandidateStatus.OPEN], "merge": context.merge.pk},
+        )
+
+
+MERGE_PARTICIPANT = MergeParticipant(
+    name="dedup",
+    models=(MatchCandidate._meta.label,),
+    merged=merge_pairs_decide,
+    undone=merge_pairs_reopen,
+)

@@ -81,7 +81,10 @@ def _levels(comparison: Comparison) -> list[Any]:
 
 
 def _blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
-    """Abri's blocking rules as Splink SQL (an offset in years becomes two rules, one per direction)."""
+    """Abri's blocking rules as Splink SQL (an offset in years becomes two rules, one per direction).
+
+    Abri writes them for DuckDB (`birth_year // 5`); Splink translates them to the backend's SQL.
+    """
     rules: list[BlockingRuleCreator | dict[str, Any]] = []
     for rule in RULES:
         keys = [_both_sides(key) for key in rule.keys if not (rule.year_offset and key == "birth_year")]
@@ -89,9 +92,10 @@ def _blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
             keys.append(_both_sides_condition(rule.where))
         if rule.year_offset:
             for left, right in ((rule.year_offset, 0), (0, rule.year_offset)):
-                rules.append(CustomRule(" AND ".join([*keys, f"l.birth_year + {left} = r.birth_year + {right}"])))
+                condition = " AND ".join([*keys, f"l.birth_year + {left} = r.birth_year + {right}"])
+                rules.append(CustomRule(condition, sql_dialect="duckdb"))
         else:
-            rules.append(CustomRule(" AND ".join(keys)))
+            rules.append(CustomRule(" AND ".join(keys), sql_dialect="duckdb"))
     return rules
 
 

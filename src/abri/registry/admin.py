@@ -16,7 +16,7 @@ from abri.access.roles import VIEW_PERSONAL_DATA
 from abri.access.selectors import scope_for
 from abri.core.admin import ReadOnlyModelAdmin
 from abri.registry.flags import FLAG_FIELDS
-from abri.registry.models import Household, Individual, RegistrationSequence
+from abri.registry.models import Household, HouseholdMerge, Individual, RegistrationSequence
 
 MEMBER_FIELDS = (
     "given_names",
@@ -69,6 +69,7 @@ class HouseholdAdmin(ReadOnlyModelAdmin):
         "status",
         "registered_on",
         "size",
+        "merged_into",
         *FLAG_FIELDS,
     )
     readonly_fields = fields
@@ -84,7 +85,7 @@ class IndividualAdmin(ReadOnlyModelAdmin):
     list_filter = ("sex", "relationship")
     search_fields = ("household__registration_number",)
     list_select_related = ("household",)
-    fields = ("household", *MEMBER_FIELDS, "pregnancy", "chronic_illness")
+    fields = ("household", *MEMBER_FIELDS, "pregnancy", "chronic_illness", "merged_into")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Individual]:
@@ -106,3 +107,32 @@ class RegistrationSequenceAdmin(ReadOnlyModelAdmin):
 
     list_display = ("organisation", "year", "last")
     list_filter = ("organisation", "year")
+
+
+@admin.register(HouseholdMerge)
+class HouseholdMergeAdmin(ReadOnlyModelAdmin):
+    """Merges of two registrations of one household; made and undone only through the services."""
+
+    list_display = ("created_at", "kept", "absorbed", "merged_by", "undone_at")
+    list_select_related = ("kept", "absorbed", "merged_by")
+    search_fields = ("kept__registration_number", "absorbed__registration_number")
+    fields = (
+        "kept",
+        "absorbed",
+        "merged_by",
+        "reason",
+        "moved",
+        "undone_at",
+        "undone_by",
+        "undo_reason",
+        "undo_skipped",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[HouseholdMerge]:
+        scope = scope_for(user=request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(scope.q(VIEW_PERSONAL_DATA, organisation_field="kept__organisation", area_field="kept__admin_area"))
+        )

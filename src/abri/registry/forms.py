@@ -186,7 +186,12 @@ class HouseholdForm(LocationMixin):
     registered_on = forms.DateField(
         label=_("Registration date"), required=False, widget=_date_input(), help_text=_("Today when left empty.")
     )
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=HouseholdStatus.choices)
+    # "Merged" is set by a merge only (with its record and undo), never by hand.
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[choice for choice in HouseholdStatus.choices if choice[0] != HouseholdStatus.MERGED],
+    )
 
     def __init__(self, *args: Any, scope: Scope, permission: str = roles.CHANGE_HOUSEHOLD, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

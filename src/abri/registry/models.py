@@ -30,6 +30,7 @@ class HouseholdStatus(models.TextChoices):
     RELOCATED = "relocated", _("Relocated")
     RETURNED = "returned", _("Returned")
     INACTIVE = "inactive", _("Inactive")
+    MERGED = "merged", _("Merged into another household")
 
 
 class Household(TimeStampedModel):
@@ -86,6 +87,16 @@ class Household(TimeStampedModel):
     )
     registered_on = models.DateField(_("registration date"))
     size = models.PositiveSmallIntegerField(_("household size"), default=0)
+    # Set with status "merged" only, by abri.registry.merge: the household this one was found to
+    # duplicate. The tombstone keeps its registration number, which resolves to the kept household.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     # Derived vulnerability flags (see abri.registry.flags); never typed in.
     female_headed = models.BooleanField(_("female-headed"), default=False)
@@ -115,6 +126,11 @@ class Household(TimeStampedModel):
                 | models.Q(departure_date__isnull=True)
                 | models.Q(arrival_date__gte=models.F("departure_date")),
                 name="registry_household_arrival_after_departure",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="merged", merged_into__isnull=False)
+                | (~models.Q(status="merged") & models.Q(merged_into__isnull=True)),
+                name="registry_household_merged_into_iff_merged",
             ),
         ]
 
@@ -227,6 +243,16 @@ class Individual(TimeStampedModel):
     )
     id_number_encrypted = models.TextField(_("identity document number (encrypted)"), blank=True, editable=False)
     id_number_hash = models.CharField(_("identity document number (keyed hash)"), max_length=64, blank=True)
+    # Set by a merge that judged this person the same as a member of the kept household: the
+    # row stays with the merged household (a tombstone), for the history and for an undo.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("individual")
@@ -258,3 +284,57 @@ class RegistrationSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}/{self.year}: {self.last}"
+
+
+class HouseholdMerge(TimeStampedModel):
+    """Two registrations found to be one household: what a merge moved, so it can be undone.
+
+    ``moved`` holds ids and codes only, never a personal value (see abri.registry.merge):
+    the members moved, the members folded into a kept member, the relations re-pointed
+    (one entry per relation, with the ids of its rows) and the previous codes the merge changed.
+    """
+
+    kept = models.ForeignKey(
+        Household, verbose_name=_("kept household"), on_delete=models.PROTECT, related_name="merges_kept"
+    )
+    absorbed = models.ForeignKey(
+        Household, verbose_name=_("merged household"), on_delete=models.PROTECT, related_name="merges_absorbed"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    moved = models.JSONField(_("what the merge moved"), default=dict)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undo_reason = models.TextField(_("reason for the undo"), blank=True)
+    undo_skipped = models.JSONField(_("rows the undo could not put back"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("household merge")
+        verbose_name_plural = _("household merges")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kept=models.F("absorbed")), name="registry_merge_two_households"
+            ),
+            # A household is merged away once at a time: a second merge of it waits for an undo.
+            models.UniqueConstraint(
+                fields=["absorbed"], condition=models.Q(undone_at__isnull=True), name="registry_merge_absorbed_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.kept_id}"

@@ -23,7 +23,7 @@ from abri.core.errors import NotFound
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.registry.flags import FLAG_FIELDS
-from abri.registry.models import Household, HouseholdStatus, Individual
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.normalise import fold, phone_normalise
 
 SEARCH_MAX_WORDS = 6
@@ -101,6 +101,8 @@ def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "")
         households = households.filter(**{filters.flag: True})
     if filters.status in HouseholdStatus.values:
         households = households.filter(status=filters.status)
+    else:  # a merged household lives on in the one it was merged into: listed only when asked for
+        households = households.exclude(status=HouseholdStatus.MERGED)
     if search.strip():
         households = households.filter(household_search_q(search, personal_scope=personal_scope))
     return households.select_related("head", "admin_area", "site").order_by("registration_number")
@@ -120,6 +122,25 @@ def household_audit_entries(*, household: Household, limit: int = 50) -> list[Au
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def household_merges(*, household: Household) -> list[HouseholdMerge]:
+    """The merges that kept ``household``, newest first, undone ones included."""
+    return list(
+        HouseholdMerge.objects.filter(kept=household)
+        .select_related("absorbed", "merged_by", "undone_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def household_merge_destination(*, household: Household, max_steps: int = 50) -> Household:
+    """The household a merged one now lives in, following later merges (itself when not merged)."""
+    current = household
+    for _step in range(max_steps):
+        if current.status != HouseholdStatus.MERGED or current.merged_into_id is None:
+            break
+        current = Household.objects.get(pk=current.merged_into_id)
+    return current
 
 
 @dataclass(frozen=True)
@@ -155,13 +176,19 @@ def household_counts(*, scope: Scope) -> HouseholdCounts:
 
     One pass over the households, grouped by admin area; individuals are counted from
     ``Household.size`` (kept by the services), so the members table is not read. Deeper areas
-    (communes) count in their cercle.
+    (communes) count in their cercle; merged households are not counted twice.
     """
     aggregates: dict[str, Count | Sum] = {"households": Count("pk"), "individuals": Sum("size")}
     for flag in FLAG_FIELDS:
         aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
         aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
-    grouped = households_visible(scope=scope).order_by().values("admin_area_id").annotate(**aggregates)
+    grouped = (
+        households_visible(scope=scope)
+        .exclude(status=HouseholdStatus.MERGED)  # counted in the household it was merged into
+        .order_by()
+        .values("admin_area_id")
+        .annotate(**aggregates)
+    )
     per_area: list[dict[str, Any]] = [dict(row) for row in grouped]
     keys = list(aggregates)
     totals = {key: sum(row[key] or 0 for row in per_area) for key in keys}

@@ -22,12 +22,23 @@ from abri.core.services import audit_record
 from abri.registry.flags import household_flags
 from abri.registry.flows import status_check_transition
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS, HouseholdInput
+from abri.registry.merge import household_merge, household_merge_undo
 from abri.registry.models import (
     Household,
     Individual,
     RegistrationSequence,
 )
 from abri.registry.validation import References, resolve_household
+
+__all__ = [
+    "household_create",
+    "household_merge",
+    "household_merge_undo",
+    "household_set_status",
+    "household_update",
+    "households_bulk_create",
+    "registration_numbers_reserve",
+]
 
 Actor = User | AnonymousUser | None
 # Field kinds whose Python value is what the database driver takes (no conversion needed).

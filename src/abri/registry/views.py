@@ -1,4 +1,4 @@
-"""Household pages: list and search, detail, registration and edit.
+"""Household pages: list and search, detail, registration and edit, merge of two registrations.
 
 One view serves a full page or, for htmx, the fragment it swaps (template partials), with
 ``Vary: HX-Request``. Search terms are personal data: they travel in POST bodies only, never
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -33,6 +33,7 @@ from abri.access.selectors import Scope, scope_for
 from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
+from abri.dedup.selectors import candidate_pairs_between
 from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
     MEMBERS_PREFIX,
@@ -47,7 +48,9 @@ from abri.registry.forms import (
     member_initial,
     member_rows,
 )
-from abri.registry.models import Household, Individual
+from abri.registry.merge import merge_allowed
+from abri.registry.merge_forms import MergeForm
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.selectors import (
     HouseholdFilters,
     access_household_by_number,
@@ -55,8 +58,10 @@ from abri.registry.selectors import (
     household_audit_entries,
     household_list,
     household_members,
+    household_merge_destination,
+    household_merges,
 )
-from abri.registry.services import household_create, household_update
+from abri.registry.services import household_create, household_merge, household_merge_undo, household_update
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
@@ -180,6 +185,11 @@ def _audit_actions() -> dict[str, str]:
         "household.create": _("Registered"),
         "household.update": _("Changed"),
         "household.set_status": _("Status changed"),
+        "household.merge": _("Another household merged into this one"),
+        "household.merged_into": _("Merged into another household"),
+        "household.merge_undo": _("Merge undone"),
+        "household.unmerged": _("Merge undone: registration restored"),
+        "household.reimport_skipped": _("Re-import not applied: the household was merged"),
     }
 
 
@@ -200,13 +210,31 @@ def _audit_rows(household: Household) -> list[dict[str, Any]]:
 @never_cache
 @require_GET
 def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """One household: members, flags, displacement, consent; audit history for auditors."""
+    """One household: members, flags, displacement, consent, merges; audit history for auditors.
+
+    A household merged into another leads to the one it lives in now, when the user may see it.
+    """
     scope = scope_for(user=request.user)
     household = _household_or_404(scope, reference)
+    if household.status == HouseholdStatus.MERGED:
+        destination = household_merge_destination(household=household)
+        try:
+            kept = access_household_by_number(scope, destination.registration_number, roles.VIEW_HOUSEHOLD)
+        except NotFound:
+            kept = None
+        if kept is not None:
+            messages.info(
+                request,
+                _("Household %(merged)s was merged into household %(kept)s.")
+                % {"merged": household.registration_number, "kept": kept.registration_number},
+            )
+            return HttpResponseRedirect(reverse("registry:household_detail", args=[kept.registration_number]))
     personal = personal_data_visible(scope=scope, household=household)
     audit = scope.covers(
         roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
     )
+    merged = household.status == HouseholdStatus.MERGED
+    can_merge = not merged and merge_allowed(scope=scope, household=household)
     context = {
         "household": household,
         "flags": _flags(household),
@@ -214,10 +242,26 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "personal": personal,
         "phone": crypto.decrypt(household.phone_encrypted) if personal else "",
         "has_phone": bool(household.phone_encrypted),
-        "can_change": personal and household_changeable(scope=scope, household=household),
+        "can_change": not merged and personal and household_changeable(scope=scope, household=household),
+        "can_merge": can_merge,
+        "merged": merged,
+        "merges": [] if merged else _merge_rows(household_merges(household=household)),
         "audit": _audit_rows(household) if audit else None,
     }
     return render(request, "registry/household_detail.html", context)
+
+
+def _merge_rows(merges: list[HouseholdMerge]) -> list[dict[str, Any]]:
+    """What the history of merges shows: numbers and counts, never a member's details."""
+    return [
+        {
+            "merge": merge,
+            "members_moved": len(merge.moved.get("members", [])),
+            "members_folded": len(merge.moved.get("folded", {})),
+            "rows_moved": sum(len(move["rows"]) for move in merge.moved.get("relations", [])),
+        }
+        for merge in merges
+    ]
 
 
 def _household_or_404(scope: Scope, reference: str) -> Household:
@@ -381,3 +425,136 @@ def _members_changed(request: HttpRequest, template: str, context: dict[str, Any
 def _household_values(request: HttpRequest) -> dict[str, Any]:
     """What was typed in the household part, to show it again unchanged (no errors yet)."""
     return {name: request.POST.get(name, "") for name in HouseholdForm.base_fields}
+
+
+def _member_label(member: Individual, *, personal: bool, today: Any) -> str:
+    """How a member is offered for pairing: the name only where the role may see it."""
+    facts = f"{member.get_relationship_display()} · {member.get_sex_display()} · {age_on(member.birth_date, today)}"
+    return f"{member} · {facts}" if personal else facts
+
+
+def _suggested_pairs(first: Household, second: Household) -> dict[str, str]:
+    """The engine's open candidate pairs between the two households, each member used once."""
+    initial: dict[str, str] = {}
+    used: set[int] = set()
+    for first_member, second_member in candidate_pairs_between(first=first.pk, second=second.pk):
+        key = f"pair_{first_member}"
+        if key not in initial and second_member not in used:
+            initial[key] = str(second_member)
+            used.add(second_member)
+    return initial
+
+
+def _merge_submit(request: HttpRequest, form: MergeForm) -> HttpResponse | None:
+    """Call the merge service with what the form holds; on refusal put its messages on the form."""
+    first, second = form.first, form.second
+    keep, absorb = (first, second) if form.cleaned_data["keep"] == first.registration_number else (second, first)
+    pairs = [(b, a) if keep is first else (a, b) for a, b in form.pairs()]
+    try:
+        household_merge(
+            actor=request.user, keep=keep, absorb=absorb, reason=form.cleaned_data["reason"], member_pairs=pairs
+        )
+    except ValidationFailed as failure:
+        for field, found in failure.errors.items():
+            for message in found:
+                form.add_error("reason" if field == "reason" else None, message)
+        return None
+    except AbriPermissionDenied as refusal:
+        raise PermissionDenied from refusal
+    except NotFound as error:
+        raise Http404(_("No such household.")) from error
+    messages.success(
+        request,
+        _("Household %(absorbed)s was merged into household %(kept)s.")
+        % {"absorbed": absorb.registration_number, "kept": keep.registration_number},
+    )
+    return HttpResponseRedirect(reverse("registry:household_detail", args=[keep.registration_number]))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Two registrations side by side (``?with=`` the other number): keep one, pair the members who
+    are the same person, say why, merge. 404 outside the scope, 403 without the rights to merge."""
+    scope = scope_for(user=request.user)
+    first = _household_or_404(scope, reference)
+    other = (request.POST.get("with") or request.GET.get("with") or "").strip()
+    detail = reverse("registry:household_detail", args=[first.registration_number])
+    if not other:
+        messages.error(request, _("Give the registration number of the other household."))
+        return HttpResponseRedirect(detail)
+    second = _household_or_404(scope, other)
+    if first.pk == second.pk:
+        messages.error(request, _("A household cannot be merged with itself."))
+        return HttpResponseRedirect(detail)
+    if not (merge_allowed(scope=scope, household=first) and merge_allowed(scope=scope, household=second)):
+        raise PermissionDenied
+    for household in (first, second):
+        if household.status == HouseholdStatus.MERGED:
+            messages.error(
+                request,
+                _("Household %(number)s has already been merged into another household.")
+                % {"number": household.registration_number},
+            )
+            return HttpResponseRedirect(detail)
+    today = timezone.localdate()
+    sides = []
+    labels = []
+    for household in (first, second):
+        personal = personal_data_visible(scope=scope, household=household)
+        members = household_members(household=household)
+        sides.append(
+            {
+                "household": household,
+                "flags": _flags(household),
+                "members": _member_rows(members, personal=personal),
+                "personal": personal,
+            }
+        )
+        labels.append([(member.pk, _member_label(member, personal=personal, today=today)) for member in members])
+    form = MergeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"keep": first.registration_number, **_suggested_pairs(first, second)},
+        first=first,
+        second=second,
+        first_members=labels[0],
+        second_members=labels[1],
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _merge_submit(request, form)
+        if done is not None:
+            return done
+    context = {"first": first, "second": second, "sides": sides, "form": form, "pair_fields": form.pair_fields()}
+    return render(request, "registry/household_merge.html", context)
+
+
+@login_required
+@never_cache
+@require_POST
+def household_merge_undo_view(request: HttpRequest, reference: str, merge_id: int) -> HttpResponse:
+    """Undo a merge that kept this household (POST, with a reason)."""
+    scope = scope_for(user=request.user)
+    household = _household_or_404(scope, reference)
+    merge = HouseholdMerge.objects.filter(pk=merge_id, kept=household).first()
+    if merge is None:
+        raise Http404(_("No such merge."))
+    if not merge_allowed(scope=scope, household=household):
+        raise PermissionDenied
+    try:
+        household_merge_undo(actor=request.user, merge=merge, reason=request.POST.get("reason", ""))
+    except ValidationFailed as failure:
+        for found in failure.errors.values():
+            for message in found:
+                messages.error(request, message)
+    except AbriPermissionDenied as refusal:
+        raise PermissionDenied from refusal
+    except NotFound as error:
+        raise Http404(_("No such household.")) from error
+    else:
+        messages.success(
+            request,
+            _("The merge is undone: household %(number)s is registered again.")
+            % {"number": merge.absorbed.registration_number},
+        )
+    return HttpResponseRedirect(reverse("registry:household_detail", args=[household.registration_number]))

@@ -15,7 +15,7 @@ def test_encrypt_many_writes_fernet_tokens_that_decrypt_to_each_value():
 
     assert [crypto.decrypt(token) for token in tokens] == VALUES
     assert tokens[0] == ""
-    fernet, _index_key = crypto._keys(crypto._master_key())
+    fernet, _index_key, _files = crypto._keys(crypto._master_key())
     assert all(isinstance(fernet.extract_timestamp(token.encode()), int) for token in tokens[1:])
 
 
@@ -35,7 +35,7 @@ def test_a_tampered_bulk_token_is_refused():
 
 
 def test_encrypt_many_tokens_are_read_by_plain_fernet_with_the_derived_key():
-    fernet_key, _index_key = crypto._derived(crypto._master_key())
+    fernet_key, _index_key, _files_key = crypto._derived(crypto._master_key())
 
     token = crypto.encrypt_many(["+22376123456"])[0]
 

@@ -6,6 +6,8 @@ import polars as pl
 import pytest
 from django.utils import translation
 
+from abri.dedup.tests.lists_fixtures import data_dir, en_client, im_officer, iom, logged_in, other_im_officer  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def english() -> Iterator[None]:

@@ -24,7 +24,7 @@ from abri.core.models import AuditEntry
 from abri.registry.bulk.prepare import Prepared
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS
-from abri.registry.models import Household, Individual
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import registration_numbers_reserve
 from abri.registry.validation import WG_FIELDS
 
@@ -167,6 +167,7 @@ def households_write_new(
         "status",
         "registered_on",
         "size",
+        pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
         *FLAG_FIELDS,
     )
     _check_columns(Household, household_rows.columns)
@@ -178,6 +179,7 @@ def households_write_new(
         *MEMBER_VALUE_FIELDS[:-1],
         "id_number_encrypted",
         "id_number_hash",
+        pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
     )
     _check_columns(Individual, member_rows.columns)
     rows_insert(Household._meta.db_table, household_rows)
@@ -247,7 +249,9 @@ def households_bulk_update(
 
     Members are matched by their position in the roster; extra ones are added and missing ones
     removed. Encrypted numbers are rewritten only when their keyed hash changes. Returns what
-    changed per key; unchanged households are not touched and get no audit entry.
+    changed per key; unchanged households are not touched and get no audit entry. Households a
+    live merge kept or merged away are left as they are (audited as ``household.reimport_skipped``):
+    their rosters no longer match the submissions'.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("households_bulk_update must run inside the transaction of the import")
@@ -283,10 +287,25 @@ def _update_chunk(
     to_create: list[Individual] = []
     to_delete: list[int] = []
     audits: list[AuditEntry] = []
+    merged = _merged_households(list(existing))
     for key, household_id in household_ids.items():
         household = existing[household_id]
         row = rows[key]
         result = UpdateResult(household_id=household_id)
+        if household_id in merged:
+            # A roster re-imported over a merged household would drop the members the merge
+            # moved (members are matched by position): left as it is, and said so in the audit.
+            results[key] = result
+            audits.append(
+                AuditEntry(
+                    actor_id=_actor_id(actor),
+                    action="household.reimport_skipped",
+                    target_type=Household._meta.label_lower,
+                    target_id=str(household_id),
+                    changes={"reason": "merged", **(audit_changes or {})},
+                )
+            )
+            continue
         values = {
             "admin_area_id": row["admin_area"],
             "site_id": row["site_id"],
@@ -350,6 +369,16 @@ def _update_chunk(
             )
         AuditEntry.objects.bulk_create(audits, batch_size=1000)
     return results
+
+
+def _merged_households(household_ids: list[int]) -> set[int]:
+    """Those of ``household_ids`` that a live merge kept or merged away."""
+    live = HouseholdMerge.objects.filter(undone_at__isnull=True)
+    kept = live.filter(kept_id__in=household_ids).values_list("kept_id", flat=True)
+    tombstones = Household.objects.filter(pk__in=household_ids, status=HouseholdStatus.MERGED).values_list(
+        "pk", flat=True
+    )
+    return set(kept) | set(tombstones)
 
 
 def _members_diff(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from abri.core.errors import ValidationFailed
 from abri.dedup.management import cli
 from abri.dedup.services import registry_deduplicate
 
@@ -22,9 +23,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0.0 < options["threshold"] < 1.0:
             raise CommandError(f"--threshold must be a probability between 0 and 1, not {options['threshold']}.")
-        run = registry_deduplicate(
-            actor=None, threshold=options["threshold"], progress=cli.StderrProgress(self.stderr.write)
-        )
+        try:
+            run = registry_deduplicate(
+                actor=None, threshold=options["threshold"], progress=cli.StderrProgress(self.stderr.write)
+            )
+        except ValidationFailed as error:  # another run is going on
+            raise CommandError(cli.message(error)) from error
         self.stdout.write(
             f"{run.individuals:,} individuals compared: {run.pairs_found:,} pairs above {run.threshold} "
             f"({run.pairs_new:,} new, {run.pairs_remembered:,} already judged different)."

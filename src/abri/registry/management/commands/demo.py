@@ -27,7 +27,8 @@ COUNTED = {
 class Command(BaseCommand):
     help = (
         "Load the reference scenario: organisations, one login per role, the Ménaka NFI and Bandiagara "
-        "shelter programmes, their sites and 395 synthetic displaced households. Running it again keeps the data."
+        "shelter programmes, their sites and 395 synthetic displaced households (6 of them registered twice). "
+        "Running it again keeps the data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

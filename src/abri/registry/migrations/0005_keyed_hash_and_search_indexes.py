@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_individual_search_name_trigram'),
+        ('registry', '0004_household_merge'),
     ]
 
     operations = [
