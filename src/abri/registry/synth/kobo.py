@@ -118,8 +118,8 @@ def kobo_frames(population: Population, *, seed: int, today: date) -> tuple[pl.D
         pl.col("_submission_time").alias("_submission__submission_time"),
     ).with_row_index("_household_row")
     keys = households.select(pl.col("household_key")).with_row_index("_household_row")
-    individuals = population.individuals.join(keys, on="household_key", how="left").join(
-        parents, on="_household_row", how="left"
+    individuals = population.individuals.join(keys, on="household_key", how="left", maintain_order="left").join(
+        parents, on="_household_row", how="left", maintain_order="left"
     )
     # The form asks for a date of birth, or else an age: a year of birth becomes an age.
     age = (
