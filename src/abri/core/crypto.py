@@ -13,11 +13,15 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
@@ -41,7 +45,9 @@ def _read_or_create_key_file(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
+def _derived(master_b64: bytes) -> tuple[bytes, bytes, bytes]:
+    """The Fernet key of fields (signing half, then encryption half), the blind index key, and
+    the Fernet key of files."""
     try:
         master = base64.urlsafe_b64decode(master_b64)
     except ValueError as error:
@@ -52,9 +58,13 @@ def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
     def derive(info: bytes) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
-    fernet = Fernet(base64.urlsafe_b64encode(derive(b"abri field encryption")))
-    files = Fernet(base64.urlsafe_b64encode(derive(b"abri file encryption")))
-    return fernet, derive(b"abri blind index"), files
+    return derive(b"abri field encryption"), derive(b"abri blind index"), derive(b"abri file encryption")
+
+
+@lru_cache(maxsize=4)
+def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
+    fernet_key, index_key, files_key = _derived(master_b64)
+    return Fernet(base64.urlsafe_b64encode(fernet_key)), index_key, Fernet(base64.urlsafe_b64encode(files_key))
 
 
 def _master_key() -> bytes:
@@ -105,3 +115,78 @@ def decrypt_bytes(token: bytes) -> bytes:
         return files.decrypt(token)
     except InvalidToken as error:
         raise FieldKeyError("a file could not be decrypted with the configured field key") from error
+
+
+_FERNET_VERSION = b"\x80"
+_BLOCK = 16
+
+
+def encrypt_many(values: Sequence[str]) -> list[str]:
+    """:func:`encrypt` of every value, for imports of many thousands: the same Fernet tokens
+    (version, time, random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256; `decrypt` reads them),
+    with the AES work of all the values done in a few large calls instead of one per value.
+
+    CBC is computed block position by block position: C(j) = AES(P(j) xor C(j-1)), C(-1) = IV,
+    for all the values of the same length at once.
+    """
+    fernet_key, _index_key, _files_key = _derived(_master_key())
+    signing_key, encryption_key = fernet_key[:16], fernet_key[16:]
+    results = [""] * len(values)
+    header = _FERNET_VERSION + int(time.time()).to_bytes(8, "big")
+    by_blocks: dict[int, list[int]] = {}
+    encoded = [value.encode() for value in values]
+    for position, data in enumerate(encoded):
+        if data:
+            by_blocks.setdefault(len(data) // _BLOCK + 1, []).append(position)
+    for blocks, positions in by_blocks.items():
+        count = len(positions)
+        size = blocks * _BLOCK
+        padded = b"".join(
+            encoded[position] + bytes([size - len(encoded[position])]) * (size - len(encoded[position]))
+            for position in positions
+        )
+        plain = np.frombuffer(padded, dtype=np.uint8).reshape(count, size)
+        iv = np.frombuffer(os.urandom(_BLOCK * count), dtype=np.uint8).reshape(count, _BLOCK)
+        cipher = np.empty_like(plain)
+        previous = iv
+        # Each AES call below encrypts one block of every value: CBC chaining, not ECB use.
+        encryptor = Cipher(algorithms.AES(encryption_key), modes.ECB()).encryptor()  # noqa: S305
+        for block in range(blocks):
+            mixed = np.bitwise_xor(plain[:, block * _BLOCK : (block + 1) * _BLOCK], previous)
+            chained = np.frombuffer(encryptor.update(mixed.tobytes()), dtype=np.uint8).reshape(count, _BLOCK)
+            cipher[:, block * _BLOCK : (block + 1) * _BLOCK] = chained
+            previous = chained
+        width = _BLOCK + size
+        bodies = np.concatenate([iv, cipher], axis=1).tobytes()
+        messages = [header + bodies[row * width : (row + 1) * width] for row in range(count)]
+        encode = base64.urlsafe_b64encode
+        for position, body, mac in zip(positions, messages, _hmac_sha256_many(signing_key, messages), strict=True):
+            results[position] = encode(body + mac).decode()
+    return results
+
+
+def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
+    """:func:`blind_index` of every value (the key is looked up once)."""
+    _fernet, index_key, _files = _keys(_master_key())
+    prefix = f"{purpose}:"
+    present = [position for position, value in enumerate(values) if value]
+    digests = _hmac_sha256_many(index_key, [(prefix + values[position]).encode() for position in present])
+    results = [""] * len(values)
+    for position, digest in zip(present, digests, strict=True):
+        results[position] = digest.hex()
+    return results
+
+
+def _hmac_sha256_many(key: bytes, messages: Sequence[bytes]) -> list[bytes]:
+    """HMAC-SHA256 (RFC 2104) of each message, the keyed inner and outer states computed once."""
+    block = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    inner_start = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+    outer_start = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+    digests = []
+    for message in messages:
+        inner = inner_start.copy()
+        inner.update(message)
+        outer = outer_start.copy()
+        outer.update(inner.digest())
+        digests.append(outer.digest())
+    return digests

@@ -402,9 +402,13 @@ def batch_commit(
         prepared = households_prepare(chosen, chosen_members, today=timezone.localdate())
         new_keys = chosen.filter(pl.col("existing_household_id").is_null())["key"]
         report("writing", 0, chosen.height)
-        new_prepared = type(prepared)(
-            households=prepared.households.filter(pl.col("key").is_in(new_keys)),
-            members=prepared.members.filter(pl.col("household_key").is_in(new_keys)),
+        new_prepared = (
+            prepared  # all new: no copy of a million members
+            if new_keys.len() == chosen.height
+            else type(prepared)(
+                households=prepared.households.filter(pl.col("key").is_in(new_keys)),
+                members=prepared.members.filter(pl.col("household_key").is_in(new_keys)),
+            )
         )
         audit_extra = {"import_batch": batch.pk}
         written = households_write_new(

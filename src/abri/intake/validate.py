@@ -22,9 +22,9 @@ from abri.intake.models import ImportedSubmission, IssueSeverity
 from abri.intake.parsers.coerce import coerce
 from abri.intake.parsers.layout import PARENT_INDEX, PARENT_UUID, Staged
 from abri.registry.bulk import households_check
-from abri.registry.bulk.prepare import blind_index_many, map_distinct
+from abri.registry.bulk.checks import id_number_expr
+from abri.registry.bulk.prepare import blind_index_many
 from abri.registry.models import Household, Individual
-from abri.registry.normalise import id_number_normalise
 from abri.registry.validation import References
 
 ISSUE_COLUMNS = {
@@ -195,7 +195,7 @@ def _id_number_duplicates(households: pl.DataFrame, members: pl.DataFrame, locat
     )
     if not numbered.height:
         return []
-    normalised = map_distinct(numbered["id_number"], id_number_normalise)
+    normalised = numbered.select(id_number_expr(pl.col("id_number"))).to_series()
     distinct = normalised.filter(normalised != "").unique().to_list()
     hashes = dict(zip(distinct, blind_index_many(distinct, purpose="id_number"), strict=True))
     numbered = numbered.with_columns(

@@ -81,7 +81,7 @@ class Household(TimeStampedModel):
         related_name="+",
     )
     phone_encrypted = models.TextField(_("contact phone (encrypted)"), blank=True, editable=False)
-    phone_hash = models.CharField(_("contact phone (keyed hash)"), max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(_("contact phone (keyed hash)"), max_length=64, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.REGISTERED
     )
@@ -117,6 +117,8 @@ class Household(TimeStampedModel):
             models.Index(fields=["admin_area", "status"]),
             models.Index(fields=["site", "status"]),
             models.Index(fields=["organisation", "admin_area"]),
+            # Keyed hashes are looked up by equality only: one B-tree, no pattern index.
+            models.Index(fields=["phone_hash"], name="registry_household_phone"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -198,11 +200,12 @@ class Individual(TimeStampedModel):
     )
     given_names = models.CharField(_("given names"), max_length=150)
     family_name = models.CharField(_("family name"), max_length=150, blank=True)
+    # Searched with LIKE '%word%': the trigram index of migration 0003 serves it on PostgreSQL,
+    # a B-tree cannot (and would cost every import an index of a million random strings).
     search_name = models.CharField(
         _("name for search"),
         max_length=310,
         editable=False,
-        db_index=True,
         help_text=_("Lower case, accents removed: filled by the services."),
     )
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
@@ -239,9 +242,7 @@ class Individual(TimeStampedModel):
         _("identity document type"), max_length=24, choices=IdDocumentType.choices, blank=True
     )
     id_number_encrypted = models.TextField(_("identity document number (encrypted)"), blank=True, editable=False)
-    id_number_hash = models.CharField(
-        _("identity document number (keyed hash)"), max_length=64, blank=True, db_index=True
-    )
+    id_number_hash = models.CharField(_("identity document number (keyed hash)"), max_length=64, blank=True)
     # Set by a merge that judged this person the same as a member of the kept household: the
     # row stays with the merged household (a tombstone), for the history and for an undo.
     merged_into = models.ForeignKey(
@@ -257,6 +258,7 @@ class Individual(TimeStampedModel):
         verbose_name = _("individual")
         verbose_name_plural = _("individuals")
         ordering = ["household_id", "id"]
+        indexes = [models.Index(fields=["id_number_hash"], name="registry_individual_id_hash")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(sex="female") | models.Q(pregnancy="no"),

@@ -13,9 +13,11 @@ import json
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -102,21 +104,28 @@ def _read_xlsx(path: Path, name: str, keep: Callable[[str], bool] | None = None)
         "The file %(name)s is damaged or incomplete (it may have been cut off while uploading). "
         "Export it again and upload it once more."
     ) % {"name": name}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sheets = [item for item in archive.namelist() if item.startswith("xl/worksheets/sheet")]
-            has_formulas = any(_contains_formula(archive, sheet) for sheet in sheets)
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
-        raise UnreadableFile(damaged) from error
-    try:
-        reader = fastexcel.read_excel(path)
-        tables = []
-        for sheet_name in reader.sheet_names:
-            frame = _load_sheet(reader, sheet_name, keep)
-            if frame.width:
-                tables.append(Table(name=sheet_name, frame=_clean(frame)))
-    except (fastexcel.FastExcelError, RuntimeError, ValueError) as error:
-        raise UnreadableFile(damaged) from error
+    # The search for formulas (zlib, which lets go of the interpreter lock) runs beside the
+    # reading. The sheets are read one after the other: the reader holds a whole sheet as cells,
+    # and two at once would double the peak memory of a large import.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        formulas = pool.submit(_has_formulas, path)
+        try:
+            reader = fastexcel.read_excel(path)
+            sizes = _sheet_sizes(path)
+            # The largest sheet first, while the process is smallest: a lower peak.
+            order = sorted(reader.sheet_names, key=lambda sheet: -sizes.get(sheet, 0))
+            frames = {sheet: _load_sheet(reader, sheet, keep) for sheet in order}
+            tables = [
+                Table(name=sheet, frame=_clean(frames.pop(sheet)))
+                for sheet in reader.sheet_names
+                if frames[sheet].width
+            ]
+        except (fastexcel.FastExcelError, RuntimeError, ValueError) as error:
+            raise UnreadableFile(damaged) from error
+        try:
+            has_formulas = formulas.result()
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+            raise UnreadableFile(damaged) from error
     warnings = []
     if has_formulas:
         warnings.append(
@@ -129,11 +138,40 @@ def _read_xlsx(path: Path, name: str, keep: Callable[[str], bool] | None = None)
     return Workbook(tables=tables, warnings=warnings)
 
 
+def _sheet_sizes(path: Path) -> dict[str, int]:
+    """Uncompressed size of each sheet's XML, by sheet name ({} when the workbook is unusual)."""
+    relationships = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            # expat (2.4.1 and later) resolves no external entity and refuses entity bombs.
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+            links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+            targets = {link.get("Id"): str(link.get("Target", "")).lstrip("/") for link in links}
+            sizes = {item.filename: item.file_size for item in archive.infolist()}
+            return {
+                str(sheet.get("name")): sizes.get(_in_xl(targets.get(sheet.get(relationships), "")), 0)
+                for sheet in workbook.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet")
+            }
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return {}
+
+
+def _in_xl(target: str) -> str:
+    return target if target.startswith("xl/") else f"xl/{target}"
+
+
+def _has_formulas(path: Path) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        sheets = [item for item in archive.namelist() if item.startswith("xl/worksheets/sheet")]
+        return any(_contains_formula(archive, sheet) for sheet in sheets)
+
+
 def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
     with archive.open(member) as handle:
         tail = b""
-        while chunk := handle.read(1 << 20):
-            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+        while chunk := handle.read(4 << 20):
+            seam = tail + chunk[:3]  # a tag cut between two chunks
+            if b"<f>" in chunk or b"<f " in chunk or b"<f>" in seam or b"<f " in seam:
                 return True
             tail = chunk[-3:]
     return False
@@ -143,7 +181,8 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns, headers stripped, empty cells as "" and fully empty rows dropped."""
     frame = frame.rename({column: str(column).strip() for column in frame.columns})
     frame = frame.select(pl.all().cast(pl.String).fill_null("").str.strip_chars())
-    return frame.filter(pl.any_horizontal(pl.all() != ""))
+    filled = frame.select(pl.any_horizontal(pl.all() != "")).to_series()
+    return frame if filled.all() else frame.filter(filled)  # no copy of a large sheet with no empty row
 
 
 def _encoding(path: Path) -> str:

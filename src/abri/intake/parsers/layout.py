@@ -201,9 +201,9 @@ def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str]) -> Staged:
 
 
 def _positions(members: pl.DataFrame) -> pl.DataFrame:
-    return members.sort("_row").with_columns(
-        pl.int_range(pl.len()).over("_household_key").cast(pl.Int32).add(1).alias("_position")
-    )
+    if not members["_row"].is_sorted():  # sorting copies every column: only when needed
+        members = members.sort("_row")
+    return members.with_columns(pl.int_range(pl.len()).over("_household_key").cast(pl.Int32).add(1).alias("_position"))
 
 
 def _stage_rows(table: Table, mapping_columns: dict[str, str], household_key: str) -> Staged:

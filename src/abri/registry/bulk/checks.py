@@ -27,7 +27,7 @@ from abri.registry.models import (
     Sex,
 )
 from abri.registry.models import Difficulty as DifficultyChoices
-from abri.registry.normalise import phone_normalise
+from abri.registry.normalise import MALI_COUNTRY_CODE, MALI_PHONE_DIGITS, phone_normalise
 from abri.registry.validation import CHILD_RELATIONSHIPS, MAX_AGE, MAX_MEMBERS, WG_FIELDS, References
 
 HOUSEHOLD_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -159,9 +159,36 @@ def phones_normalised(values: Iterable[str]) -> dict[str, str | None]:
     return result
 
 
+def phone_expr(column: pl.Expr) -> pl.Expr:
+    """`abri.registry.normalise.phone_normalise` on a column: "" stays "", null where the digits
+    cannot be a Mali number."""
+    digits = column.str.replace_all(r"\D+", "")
+    national = (
+        pl.when(digits.str.starts_with("00" + MALI_COUNTRY_CODE))
+        .then(digits.str.slice(2 + len(MALI_COUNTRY_CODE)))
+        .when(
+            digits.str.starts_with(MALI_COUNTRY_CODE)
+            & (digits.str.len_chars() == len(MALI_COUNTRY_CODE) + MALI_PHONE_DIGITS)
+        )
+        .then(digits.str.slice(len(MALI_COUNTRY_CODE)))
+        .otherwise(digits)
+    )
+    return (
+        pl.when(digits == "")
+        .then(pl.lit(""))
+        .when(national.str.len_chars() == MALI_PHONE_DIGITS)
+        .then(national)
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def id_number_expr(column: pl.Expr) -> pl.Expr:
+    """`abri.registry.normalise.id_number_normalise` on a column."""
+    return column.str.to_uppercase().str.replace_all(r"[^0-9A-Z]+", "")
+
+
 def _phone_column(households: pl.DataFrame) -> pl.Series:
-    mapping = phones_normalised(households["phone"].to_list())
-    return households["phone"].replace_strict(mapping, return_dtype=pl.String, default=None)
+    return households.select(phone_expr(pl.col("phone"))).to_series()
 
 
 def households_check(

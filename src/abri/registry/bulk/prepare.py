@@ -6,22 +6,17 @@ Only households that passed `households_check` may be prepared.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import polars as pl
 
 from abri.core import crypto
-from abri.registry.bulk.checks import age_on_expr, phones_normalised, resolved_birth_date
+from abri.registry.bulk.checks import age_on_expr, id_number_expr, phone_expr, resolved_birth_date
 from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, LARGE_HOUSEHOLD_SIZE, SEVERE_DIFFICULTY
-from abri.registry.normalise import fold, id_number_normalise
+from abri.registry.normalise import fold
 from abri.registry.validation import WG_FIELDS
-
-# Below this many values a process pool costs more than it saves.
-_PARALLEL_FROM = 20_000
 
 
 @dataclass(frozen=True)
@@ -32,52 +27,16 @@ class Prepared:
     members: pl.DataFrame
 
 
-def _encrypt_chunk(values: Sequence[str]) -> list[str]:
-    return [crypto.encrypt(value) for value in values]
-
-
-def _hash_chunk(arguments: tuple[Sequence[str], str]) -> list[str]:
-    values, purpose = arguments
-    return [crypto.blind_index(value, purpose=purpose) for value in values]
-
-
-def _protect_chunk(arguments: tuple[Sequence[str], str]) -> tuple[list[str], list[str]]:
-    values, purpose = arguments
-    return _encrypt_chunk(values), _hash_chunk((values, purpose))
-
-
-def _chunks(values: Sequence[str], purpose: str) -> list[tuple[Sequence[str], str]]:
-    size = max(1000, len(values) // (4 * multiprocessing.cpu_count()))
-    return [(values[start : start + size], purpose) for start in range(0, len(values), size)]
-
-
-def _map_parallel(function: Callable[[Any], Any], chunks: list[Any]) -> list[Any]:
-    """Run ``function`` over ``chunks`` on every core (fork: the children share the loaded settings)."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes=max(2, multiprocessing.cpu_count())) as pool:
-        return pool.map(function, chunks)
-
-
 def protect_many(groups: Sequence[tuple[Sequence[str], str]]) -> list[tuple[list[str], list[str]]]:
-    """For each (values, purpose): `crypto.encrypt` and `crypto.blind_index` of every value, all
-    groups in one pass over the cores when they are large."""
-    total = sum(len(values) for values, _purpose in groups)
-    if total < _PARALLEL_FROM:
-        return [_protect_chunk((values, purpose)) for values, purpose in groups]
-    tasks = [(index, chunk) for index, (values, purpose) in enumerate(groups) for chunk in _chunks(values, purpose)]
-    done = _map_parallel(_protect_chunk, [chunk for _index, chunk in tasks])
-    results: list[tuple[list[str], list[str]]] = [([], []) for _group in groups]
-    for (index, _chunk), (encrypted, hashed) in zip(tasks, done, strict=True):
-        results[index][0].extend(encrypted)
-        results[index][1].extend(hashed)
-    return results
+    """For each (values, purpose): `crypto.encrypt` and `crypto.blind_index` of every value, in bulk."""
+    return [
+        (crypto.encrypt_many(values), crypto.blind_index_many(values, purpose=purpose)) for values, purpose in groups
+    ]
 
 
 def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
     """`abri.core.crypto.blind_index` of each value."""
-    if len(values) < _PARALLEL_FROM:
-        return _hash_chunk((values, purpose))
-    return [digest for chunk in _map_parallel(_hash_chunk, _chunks(values, purpose)) for digest in chunk]
+    return crypto.blind_index_many(values, purpose=purpose)
 
 
 def search_names(full_names: pl.Series) -> pl.Series:
@@ -133,9 +92,8 @@ def households_prepare(households: pl.DataFrame, members: pl.DataFrame, *, today
         pl.concat_str([pl.col("given_names"), pl.col("family_name")], separator=" ")
     ).to_series()
     member_frame = member_frame.with_columns(search_names(full_names).alias("search_name"))
-    id_numbers = map_distinct(member_frame["id_number"], id_number_normalise)
-    phone_mapping = phones_normalised(households["phone"].to_list())
-    phones = households["phone"].replace_strict(phone_mapping, return_dtype=pl.String, default="")
+    id_numbers = member_frame.select(id_number_expr(pl.col("id_number"))).to_series()
+    phones = households.select(phone_expr(pl.col("phone")).fill_null("")).to_series()
     (id_encrypted, id_hash), (phone_encrypted, phone_hash) = _protected([(id_numbers, "id_number"), (phones, "phone")])
     member_frame = member_frame.with_columns(
         id_encrypted.alias("id_number_encrypted"), id_hash.alias("id_number_hash")

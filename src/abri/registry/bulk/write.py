@@ -17,6 +17,7 @@ import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from abri.access.models import Organisation
 from abri.core.models import AuditEntry
@@ -59,9 +60,14 @@ def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
+            # Usually nobody else draws from the sequence meanwhile and the values are one run:
+            # then only its ends travel; otherwise every value is fetched.
+            draw = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s)"
+            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608
+            low, high = cursor.fetchone()
+            if high - low + 1 == count:
+                return list(range(low, high + 1))
+            cursor.execute(draw, [table, count])
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so nobody else takes these.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- table name from the model
@@ -80,7 +86,9 @@ def rows_insert(table: str, frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            with cursor.cursor.copy(sql) as copy:
+            # A writer thread sends each chunk while the next one is encoded (the server and
+            # this process each keep a core busy).
+            with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                 for start in range(0, frame.height, _CHUNK):
                     buffer = io.BytesIO()
                     frame.slice(start, _CHUNK).write_csv(buffer, include_header=False, null_value="\\N")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from abri.access.models import Organisation
 from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
 from abri.registry.services import Actor, households_bulk_create
+from abri.registry.synth.kobo import kobo_xlsx_write
 from abri.registry.synth.people import Population
 
 MEMBER_FIELDS = MEMBER_INPUT_FIELDS
@@ -87,9 +90,17 @@ def _file_frames(population: Population) -> dict[str, pl.DataFrame]:
     }
 
 
-def population_write(population: Population, *, directory: Path, file_format: str) -> list[Path]:
-    """Write households and individuals as two CSV files, or one XLSX workbook with two sheets."""
+def population_write(
+    population: Population, *, directory: Path, file_format: str, seed: int = 0, today: date | None = None
+) -> list[Path]:
+    """Write households and individuals as two CSV files, one XLSX workbook with two sheets, or
+    ("kobo") a Kobo XLSX export of Abri's registration form (submission IDs drawn from ``seed``,
+    ages counted on ``today``)."""
     directory.mkdir(parents=True, exist_ok=True)
+    if file_format == "kobo":
+        return [
+            kobo_xlsx_write(population, directory / "kobo-export.xlsx", seed=seed, today=today or timezone.localdate())
+        ]
     frames = _file_frames(population)
     if file_format == "csv":
         paths = []

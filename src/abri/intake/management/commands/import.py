@@ -49,6 +49,8 @@ class ProgressBar:
 
 class Command(BaseCommand):
     help = "Import registrations from Kobo/ODK exports or spreadsheets: stage, validate, then commit with --commit."
+    # The web checks (URLs, templates) say nothing about an import and cost a second of start-up.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", type=Path, help="XLSX, CSV or Kobo JSON files read together")

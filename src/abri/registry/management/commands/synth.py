@@ -35,7 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--individuals", type=int, help="exact total of individuals (sizes are nudged to it)")
         parser.add_argument("--organisation", default="IOM", help="acronym of the registering organisation")
         parser.add_argument("--out", type=Path, help="write files to this folder instead of the database")
-        parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format with --out")
+        parser.add_argument(
+            "--format",
+            choices=["csv", "xlsx", "kobo"],
+            default="csv",
+            help="file format with --out: CSV files, an XLSX workbook, or a Kobo XLSX export of the registration form",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["households"] < 1:
@@ -64,7 +69,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if to_files:
             try:
-                paths = population_write(population, directory=options["out"], file_format=options["format"])
+                paths = population_write(
+                    population,
+                    directory=options["out"],
+                    file_format=options["format"],
+                    seed=spec.seed,
+                    today=spec.today,
+                )
             except ValueError as error:
                 raise CommandError(str(error)) from error
             self.stdout.write(self.style.SUCCESS(f"Written: {', '.join(str(path) for path in paths)}"))
