@@ -103,6 +103,13 @@ VARIABLES: dict[str, Variable] = {
             "Largest registration file an import accepts, in megabytes.",
         ),
         Variable(
+            "ABRI_BATCH_PAIRS_MAX_PEOPLE",
+            int,
+            100_000,
+            "Largest import batch (people) whose people are also compared with each other before commit; "
+            "a larger batch is compared with the registry only, and a registry search finds the pairs inside it.",
+        ),
+        Variable(
             "ABRI_LIST_RETENTION_DAYS",
             int,
             7,

@@ -102,8 +102,13 @@ def likely_duplicates(
     *,
     registry: pl.DataFrame | None = None,
     progress: Progress = _silent,
+    within_batch_max: int | None = None,
 ) -> pl.DataFrame:
     """For each staged household, the registered households and the other staged households it may be.
+
+    A batch of more than ``within_batch_max`` people is compared with the registry only: pairs
+    inside a batch that large are the registry-wide search's work once it is committed (the
+    engine takes minutes on a million people, the import seconds).
 
     ``households`` and ``members`` are the validated frames (key, admin_area, phone,
     existing_household_id; household_key, _row and the member fields); ``registry`` is
@@ -135,9 +140,12 @@ def likely_duplicates(
             .select(pl.col("household").cast(pl.Int64).alias("registered_household"), pl.col("size").cast(pl.Int64))
         )
         found.append(_against_registry(result.pairs, where, registered, sizes, households))
-    in_batch = prepare(people, batch_map, as_of_year=year)
-    result = engine.deduplicate(in_batch, progress=lambda stage, done, total: progress(f"batch {stage}", done, total))
-    found.append(_within_batch(result.pairs, where, people))
+    if within_batch_max is None or people.height <= within_batch_max:
+        in_batch = prepare(people, batch_map, as_of_year=year)
+        result = engine.deduplicate(
+            in_batch, progress=lambda stage, done, total: progress(f"batch {stage}", done, total)
+        )
+        found.append(_within_batch(result.pairs, where, people))
     return (
         pl.concat([frame.select(list(DUPLICATE_SCHEMA)) for frame in found], how="vertical_relaxed")
         .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]

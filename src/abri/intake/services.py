@@ -222,6 +222,7 @@ def _likely_duplicates_find(
         checked,
         members.filter(pl.col("household_key").is_in(checked["key"].implode())),
         progress=lambda stage, done, total: report(f"duplicates: {stage}", done, total),
+        within_batch_max=settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
     )
     flagged = duplicates["household_key"].unique().implode()
     return duplicates, households.with_columns(pl.col("key").is_in(flagged).alias("likely_duplicate"))

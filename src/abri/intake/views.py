@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -188,7 +189,11 @@ def phase_label(phase: str) -> str:
     """The phase as the page says it, in the user's language (the name itself when unknown)."""
     name, _sep, stage = phase.partition(": ")
     label = str(PHASES.get(name, name))
-    return f"{label} · {ENGINE_STAGES[stage]}" if stage in ENGINE_STAGES else label
+    side, _sep, stage = stage.rpartition(" ")  # "registry blocking", "batch scoring"
+    if stage not in ENGINE_STAGES:
+        return label
+    against = {"registry": _("with the registry"), "batch": _("within the batch")}.get(side)
+    return " · ".join(str(part) for part in (label, against, ENGINE_STAGES[stage]) if part)
 
 
 def _progress_context(batch: ImportBatch) -> dict[str, Any]:
@@ -231,6 +236,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         issue_count=batch.issues.count(),
         commit_form=CommitForm(),
         add_form=AddFilesForm(),
+        pairs_max=settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
+        pairs_inside_skipped=batch.individuals_total > settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
     )
     return render(request, "intake/batch_detail.html", context)
 

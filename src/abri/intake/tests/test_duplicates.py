@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory
@@ -104,6 +105,21 @@ def test_two_households_of_one_batch_that_are_one_are_flagged_together(tmp_path,
     batch = _validated(officer, iom, kobo_workbook(tmp_path / "twice.xlsx", rows, _toure(1) + _toure(2)))
     flags = LikelyDuplicate.objects.filter(batch=batch).order_by("row")
     assert [(flag.row, flag.other_row, flag.registered_household) for flag in flags] == [(2, 3, None), (3, 2, None)]
+
+
+def test_a_batch_above_the_size_for_pairs_inside_it_is_still_compared_with_the_registry(
+    tmp_path, iom, officer, registered, settings
+):
+    settings.ABRI_BATCH_PAIRS_MAX_PEOPLE = 5  # the two Touré households make 6 people, the Maïga 3
+    rows = [household_row(1, phone=""), household_row(2, phone=""), household_row(3, phone="")]
+    path = kobo_workbook(tmp_path / "big.xlsx", rows, _toure(1) + _toure(2) + _maiga_again(3))
+    batch = _validated(officer, iom, path)
+    flags = LikelyDuplicate.objects.filter(batch=batch)
+    assert [(flag.row, flag.registered_household) for flag in flags] == [(4, registered["maiga"])]
+    client = Client()
+    client.force_login(officer)
+    page = client.get(reverse("intake:batch_detail", args=[batch.pk])).content.decode()
+    assert "elles ont été comparées au registre, pas entre elles" in page
 
 
 def test_the_choice_at_commit_leaves_the_likely_duplicates_in_the_batch(tmp_path, iom, officer, registered):

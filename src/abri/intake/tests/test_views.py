@@ -127,8 +127,8 @@ def test_a_running_batch_says_its_phase_in_french_with_the_engine_stage(client, 
     _upload(client, path)
     batch = ImportBatch.objects.get()
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.VALIDATING)
-    staging.progress_write(batch.pk, phase="duplicates: scoring", done=2, total=4)
+    staging.progress_write(batch.pk, phase="duplicates: batch scoring", done=2, total=4)
 
     fragment = client.get(reverse("intake:batch_detail", args=[batch.pk]), HTTP_HX_REQUEST="true").content.decode()
-    assert "Recherche des personnes déjà enregistrées · Calcul des scores des paires" in fragment
-    assert "duplicates: scoring" not in fragment
+    assert "Recherche des personnes déjà enregistrées · dans le lot · Calcul des scores des paires" in fragment
+    assert "duplicates:" not in fragment
