@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,8 @@ def main() -> None:
     def progress(stage: str, done: int, total: int) -> None:
         if stage != "em":
             stages[stage] = round(time.perf_counter() - started, 1)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{stages[stage]:>7.1f}s {stage} ({done:,}) peak {peak:.0f} MB", file=sys.stderr, flush=True)
 
     # No reference to the prepared records is kept here: once in DuckDB, Python may free them.
     result = engine.deduplicate(
@@ -50,7 +53,8 @@ def main() -> None:
         progress=progress,
     )
     result.pairs.select("id_a", "id_b", "match_probability").write_parquet(arguments.pairs)
-    print(json.dumps({"candidates": result.candidate_count, "rules": result.rule_counts, "stages": stages}))
+    figures = {"candidates": result.candidate_count, "kept": result.kept_count, "rules": result.rule_counts}
+    print(json.dumps({**figures, "stages": stages}))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,10 @@ class Settings:
     plausible_threshold: float = 0.5  # two member pairs this likely link their two households
     possible_threshold: float = 0.1  # three member pairs this likely link their two households
     random_pairs: int = 600_000
+    # Candidates this many bits below the threshold once compared are dropped before the
+    # household context: other members matching weighs about 20 bits at most, so they could
+    # not reach the threshold, and most candidates of a large registry are such pairs.
+    prune_margin: float = 30.0
     max_household_size: int = 30
     memory_limit: str = "1000MB"
     threads: int = 0  # 0: DuckDB decides
@@ -76,6 +80,7 @@ class Result:
     comparisons: list[Comparison]
     candidate_count: int
     rule_counts: dict[str, int] = field(default_factory=dict)
+    kept_count: int = 0  # candidates that could still reach the threshold once compared
     session_matches: dict[str, float] = field(default_factory=dict)
 
 
@@ -330,6 +335,14 @@ class _Run:
             terms.insert(0, f"{model.prior_weight(self.model.prior)!r}::DOUBLE")
         return " + ".join(terms) if terms else "0.0"
 
+    def prune(self) -> None:
+        """Keep the compared pairs that could still reach the threshold (see `Settings.prune_margin`)."""
+        floor = _logit2(self.settings.threshold) - self.settings.prune_margin
+        weight = self.weight_sql(self.comparisons)
+        self.connection.execute(f"CREATE TABLE gammas_kept AS SELECT * FROM gammas WHERE {weight} >= {floor!r}")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        self.connection.execute("DROP TABLE gammas")
+        self.connection.execute("ALTER TABLE gammas_kept RENAME TO gammas")
+
     # -- household context --------------------------------------------------------------
     def context_sql(self, source: str) -> str:
         """``source`` (a table name or a query) with the household comparison added (needs household_links, strong)."""
@@ -383,7 +396,7 @@ class _Run:
                 JOIN records ma ON ma.household_number = l.low
                 JOIN records mb ON mb.household_number = l.high
                 WHERE ma.household_size <= {size} AND mb.household_size <= {size}
-                EXCEPT SELECT a, b FROM pairs"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                EXCEPT SELECT a, b FROM gammas"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(f"INSERT INTO gammas {self.gammas('household_pairs')}")
         self.progress("household_context", 1, 1)
@@ -479,10 +492,13 @@ def _run(
             candidate_count = _scalar(connection, "SELECT count(*) FROM pairs")
             progress("blocking", candidate_count, candidate_count)
             connection.execute(f"CREATE TABLE gammas AS {run.gammas('pairs')}")
+            connection.execute("DROP TABLE pairs")
             progress("comparison", candidate_count, candidate_count)
             run.random_pairs()
             connection.execute(f"CREATE TABLE random_gammas AS {run.gammas('random_pairs')}")
             run.estimate(comparisons)
+            run.prune()
+            kept_count = _scalar(connection, "SELECT count(*) FROM gammas")
             fixed = settings.fixed_model
             if "household" in present and (fixed is None or HOUSEHOLD.name in fixed.fields):
                 run.household_context()
@@ -501,5 +517,6 @@ def _run(
         comparisons=run.comparisons,
         candidate_count=candidate_count,
         rule_counts=rule_counts,
+        kept_count=kept_count,
         session_matches=run.session_matches,
     )
