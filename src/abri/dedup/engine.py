@@ -268,8 +268,10 @@ class _Run:
         return patterns.reshape(len(frame), len(comparisons)).astype(np.int8), frame["n"].cast(pl.Float64).to_numpy()
 
     # -- estimation ---------------------------------------------------------------------
-    def estimate(self, comparisons: list[Comparison]) -> None:
+    def estimate(self, comparisons: list[Comparison], *, prune: bool = False) -> None:
         if self.settings.fixed_model is not None:
+            if prune:
+                self.prune()
             return
         estimation.estimate_u(self.model, comparisons, self.patterns("random_gammas", comparisons), self.defaults)
         gammas = self.gammas if HOUSEHOLD not in comparisons else self.gammas_with_context
@@ -296,6 +298,9 @@ class _Run:
                 read_patterns=self.patterns,
             )
         self.progress("estimate_m", 1, 1)
+        if prune:
+            # With the starting prior, above the one the list will show: pruning errs on keeping.
+            self.prune()
         self.model.prior = estimation.estimate_prior(
             self.connection,
             table="gammas",
@@ -370,13 +375,13 @@ class _Run:
         self.connection.execute(
             f"""CREATE OR REPLACE TABLE strong AS
                 SELECT a, b, household_a, household_b FROM (
-                    SELECT a, b, household_a, household_b, {weight} AS w,
-                           count(*) FILTER (WHERE {weight} >= {_logit2(self.settings.plausible_threshold)!r})
+                    SELECT a, b, household_a, household_b, w,
+                           count(*) FILTER (WHERE w >= {_logit2(self.settings.plausible_threshold)!r})
                                OVER (PARTITION BY household_a, household_b) AS plausible,
                            count(*) OVER (PARTITION BY household_a, household_b) AS possible
-                    FROM gammas
-                    WHERE household_a IS NOT NULL AND household_b IS NOT NULL
-                      AND {weight} >= {_logit2(self.settings.possible_threshold)!r})
+                    FROM (SELECT a, b, household_a, household_b, {weight} AS w FROM gammas
+                          WHERE household_a IS NOT NULL AND household_b IS NOT NULL)
+                    WHERE w >= {_logit2(self.settings.possible_threshold)!r})
                 WHERE w >= {_logit2(self.settings.context_threshold)!r}
                    OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
                    OR possible >= 3"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
@@ -496,8 +501,7 @@ def _run(
             progress("comparison", candidate_count, candidate_count)
             run.random_pairs()
             connection.execute(f"CREATE TABLE random_gammas AS {run.gammas('random_pairs')}")
-            run.estimate(comparisons)
-            run.prune()
+            run.estimate(comparisons, prune=True)
             kept_count = _scalar(connection, "SELECT count(*) FROM gammas")
             fixed = settings.fixed_model
             if "household" in present and (fixed is None or HOUSEHOLD.name in fixed.fields):
