@@ -174,7 +174,7 @@ class LiveIndex:
         if not parts:
             return []
         household = np.concatenate([part[0] for part in parts])
-        position = np.concatenate([np.full(len(part[0]), part[1], dtype=np.int32) for part in parts])
+        positions = np.concatenate([np.full(len(part[0]), part[1], dtype=np.int32) for part in parts])
         bits = np.concatenate([part[2] for part in parts])
         index = np.concatenate([part[3] for part in parts])
         # Other typed members likely found in the same household add the household comparison's
@@ -196,12 +196,12 @@ class LiveIndex:
         for at in ranked:
             entries = np.flatnonzero(shown & (inverse == at))
             matches = []
-            for entry in entries[np.argsort(position[entries], kind="stable")]:
-                scored = scored_members[int(position[entry])]
+            for entry in entries[np.argsort(positions[entries], kind="stable")]:
+                scored = scored_members[int(positions[entry])]
                 assert scored is not None
                 row = int(scored[0][index[entry]])
                 matches.append(
-                    (int(position[entry]), self._match(row, float(probability[entry]), scored[2], int(index[entry])))
+                    (int(positions[entry]), self._match(row, float(probability[entry]), scored[2], int(index[entry])))
                 )
             found.append(
                 HouseholdMatch(
