@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from django.utils import translation
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -64,6 +66,13 @@ def _groups(keys: pl.Series) -> dict[object, npt.NDArray[np.int32]]:
     frame = pl.DataFrame({"key": keys, "row": pl.int_range(len(keys), dtype=pl.Int32, eager=True)})
     grouped = frame.drop_nulls("key").group_by("key").agg(pl.col("row"))
     return {key: np.asarray(rows, dtype=np.int32) for key, rows in grouped.iter_rows()}
+
+
+@lru_cache(maxsize=16)
+def _labels(language: str) -> dict[str, tuple[str, ...]]:
+    """Each comparison's level labels in ``language`` (the active one), translated once."""
+    comparisons = (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)
+    return {c.name: tuple(str(level.label) for level in c.levels) for c in comparisons}
 
 
 class LiveIndex:
@@ -214,15 +223,13 @@ class LiveIndex:
         return found
 
     def _match(self, row: int, probability: float, evidence: dict[str, npt.NDArray[np.int8]], index: int) -> Match:
-        labels = {c.name: c.levels for c in (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)}
+        labels = _labels(translation.get_language() or "")
         return Match(
             record_id=str(self.record_id[row]),
             household=self.household[row],
             probability=round(probability, 4),
             evidence={
-                name: str(labels[name][int(levels[index])].label)
-                for name, levels in evidence.items()
-                if levels[index] >= 0
+                name: labels[name][int(levels[index])] for name, levels in evidence.items() if levels[index] >= 0
             },
         )
 
