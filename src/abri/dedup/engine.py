@@ -55,6 +55,7 @@ class Settings:
     context_threshold: float = 0.97  # a member pair this likely links its two households
     plausible_threshold: float = 0.5  # two member pairs this likely link their two households
     possible_threshold: float = 0.1  # three member pairs this likely link their two households
+    faint_threshold: float = 0.01  # four members in pairs this likely link their two households
     random_pairs: int = 600_000
     # Candidates this many bits below the threshold once compared are dropped before the
     # household context: other members matching weighs about 20 bits at most, so they could
@@ -370,7 +371,8 @@ class _Run:
         # A member pair links two households when it is very likely on its own, or when it
         # is plausible and another plausible pair joins the same two households: a family
         # re-registered elsewhere with common names has no single decisive pair, but several
-        # members who each look alike.
+        # members who each look alike; with the commonest names, four members who each look
+        # alike are enough even when none of them is likely on their own.
         weight = self.weight_sql(self.comparisons)
         self.connection.execute(
             f"""CREATE OR REPLACE TABLE strong AS
@@ -378,13 +380,17 @@ class _Run:
                     SELECT a, b, household_a, household_b, w,
                            count(*) FILTER (WHERE w >= {_logit2(self.settings.plausible_threshold)!r})
                                OVER (PARTITION BY household_a, household_b) AS plausible,
-                           count(*) OVER (PARTITION BY household_a, household_b) AS possible
+                           count(*) FILTER (WHERE w >= {_logit2(self.settings.possible_threshold)!r})
+                               OVER (PARTITION BY household_a, household_b) AS possible,
+                           least(count(DISTINCT a) OVER (PARTITION BY household_a, household_b),
+                                 count(DISTINCT b) OVER (PARTITION BY household_a, household_b)) AS faint
                     FROM (SELECT a, b, household_a, household_b, {weight} AS w FROM gammas
                           WHERE household_a IS NOT NULL AND household_b IS NOT NULL)
-                    WHERE w >= {_logit2(self.settings.possible_threshold)!r})
+                    WHERE w >= {_logit2(self.settings.faint_threshold)!r})
                 WHERE w >= {_logit2(self.settings.context_threshold)!r}
                    OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
-                   OR possible >= 3"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                   OR (possible >= 3 AND w >= {_logit2(self.settings.possible_threshold)!r})
+                   OR faint >= 4"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
