@@ -43,19 +43,34 @@ def registry(folder: Path, size: int, seed: int) -> Path:
     return path
 
 
-def measured(command: list[str], *, timeout: float) -> dict[str, float | str] | None:
-    """Run ``command`` and return its wall time, CPU time and peak resident memory (None past ``timeout``)."""
+def measured(command: list[str], *, timeout: float) -> dict[str, float | str]:
+    """Run ``command`` and return its wall time, CPU time and peak resident memory.
+
+    Past ``timeout`` the process is stopped and the figures say "unfinished" (with the CPU
+    time and peak memory it had used).
+    """
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+    # The engine's spill files go to a folder removed afterwards, even when it is stopped.
+    with (
+        tempfile.TemporaryDirectory(prefix="abri-bench-") as spill,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        environment = {**os.environ, "TMPDIR": spill}
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=environment)
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() - started > timeout:
                 process.kill()
-                os.wait4(process.pid, 0)
-                return None
+                _, _, usage = os.wait4(process.pid, 0)
+                # What it had used when stopped.
+                return {
+                    "unfinished": timeout,
+                    "cpu_s": usage.ru_utime + usage.ru_stime,
+                    "peak_mb": usage.ru_maxrss / 1024,
+                }
             time.sleep(1)
         wall = time.perf_counter() - started
         out.seek(0)
@@ -69,6 +84,13 @@ def measured(command: list[str], *, timeout: float) -> dict[str, float | str] | 
         "peak_mb": usage.ru_maxrss / 1024,  # kilobytes on Linux
         "report": stdout.strip().splitlines()[-1] if stdout.strip() else "",
     }
+
+
+def _unfinished(row: dict[str, float | str]) -> str:
+    return (
+        f"did not finish in {float(row['unfinished']):.0f} s "
+        f"(stopped after {float(row['cpu_s']):.0f} s of CPU, peak {float(row['peak_mb']):.0f} MB)"
+    )
 
 
 def main() -> None:
@@ -93,9 +115,13 @@ def main() -> None:
         for engine in arguments.engines:
             out = arguments.data / f"pairs-{engine}-{size}-seed{arguments.seed}.parquet"
             figures = measured([sys.executable, str(RUNNERS[engine]), str(path), str(out)], timeout=arguments.timeout)
-            if figures is None:
-                print(f"  {size:>9,} {engine:>7} did not finish in {arguments.timeout:.0f}s", flush=True)
-                rows.append({"size": size, "engine": engine, "unfinished": arguments.timeout})
+            if "unfinished" in figures:
+                row = {"size": size, "engine": engine, **figures}
+                rows.append(row)
+                print(f"  {size:>9,} {engine:>7} {_unfinished(row)}", flush=True)
+                if arguments.json:
+                    with arguments.json.open("a") as handle:
+                        handle.write(json.dumps(row) + "\n")
                 continue
             metrics = common.pair_metrics(pl.read_parquet(out), truth)
             row = {"size": size, "engine": engine, **figures, **metrics}
@@ -113,7 +139,7 @@ def main() -> None:
     print(header)
     for row in rows:
         if "unfinished" in row:
-            print(f"{row['size']:>9,} {row['engine']:>7} did not finish in {row['unfinished']:.0f} s")
+            print(f"{row['size']:>9,} {row['engine']:>7} {_unfinished(row)}")
             continue
         print(
             f"{row['size']:>9,} {row['engine']:>7} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} {row['peak_mb']:>8.0f} "

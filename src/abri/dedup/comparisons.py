@@ -218,12 +218,14 @@ def _oriented(b: str, part: str, crossed: str) -> str:
 def name_pairs_sql(*, pairs: str, records: str) -> str:
     """SQL of the distinct name-id pairs (packed) that comparing ``pairs`` needs."""
     crossed = _crossed("ra", "rb")
-    keys = " UNION ALL ".join(
-        f"SELECT {_pack(f'ra.{part}_id', _oriented('rb', part, crossed))} AS k FROM {pairs} p "  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
-        f"JOIN {records} ra ON ra.rid = p.a JOIN {records} rb ON rb.rid = p.b"
-        for part in ("given", "family")
-    )
-    return f"SELECT DISTINCT k FROM ({keys}) WHERE k IS NOT NULL"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    # One pass over the pairs for both parts: the joins to the records are most of the cost.
+    keys = ", ".join(_pack(f"ra.{part}_id", _oriented("rb", part, crossed)) for part in ("given", "family"))
+    return f"""
+        SELECT DISTINCT k FROM (
+            SELECT unnest([{keys}]) AS k FROM {pairs} p
+            JOIN {records} ra ON ra.rid = p.a JOIN {records} rb ON rb.rid = p.b)
+        WHERE k IS NOT NULL
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
 
 
 def name_levels_sql(*, keys: str, names: str) -> str:

@@ -55,7 +55,12 @@ class Settings:
     context_threshold: float = 0.97  # a member pair this likely links its two households
     plausible_threshold: float = 0.5  # two member pairs this likely link their two households
     possible_threshold: float = 0.1  # three member pairs this likely link their two households
+    faint_threshold: float = 0.01  # four members in pairs this likely link their two households
     random_pairs: int = 600_000
+    # Candidates this many bits below the threshold once compared are dropped before the
+    # household context: other members matching weighs about 20 bits at most, so they could
+    # not reach the threshold, and most candidates of a large registry are such pairs.
+    prune_margin: float = 30.0
     max_household_size: int = 30
     memory_limit: str = "1000MB"
     threads: int = 0  # 0: DuckDB decides
@@ -76,6 +81,7 @@ class Result:
     comparisons: list[Comparison]
     candidate_count: int
     rule_counts: dict[str, int] = field(default_factory=dict)
+    kept_count: int = 0  # candidates that could still reach the threshold once compared
     session_matches: dict[str, float] = field(default_factory=dict)
 
 
@@ -263,8 +269,10 @@ class _Run:
         return patterns.reshape(len(frame), len(comparisons)).astype(np.int8), frame["n"].cast(pl.Float64).to_numpy()
 
     # -- estimation ---------------------------------------------------------------------
-    def estimate(self, comparisons: list[Comparison]) -> None:
+    def estimate(self, comparisons: list[Comparison], *, prune: bool = False) -> None:
         if self.settings.fixed_model is not None:
+            if prune:
+                self.prune()
             return
         estimation.estimate_u(self.model, comparisons, self.patterns("random_gammas", comparisons), self.defaults)
         gammas = self.gammas if HOUSEHOLD not in comparisons else self.gammas_with_context
@@ -291,6 +299,9 @@ class _Run:
                 read_patterns=self.patterns,
             )
         self.progress("estimate_m", 1, 1)
+        if prune:
+            # With the starting prior, above the one the list will show: pruning errs on keeping.
+            self.prune()
         self.model.prior = estimation.estimate_prior(
             self.connection,
             table="gammas",
@@ -330,6 +341,14 @@ class _Run:
             terms.insert(0, f"{model.prior_weight(self.model.prior)!r}::DOUBLE")
         return " + ".join(terms) if terms else "0.0"
 
+    def prune(self) -> None:
+        """Keep the compared pairs that could still reach the threshold (see `Settings.prune_margin`)."""
+        floor = _logit2(self.settings.threshold) - self.settings.prune_margin
+        weight = self.weight_sql(self.comparisons)
+        self.connection.execute(f"CREATE TABLE gammas_kept AS SELECT * FROM gammas WHERE {weight} >= {floor!r}")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        self.connection.execute("DROP TABLE gammas")
+        self.connection.execute("ALTER TABLE gammas_kept RENAME TO gammas")
+
     # -- household context --------------------------------------------------------------
     def context_sql(self, source: str) -> str:
         """``source`` (a table name or a query) with the household comparison added (needs household_links, strong)."""
@@ -352,21 +371,26 @@ class _Run:
         # A member pair links two households when it is very likely on its own, or when it
         # is plausible and another plausible pair joins the same two households: a family
         # re-registered elsewhere with common names has no single decisive pair, but several
-        # members who each look alike.
+        # members who each look alike; with the commonest names, four members who each look
+        # alike are enough even when none of them is likely on their own.
         weight = self.weight_sql(self.comparisons)
         self.connection.execute(
             f"""CREATE OR REPLACE TABLE strong AS
                 SELECT a, b, household_a, household_b FROM (
-                    SELECT a, b, household_a, household_b, {weight} AS w,
-                           count(*) FILTER (WHERE {weight} >= {_logit2(self.settings.plausible_threshold)!r})
+                    SELECT a, b, household_a, household_b, w,
+                           count(*) FILTER (WHERE w >= {_logit2(self.settings.plausible_threshold)!r})
                                OVER (PARTITION BY household_a, household_b) AS plausible,
-                           count(*) OVER (PARTITION BY household_a, household_b) AS possible
-                    FROM gammas
-                    WHERE household_a IS NOT NULL AND household_b IS NOT NULL
-                      AND {weight} >= {_logit2(self.settings.possible_threshold)!r})
+                           count(*) FILTER (WHERE w >= {_logit2(self.settings.possible_threshold)!r})
+                               OVER (PARTITION BY household_a, household_b) AS possible,
+                           least(count(DISTINCT a) OVER (PARTITION BY household_a, household_b),
+                                 count(DISTINCT b) OVER (PARTITION BY household_a, household_b)) AS faint
+                    FROM (SELECT a, b, household_a, household_b, {weight} AS w FROM gammas
+                          WHERE household_a IS NOT NULL AND household_b IS NOT NULL)
+                    WHERE w >= {_logit2(self.settings.faint_threshold)!r})
                 WHERE w >= {_logit2(self.settings.context_threshold)!r}
                    OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
-                   OR possible >= 3"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                   OR (possible >= 3 AND w >= {_logit2(self.settings.possible_threshold)!r})
+                   OR faint >= 4"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
@@ -383,7 +407,7 @@ class _Run:
                 JOIN records ma ON ma.household_number = l.low
                 JOIN records mb ON mb.household_number = l.high
                 WHERE ma.household_size <= {size} AND mb.household_size <= {size}
-                EXCEPT SELECT a, b FROM pairs"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                EXCEPT SELECT a, b FROM gammas"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
         )
         self.connection.execute(f"INSERT INTO gammas {self.gammas('household_pairs')}")
         self.progress("household_context", 1, 1)
@@ -479,10 +503,12 @@ def _run(
             candidate_count = _scalar(connection, "SELECT count(*) FROM pairs")
             progress("blocking", candidate_count, candidate_count)
             connection.execute(f"CREATE TABLE gammas AS {run.gammas('pairs')}")
+            connection.execute("DROP TABLE pairs")
             progress("comparison", candidate_count, candidate_count)
             run.random_pairs()
             connection.execute(f"CREATE TABLE random_gammas AS {run.gammas('random_pairs')}")
-            run.estimate(comparisons)
+            run.estimate(comparisons, prune=True)
+            kept_count = _scalar(connection, "SELECT count(*) FROM gammas")
             fixed = settings.fixed_model
             if "household" in present and (fixed is None or HOUSEHOLD.name in fixed.fields):
                 run.household_context()
@@ -501,5 +527,6 @@ def _run(
         comparisons=run.comparisons,
         candidate_count=candidate_count,
         rule_counts=rule_counts,
+        kept_count=kept_count,
         session_matches=run.session_matches,
     )

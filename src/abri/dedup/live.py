@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from django.utils import translation
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from abri.dedup import scalar
 from abri.dedup.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
@@ -26,6 +28,7 @@ from abri.dedup.model import TF_PSEUDO_COUNT, Model, default_model, prior_weight
 
 _NONE = -1
 _MAX_CANDIDATES = 20_000
+_EPOCH = datetime.date(1970, 1, 1)
 
 
 def _logit2(probability: float) -> float:
@@ -63,6 +66,13 @@ def _groups(keys: pl.Series) -> dict[object, npt.NDArray[np.int32]]:
     frame = pl.DataFrame({"key": keys, "row": pl.int_range(len(keys), dtype=pl.Int32, eager=True)})
     grouped = frame.drop_nulls("key").group_by("key").agg(pl.col("row"))
     return {key: np.asarray(rows, dtype=np.int32) for key, rows in grouped.iter_rows()}
+
+
+@lru_cache(maxsize=16)
+def _labels(language: str) -> dict[str, tuple[str, ...]]:
+    """Each comparison's level labels in ``language`` (the active one), translated once."""
+    comparisons = (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)
+    return {c.name: tuple(str(level.label) for level in c.levels) for c in comparisons}
 
 
 class LiveIndex:
@@ -105,8 +115,12 @@ class LiveIndex:
         self.sex = records["sex"].replace_strict({"f": 1, "m": 2}, default=0, return_dtype=pl.Int8).to_numpy()
         self.year = records["birth_year"].fill_null(0).cast(pl.Int16).to_numpy()
         self.date = records["birth_date"].cast(pl.Int32).fill_null(0).to_numpy()
-        self.phone = records["phone"].to_numpy()
-        self.id_number = records["id_number"].to_numpy()
+        # Phones and identity numbers as codes: comparing a thousand candidates is one numpy
+        # operation, and the spelling of the few distinct values among them is looked at once.
+        self.phone, self.phone_lookup = _codes(records["phone"])
+        self.phones = np.array(sorted(self.phone_lookup, key=self.phone_lookup.__getitem__), dtype=object)
+        self.id_number, self.id_lookup = _codes(records["id_number"])
+        self.id_numbers = np.array(sorted(self.id_lookup, key=self.id_lookup.__getitem__), dtype=object)
         self.loc1, self.loc1_lookup = _codes(records["loc1"])
         self.loc2, self.loc2_lookup = _codes(records["loc2"])
         self.loc3, self.loc3_lookup = _codes(records["loc3"])
@@ -153,60 +167,69 @@ class LiveIndex:
         found for two typed members or more adds the household comparison's weight (as the
         engine does) to its members' pairs, and households are ranked by the members they share.
         """
-        best: dict[int, dict[int, tuple[float, int, int]]] = {}  # household → typed member → (bits, row, position)
-        scored_members = []
-        for position, person in enumerate(members):
-            scored = self._score(person)
-            scored_members.append(scored)
+        # Each typed member's best candidate in every registered household among its candidates.
+        scored_members = [self._score(person) for person in members]
+        parts: list[tuple[npt.NDArray[np.int32], int, npt.NDArray[np.float64], npt.NDArray[np.intp]]] = []
+        for position, scored in enumerate(scored_members):
             if scored is None:
                 continue
             rows, total, _evidence = scored
-            keep = np.flatnonzero(total >= _logit2(0.001))
-            for index in keep[np.argsort(-total[keep])][:50]:
-                household = int(self.household_code[rows[index]])
-                if household == _NONE:
-                    continue
-                current = best.setdefault(household, {}).get(position)
-                if current is None or total[index] > current[0]:
-                    best[household][position] = (float(total[index]), int(rows[index]), int(index))
-        found = []
+            order = np.argsort(-total, kind="stable")
+            households = self.household_code[rows[order]]
+            distinct, first = np.unique(households, return_index=True)
+            keep = distinct != _NONE
+            best = order[first[keep]]
+            parts.append((distinct[keep].astype(np.int32), position, total[best], best))
+        if not parts:
+            return []
+        household = np.concatenate([part[0] for part in parts])
+        positions = np.concatenate([np.full(len(part[0]), part[1], dtype=np.int32) for part in parts])
+        bits = np.concatenate([part[2] for part in parts])
+        index = np.concatenate([part[3] for part in parts])
+        # Other typed members likely found in the same household add the household comparison's
+        # weight to each member's pair there (even a weak one: a child whose age was guessed).
+        codes, inverse = np.unique(household, return_inverse=True)
+        likely = bits >= _logit2(0.001)
+        others = np.bincount(inverse, weights=likely, minlength=len(codes))[inverse].astype(np.int64) - likely
         context = self.weights.get("household")
-        for household, by_member in best.items():
-            shared = len(by_member)
+        bonus = np.zeros(len(bits))
+        if context is not None:
+            bonus = np.select([others >= 2, others == 1], [float(context[0]), float(context[2])], 0.0)
+        probability = 1.0 / (1.0 + np.exp2(-(bits + bonus)))
+        shown = probability >= threshold
+        matched = np.bincount(inverse[shown], minlength=len(codes))
+        strongest = np.zeros(len(codes))
+        np.maximum.at(strongest, inverse[shown], probability[shown])
+        ranked = [int(i) for i in np.lexsort((-strongest, -matched)) if matched[i] > 0][:limit]
+        found = []
+        for at in ranked:
+            entries = np.flatnonzero(shown & (inverse == at))
             matches = []
-            for position, (bits, row, index) in by_member.items():
-                others = shared - 1
-                bonus = 0.0
-                if context is not None and others >= 1:
-                    bonus = float(context[0] if others >= 2 else context[2])
-                probability = 1.0 / (1.0 + 2.0 ** -(bits + bonus))
-                if probability >= threshold:
-                    scored = scored_members[position]
-                    assert scored is not None
-                    matches.append((position, self._match(row, probability, scored[2], index)))
-            if matches:
-                size = int(self.household_size[household])
-                found.append(
-                    HouseholdMatch(
-                        household=str(self.household_names[household]),
-                        members_matched=len(matches),
-                        size=size,
-                        members=sorted(matches, key=lambda item: item[0]),
-                    )
+            for entry in entries[np.argsort(positions[entries], kind="stable")]:
+                scored = scored_members[int(positions[entry])]
+                assert scored is not None
+                row = int(scored[0][index[entry]])
+                matches.append(
+                    (int(positions[entry]), self._match(row, float(probability[entry]), scored[2], int(index[entry])))
                 )
-        found.sort(key=lambda match: (-match.members_matched, -max(m.probability for _, m in match.members)))
-        return found[:limit]
+            found.append(
+                HouseholdMatch(
+                    household=str(self.household_names[codes[at]]),
+                    members_matched=len(matches),
+                    size=int(self.household_size[codes[at]]),
+                    members=matches,
+                )
+            )
+        return found
 
     def _match(self, row: int, probability: float, evidence: dict[str, npt.NDArray[np.int8]], index: int) -> Match:
-        labels = {c.name: c.levels for c in (GIVEN_NAME, FAMILY_NAME, SEX, BIRTH, PHONE, ID_NUMBER, LOCATION)}
+        labels = _labels(translation.get_language() or "")
         return Match(
             record_id=str(self.record_id[row]),
             household=self.household[row],
             probability=round(probability, 4),
             evidence={
-                name: str(labels[name][int(levels[index])].label)
-                for name, levels in evidence.items()
-                if levels[index] >= 0
+                name: labels[name][int(levels[index])] for name, levels in evidence.items() if levels[index] >= 0
             },
         )
 
@@ -223,6 +246,8 @@ class LiveIndex:
         year = scalar.birth_year(
             person.get("birth_date") or person.get("birth_year"), age=person.get("age"), as_of_year=as_of
         )
+        exact = scalar.birth_date(person.get("birth_date"))
+        day = (exact - _EPOCH).days if exact is not None and exact.year == year else None
         phone = scalar.phone_number(person.get("phone"))
         id_number = scalar.id_number(person.get("id_number"))
         rows = self._candidates(given_key, family_key, phone, id_number, year)
@@ -252,13 +277,22 @@ class LiveIndex:
         if year is not None:
             known = self.year[rows] != 0
             gap = np.abs(self.year[rows].astype(np.int32) - year)
-            levels = np.select([~known, gap == 0, gap == 1, gap <= 3, gap <= 6], [_NONE, 1, 3, 4, 5], 6).astype(np.int8)
+            # Same year: the same day when both dates are known, another day, or one side's year alone.
+            dated = (self.date[rows] != 0) & (day is not None)
+            same_day = dated & (self.date[rows] == (day or 0))
+            levels = np.select(
+                [~known, same_day, (gap == 0) & dated, gap == 0, gap == 1, gap <= 3, gap <= 6],
+                [_NONE, 0, 2, 1, 3, 4, 5],
+                6,
+            ).astype(np.int8)
             evidence["birth"] = levels
             total += self._weigh("birth", levels)
-        for name, value, column in (("phone", phone, self.phone), ("id_number", id_number, self.id_number)):
+        for name, value, codes, lookup, values in (
+            ("phone", phone, self.phone, self.phone_lookup, self.phones),
+            ("id_number", id_number, self.id_number, self.id_lookup, self.id_numbers),
+        ):
             if value is not None:
-                stored = column[rows]
-                levels = np.array([_NONE if s is None else (0 if s == value else 2) for s in stored], dtype=np.int8)
+                levels = self._number_levels(codes[rows], value, lookup, values, same_length=name == "phone")
                 evidence[name] = levels
                 total += self._weigh(name, levels)
         location = self._location_levels(rows, person.get("location"))
@@ -278,16 +312,22 @@ class LiveIndex:
             found.append(self.by_phone.get(phone, np.empty(0, np.int32)))
         if id_number:
             found.append(self.by_id.get(id_number, np.empty(0, np.int32)))
-        if year is not None:
-            # One key alone (a typo changed the other), near the same year of birth.
-            for key in {given_key, family_key} - {_NONE}:
-                rows = self.by_key.get(key, np.empty(0, np.int32))
-                found.append(rows[np.abs(self.year[rows].astype(np.int32) - year) <= 3])
-        rows = np.unique(np.concatenate(found)) if found else np.empty(0, np.int32)
-        if year is not None and len(rows) > 50:
-            years = self.year[rows]
-            rows = rows[(years == 0) | (np.abs(years.astype(np.int32) - year) <= 6)]
-        return rows[:_MAX_CANDIDATES]
+        strong = np.unique(np.concatenate(found)) if found else np.empty(0, np.int32)
+        if year is not None and len(strong) > 50:
+            years = self.year[strong]
+            strong = strong[(years == 0) | (np.abs(years.astype(np.int32) - year) <= 6)]
+        if year is None:
+            return strong[:_MAX_CANDIDATES]
+        # One key alone (a typo changed the other), near the same year of birth; when a common
+        # name brings too many, the closest years first.
+        weak = [self.by_key.get(key, np.empty(0, np.int32)) for key in {given_key, family_key} - {_NONE}]
+        rows = np.unique(np.concatenate(weak)) if weak else np.empty(0, np.int32)
+        gap = np.abs(self.year[rows].astype(np.int32) - year)
+        rows, gap = rows[gap <= 3], gap[gap <= 3]
+        room = _MAX_CANDIDATES - len(strong)
+        if len(rows) > room:
+            rows = rows[np.argsort(gap, kind="stable")[: max(room, 0)]]
+        return np.union1d(strong, rows)[:_MAX_CANDIDATES]
 
     def _crossed(self, rows: npt.NDArray[np.int32], given_key: int, family_key: int) -> npt.NDArray[np.bool_]:
         straight = (self.given_key[rows] == given_key).astype(int) + (self.family_key[rows] == family_key)
@@ -322,6 +362,27 @@ class LiveIndex:
             shared = np.array([bool(set(tokens) & set(scalar.name_tokens(name))) for name in spelled])
             by_name = np.select([shared, similarity >= 0.92, similarity >= 0.80], [2, 3, 4], 5).astype(np.int8)
             levels[rest] = by_name[np.searchsorted(distinct, ids[rest])]
+        return levels
+
+    def _number_levels(
+        self,
+        stored: npt.NDArray[np.int32],
+        value: str,
+        lookup: dict[str, int],
+        values: npt.NDArray[np.object_],
+        *,
+        same_length: bool,
+    ) -> npt.NDArray[np.int8]:
+        """Levels of a phone or identity number: the same, one character off, different (as `comparisons`)."""
+        levels = np.where(stored == _NONE, _NONE, np.where(stored == lookup.get(value, -2), 0, 2)).astype(np.int8)
+        differ = np.flatnonzero(levels == 2)
+        if len(differ):
+            distinct = np.unique(stored[differ])
+            spelled = values[distinct].tolist()
+            close = process.cdist([value], spelled, scorer=DamerauLevenshtein.distance, score_cutoff=1)[0] <= 1
+            if same_length:
+                close &= np.array([len(other) == len(value) for other in spelled])
+            levels[differ] = np.where(close[np.searchsorted(distinct, stored[differ])], 1, 2)
         return levels
 
     def _location_levels(self, rows: npt.NDArray[np.int32], location: str | None) -> npt.NDArray[np.int8] | None:

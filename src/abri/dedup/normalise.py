@@ -169,13 +169,13 @@ def location_levels(expr: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
 
 
 def birth_date(expr: pl.Expr) -> pl.Expr:
     """A date of birth written in any of the usual forms (2 Dec 1980 as 1980-12-02, 02/12/1980…)."""
     text = expr.cast(pl.String).str.strip_chars().str.slice(0, 10)
-    return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS])
+    return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
 
 
 def year_in_text(expr: pl.Expr) -> pl.Expr:

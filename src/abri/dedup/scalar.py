@@ -7,6 +7,7 @@ and a test holds them equal to the vectorised ones on every name of a synthetic 
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from functools import lru_cache
@@ -90,6 +91,20 @@ def id_number(value: str | None) -> str | None:
     if len(compact) < 4 or _PLACEHOLDER.search(compact) or compact in {"NA", "NAN", "NONE", "NEANT", "AUCUN", "ND"}:
         return None
     return compact
+
+
+def birth_date(value: str | None) -> datetime.date | None:
+    """The exact date of birth written in ``value`` (None for a year alone or 1 January, read as a year)."""
+    if not value:
+        return None
+    text = str(value).strip()[:10]
+    for layout in normalise.DATE_FORMATS:
+        try:
+            parsed = datetime.datetime.strptime(text, layout).replace(tzinfo=datetime.UTC).date()
+        except ValueError:
+            continue
+        return None if (parsed.month, parsed.day) == (1, 1) else parsed
+    return None
 
 
 def birth_year(value: str | None, *, age: str | None = None, as_of_year: int) -> int | None:

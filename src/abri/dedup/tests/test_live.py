@@ -58,3 +58,31 @@ def test_a_person_nobody_resembles_gets_no_match(registrations: pl.DataFrame) ->
     index = LiveIndex.build(prepare(registrations, FieldMap(fields=MAP, id_column="id"), as_of_year=2024))
     assert index.query({"given_name": "Zeinabou", "family_name": "Yattara", "birth_date": "1950"}) == []
     assert index.query({}) == []
+
+
+def test_the_live_check_reads_the_exact_date_and_a_phone_one_digit_off(registrations: pl.DataFrame) -> None:
+    registered = registrations.filter(pl.col("id").str.contains("^[ABC]"))
+    index = LiveIndex.build(prepare(registered, FieldMap(fields=MAP, id_column="id"), as_of_year=2024))
+    same_day = index.query({"given_name": "Mouhamed", "family_name": "Ag-Moussa", "birth_date": "2010-03-04"})
+    other_day = index.query({"given_name": "Mouhamed", "family_name": "Ag-Moussa", "birth_date": "05/06/2010"})
+    assert same_day[0].record_id == other_day[0].record_id == "A3"
+    assert same_day[0].evidence["birth"] == "same date of birth"
+    assert other_day[0].evidence["birth"] == "same year, other day"
+    assert same_day[0].probability > other_day[0].probability
+    typo = index.query({"given_name": "Mamadou", "family_name": "Traoré", "birth_date": "1975", "phone": "66010204"})
+    assert typo[0].record_id == "B1"
+    assert typo[0].evidence["phone"] == "one digit off"
+
+
+def test_a_household_typed_again_finds_its_registered_household(registrations: pl.DataFrame) -> None:
+    registered = registrations.filter(pl.col("id").str.contains("^[ABC]"))
+    index = LiveIndex.build(prepare(registered, FieldMap(fields=MAP, id_column="id"), as_of_year=2024))
+    typed = [
+        {"given_name": "Mamadou", "family_name": "Traore", "sex": "H", "birth_date": "1977"},
+        {"given_name": "Fatoumata", "family_name": "Koulibaly", "sex": "F", "birth_date": "1983"},
+        {"given_name": "Awa", "family_name": "TRAORE", "sex": "F", "birth_date": "2008"},
+    ]
+    found = index.query_household(typed)
+    assert found[0].household == "M-002"
+    assert found[0].members_matched == 3
+    assert [(position, match.record_id) for position, match in found[0].members] == [(0, "B1"), (1, "B2"), (2, "B3")]
