@@ -146,6 +146,8 @@ def likely_duplicates(
             in_batch, progress=lambda stage, done, total: progress(f"batch {stage}", done, total)
         )
         found.append(_within_batch(result.pairs, where, people))
+    if not found:  # an empty registry, and a batch too large to compare with itself
+        return pl.DataFrame(schema=DUPLICATE_SCHEMA)
     return (
         pl.concat([frame.select(list(DUPLICATE_SCHEMA)) for frame in found], how="vertical_relaxed")
         .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]

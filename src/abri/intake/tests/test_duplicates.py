@@ -110,7 +110,7 @@ def test_two_households_of_one_batch_that_are_one_are_flagged_together(tmp_path,
 def test_a_batch_above_the_size_for_pairs_inside_it_is_still_compared_with_the_registry(
     tmp_path, iom, officer, registered, settings
 ):
-    settings.ABRI_BATCH_PAIRS_MAX_PEOPLE = 5  # the two Touré households make 6 people, the Maïga 3
+    settings.ABRI_BATCH_PAIRS_MAX_PEOPLE = 5  # two Touré households of 2 and the Maïga of 3 make 7 people
     rows = [household_row(1, phone=""), household_row(2, phone=""), household_row(3, phone="")]
     path = kobo_workbook(tmp_path / "big.xlsx", rows, _toure(1) + _toure(2) + _maiga_again(3))
     batch = _validated(officer, iom, path)
@@ -120,6 +120,16 @@ def test_a_batch_above_the_size_for_pairs_inside_it_is_still_compared_with_the_r
     client.force_login(officer)
     page = client.get(reverse("intake:batch_detail", args=[batch.pk])).content.decode()
     assert "elles ont été comparées au registre, pas entre elles" in page
+
+
+def test_a_large_batch_into_an_empty_registry_is_validated_with_nothing_flagged(
+    tmp_path, areas, iom, officer, settings
+):
+    settings.ABRI_BATCH_PAIRS_MAX_PEOPLE = 3  # the two Touré households (one family written twice) make 4 people
+    rows = [household_row(1, phone=""), household_row(2, phone="")]
+    batch = _validated(officer, iom, kobo_workbook(tmp_path / "first.xlsx", rows, _toure(1) + _toure(2)))
+    assert batch.status == BatchStatus.VALIDATED
+    assert (batch.households_valid, batch.households_likely_duplicate) == (2, 0)
 
 
 def test_the_choice_at_commit_leaves_the_likely_duplicates_in_the_batch(tmp_path, iom, officer, registered):
