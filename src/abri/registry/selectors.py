@@ -115,13 +115,31 @@ def household_members(*, household: Household) -> list[Individual]:
     return members
 
 
-def household_audit_entries(*, household: Household, limit: int = 50) -> list[AuditEntry]:
-    """The latest audit entries about ``household``, newest first."""
-    return list(
-        AuditEntry.objects.filter(target_type=Household._meta.label_lower, target_id=str(household.pk))
+def households_merged_into(*, household: Household) -> dict[int, str]:
+    """Id → registration number of the households merged into ``household`` (through later merges too),
+    merges undone left out."""
+    found: dict[int, str] = {}
+    frontier = [household.pk]
+    while frontier:
+        absorbed = HouseholdMerge.objects.filter(kept_id__in=frontier, undone_at__isnull=True).values_list(
+            "absorbed_id", "absorbed__registration_number"
+        )
+        frontier = [pk for pk, _number in absorbed if pk not in found and pk != household.pk]
+        found.update((pk, number) for pk, number in absorbed if pk in frontier)
+    return found
+
+
+def household_audit_entries(*, household: Household, limit: int = 50) -> list[tuple[AuditEntry, str]]:
+    """The latest audit entries about ``household`` and the households merged into it, newest first,
+    each with the registration number it was recorded on ("" for the household itself)."""
+    merged = households_merged_into(household=household)
+    numbers = {str(pk): number for pk, number in merged.items()}
+    entries = (
+        AuditEntry.objects.filter(target_type=Household._meta.label_lower, target_id__in=[str(household.pk), *numbers])
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+    return [(entry, numbers.get(entry.target_id, "")) for entry in entries]
 
 
 def household_merges(*, household: Household) -> list[HouseholdMerge]:

@@ -198,12 +198,19 @@ def _audit_rows(household: Household) -> list[dict[str, Any]]:
     """Audit entries with a readable action and a one-line summary (field names and counts only)."""
     actions = _audit_actions()
     rows = []
-    for entry in household_audit_entries(household=household):
+    for entry, merged_from in household_audit_entries(household=household):
         parts = []
         for key, value in (entry.changes or {}).items():
             shown = ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
             parts.append(f"{key}: {shown or '—'}")
-        rows.append({"entry": entry, "action": actions.get(entry.action, entry.action), "summary": "; ".join(parts)})
+        rows.append(
+            {
+                "entry": entry,
+                "action": actions.get(entry.action, entry.action),
+                "summary": "; ".join(parts),
+                "merged_from": merged_from,
+            }
+        )
     return rows
 
 

@@ -215,3 +215,17 @@ def test_merge_page_query_count_does_not_grow_with_members(clerk, pair, iom, dja
     )
     with django_assert_num_queries(11):
         assert clerk.get(f"/households/{KEPT}/merge/?with=IOM-22-000004").status_code == 200
+
+
+def test_the_kept_household_history_carries_the_merged_one_until_the_undo(clerk, pair, iom, areas):
+    auditor = _client(Role.AUDITOR, iom, areas, "auditor")
+    merged_note = f"recorded on household {ABSORBED}, merged into this one"
+    assert merged_note not in auditor.get(f"/households/{KEPT}/").content.decode()
+
+    clerk.post(f"/households/{KEPT}/merge/", {"with": ABSORBED, "keep": KEPT, "reason": "Registered twice"})
+    page = auditor.get(f"/households/{KEPT}/").content.decode()
+    assert merged_note in page  # the registration of the absorbed household, and its side of the merge
+
+    merge = HouseholdMerge.objects.get()
+    clerk.post(f"/households/{KEPT}/merges/{merge.pk}/undo/", {"reason": "Two families"})
+    assert merged_note not in auditor.get(f"/households/{KEPT}/").content.decode()
