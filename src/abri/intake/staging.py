@@ -24,8 +24,13 @@ from abri.intake.models import ImportBatch
 def batch_folder(batch: ImportBatch | int) -> Path:
     """The folder holding the batch's files (created on first use)."""
     number = batch if isinstance(batch, int) else batch.pk
-    folder = Path(settings.DATA_DIR) / "imports" / str(number)
-    folder.mkdir(parents=True, exist_ok=True)
+    root = Path(settings.DATA_DIR) / "imports"
+    folder = root / str(number)
+    if not folder.is_dir():
+        # Staged files hold personal data: only Abri's own account may open the folders.
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        root.chmod(0o700)
+        folder.mkdir(mode=0o700, exist_ok=True)
     return folder
 
 

@@ -379,3 +379,11 @@ def test_kobo_csv_exports_main_and_members_read_together(tmp_path, areas, iom, o
     household = ImportedSubmission.objects.get(submission_id=submission_uuid(1)).household
     assert sorted(household.members.values_list("given_names", flat=True)) == ["Bakary", "Mariam"]
     assert household.consent_date == date(2022, 11, 20)
+
+
+def test_staged_files_sit_in_folders_only_abris_account_may_open(tmp_path, areas, iom, officer):
+    batch = _validated(officer, iom, kobo_workbook(tmp_path / "export.xlsx", [household_row(1)], family(1)))
+    folder = staging.batch_folder(batch)
+    assert any(folder.iterdir())  # the upload and the staged rows are there
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert folder.parent.stat().st_mode & 0o777 == 0o700
