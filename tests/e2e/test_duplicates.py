@@ -1,7 +1,6 @@
 """A reviewer opens the queue of duplicates, opens the likeliest pair, judges it different and lands on the next."""
 
 import re
-from datetime import date
 
 import pytest
 
@@ -10,7 +9,7 @@ from abri.access.tests.factories import MembershipFactory, OrganisationFactory, 
 from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision
 from abri.dedup.services import registry_deduplicate
 from abri.geo.tests.factories import mali_areas
-from abri.registry.tests.factories import household_saved, member_input
+from abri.registry.tests.factories import household_saved, maiga_second_registration
 
 pytestmark = pytest.mark.e2e
 
@@ -25,18 +24,7 @@ def reviewer():
         organisation=iom,
         admin_area="ML1003",
         phone="+223 76123456",
-        members=[
-            member_input(given_names="Fatimata", family_name="Mayga", birth_date=date(1980, 3, 14)),
-            member_input(
-                given_names="Moussa",
-                family_name="Ag-Mohamed",
-                sex="male",
-                relationship="spouse",
-                birth_year=1979,
-                birth_date=None,
-            ),
-            member_input(given_names="Aissata", relationship="child", birth_year=2015, birth_date=None),
-        ],
+        members=maiga_second_registration(),
     )
     registry_deduplicate(actor=None)
     user = UserFactory(username="aminata")

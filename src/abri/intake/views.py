@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -120,23 +121,32 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pull_start(request: HttpRequest, form: forms.Form, problem: str) -> ImportBatch | None:
+    """The new batch a pull fills, once its form is valid; None (and a message) otherwise."""
+    _require_import(request)
+    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
+    if not form.is_valid() or not memberships:
+        messages.error(request, problem)
+        return None
+    data = form.cleaned_data
+    kobo = isinstance(form, KoboPullForm)
+    return batch_pull_start(
+        actor=request.user,
+        organisation=memberships[0].organisation,
+        source=BatchSource.KOBO_API if kobo else BatchSource.ODK_CENTRAL,
+        name=f"Kobo {data['asset_uid']}" if kobo else f"ODK {data['project_id']}/{data['form_id']}",
+    )
+
+
 @login_required
 @require_POST
 def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
     """Pull a Kobo form's submissions into a new batch, then validate it in the background."""
-    _require_import(request)
-    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
     form = KoboPullForm(request.POST)
-    if not form.is_valid() or not memberships:
-        messages.error(request, _("Give the server address, the token and the form ID."))
+    batch = _pull_start(request, form, _("Give the server address, the token and the form ID."))
+    if batch is None:
         return redirect("intake:batch_list")
     data = form.cleaned_data
-    batch = batch_pull_start(
-        actor=request.user,
-        organisation=memberships[0].organisation,
-        source=BatchSource.KOBO_API,
-        name=f"Kobo {data['asset_uid']}",
-    )
     staging.secret_keep(batch, KOBO_TOKEN, data["token"])
     batch_pull_kobo_job.enqueue(batch_id=batch.pk, base_url=data["base_url"], asset_uid=data["asset_uid"])
     return redirect("intake:batch_detail", batch_id=batch.pk)
@@ -146,19 +156,11 @@ def batch_pull_kobo(request: HttpRequest) -> HttpResponse:
 @require_POST
 def batch_pull_odk(request: HttpRequest) -> HttpResponse:
     """Pull an ODK Central form's submissions into a new batch in the background, then validate it."""
-    _require_import(request)
-    memberships = memberships_granting(user=request.user, permission=IMPORT_REGISTRATIONS)
     form = OdkPullForm(request.POST)
-    if not form.is_valid() or not memberships:
-        messages.error(request, _("Give the server address, the account, the project and the form ID."))
+    batch = _pull_start(request, form, _("Give the server address, the account, the project and the form ID."))
+    if batch is None:
         return redirect("intake:batch_list")
     data = form.cleaned_data
-    batch = batch_pull_start(
-        actor=request.user,
-        organisation=memberships[0].organisation,
-        source=BatchSource.ODK_CENTRAL,
-        name=f"ODK {data['project_id']}/{data['form_id']}",
-    )
     staging.secret_keep(batch, ODK_PASSWORD, data["password"])
     batch_pull_odk_job.enqueue(
         batch_id=batch.pk,

@@ -17,7 +17,7 @@ from abri.dedup.tasks import registry_deduplicate_job
 from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household
 from abri.registry.services import household_update
-from abri.registry.tests.factories import household_input, household_saved, member_input
+from abri.registry.tests.factories import household_input, household_saved, maiga_second_registration, member_input
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +29,7 @@ def _registered_twice(organisation, other):
         organisation=other,
         admin_area="ML1003",
         phone="+223 76123456",
-        members=[
-            member_input(given_names="Fatimata", family_name="Mayga", birth_date=date(1980, 3, 14)),
-            member_input(
-                given_names="Moussa",
-                family_name="Ag-Mohamed",
-                sex="male",
-                relationship="spouse",
-                birth_year=1979,
-                birth_date=None,
-            ),
-            member_input(given_names="Aissata", relationship="child", birth_year=2015, birth_date=None),
-        ],
+        members=maiga_second_registration(),
     )
     bystander = household_saved(
         organisation=organisation,

@@ -21,26 +21,12 @@ from abri.dedup.tasks import registry_deduplicate_job
 from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household
 from abri.registry.services import household_update
-from abri.registry.tests.factories import household_input, household_saved, member_input
+from abri.registry.tests.factories import household_input, household_saved, maiga_second_registration, member_input
 
 pytestmark = pytest.mark.django_db
 
 PAIR_LINK = re.compile(r'href="/duplicates/pairs/(\d+)/"')
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-
-
-def _second_registration_members(**moussa):
-    return [
-        member_input(given_names="Fatimata", family_name="Mayga", birth_date=date(1980, 3, 14)),
-        member_input(
-            given_names="Moussa",
-            family_name="Ag-Mohamed",
-            sex="male",
-            relationship="spouse",
-            **({"birth_year": 1979, "birth_date": None} | moussa),
-        ),
-        member_input(given_names="Aissata", relationship="child", birth_year=2015, birth_date=None),
-    ]
 
 
 @pytest.fixture
@@ -58,7 +44,7 @@ def registry():
         ],
     )
     second = household_saved(
-        organisation=iom, admin_area="ML1003", phone="+223 76123456", members=_second_registration_members()
+        organisation=iom, admin_area="ML1003", phone="+223 76123456", members=maiga_second_registration()
     )
     traore = [
         member_input(given_names="Mamadou", family_name="Traoré", sex="male", birth_date=date(1975, 2, 1)),
@@ -305,7 +291,7 @@ def test_a_pair_judged_different_is_not_shown_again_after_a_new_run_unless_its_d
     # Moussa's exact date of birth is now known in the second registration: the data compared changed.
     second = Household.objects.get(pk=registry["second"].pk)
     ids = list(second.members.order_by("id").values_list("id", flat=True))
-    members = _second_registration_members(birth_date=date(1979, 6, 2), birth_year=None)
+    members = maiga_second_registration(birth_date=date(1979, 6, 2), birth_year=None)
     members = [replace(member, id=pk) for member, pk in zip(members, ids, strict=True)]
     household_update(
         actor=None,

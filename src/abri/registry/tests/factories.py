@@ -43,3 +43,20 @@ def household_input(**overrides) -> HouseholdInput:
 
 def household_saved(*, organisation: Organisation, actor=None, **overrides) -> Household:
     return household_create(actor=actor, organisation=organisation, data=household_input(**overrides))
+
+
+def maiga_second_registration(**moussa) -> list[IndividualInput]:
+    """The Maïga household of `household_input` as another partner wrote it down later: other
+    spellings (Fatimata Mayga, Ag-Mohamed), the adults' births as years (``moussa`` overrides
+    Moussa's fields)."""
+    return [
+        member_input(given_names="Fatimata", family_name="Mayga", birth_date=date(1980, 3, 14)),
+        member_input(
+            given_names="Moussa",
+            family_name="Ag-Mohamed",
+            sex="male",
+            relationship="spouse",
+            **({"birth_year": 1979, "birth_date": None} | moussa),
+        ),
+        member_input(given_names="Aissata", relationship="child", birth_year=2015, birth_date=None),
+    ]
