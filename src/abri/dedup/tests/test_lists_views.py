@@ -75,6 +75,7 @@ def test_progress_fragment_polls_while_running_and_refreshes_when_done(logged_in
     assert fragment["HX-Refresh"] == "true"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after the job, as in production
 def test_on_the_job_queue_the_page_waits_then_the_worker_runs_it(logged_in, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     upload(logged_in, ("liste.csv", csv_bytes(REGISTRATIONS)))
