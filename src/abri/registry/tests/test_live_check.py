@@ -166,6 +166,8 @@ def test_an_empty_form_gets_no_match(areas, iom, maiga):
     assert response.status_code == 200
     assert 'live-match"' not in response.content.decode()
     assert maiga.registration_number not in response.content.decode()
+    # The panel is left empty, so that the page hides it rather than show an empty box.
+    assert re.search(r'<div class="live-matches" id="member-1-matches"[^>]*></div>', response.content.decode())
 
 
 def test_the_check_refuses_get_and_needs_a_login_and_the_right_to_register(areas, iom, maiga):
