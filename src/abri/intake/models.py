@@ -88,6 +88,9 @@ class ImportBatch(TimeStampedModel):
     households_created = models.PositiveIntegerField(_("households created"), default=0)
     households_updated = models.PositiveIntegerField(_("households updated"), default=0)
     households_unchanged = models.PositiveIntegerField(_("households unchanged"), default=0)
+    households_skipped_merged = models.PositiveIntegerField(
+        _("households not updated: merged since their first import"), default=0
+    )
     validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
 

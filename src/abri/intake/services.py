@@ -443,7 +443,8 @@ def batch_commit(
         batch_move(batch, BatchStatus.PARTIALLY_COMMITTED if left else BatchStatus.COMMITTED)
         batch.households_created = written.height
         batch.households_updated = sum(1 for result in results.values() if result.changed)
-        batch.households_unchanged = len(results) - batch.households_updated
+        batch.households_skipped_merged = sum(1 for result in results.values() if result.skipped_merged)
+        batch.households_unchanged = len(results) - batch.households_updated - batch.households_skipped_merged
         batch.committed_at = now
         batch.save()
         audit_record(
@@ -454,6 +455,7 @@ def batch_commit(
                 "created": batch.households_created,
                 "updated": batch.households_updated,
                 "unchanged": batch.households_unchanged,
+                "skipped_merged": batch.households_skipped_merged,
                 "left_in_batch": left,
             },
         )

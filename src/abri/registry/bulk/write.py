@@ -228,6 +228,7 @@ class UpdateResult:
     members_added: int = 0
     members_removed: int = 0
     members_changed: int = 0
+    skipped_merged: bool = False  # left as it is: a merge kept it or merged it away since
 
     @property
     def changed(self) -> bool:
@@ -291,8 +292,8 @@ def _update_chunk(
     for key, household_id in household_ids.items():
         household = existing[household_id]
         row = rows[key]
-        result = UpdateResult(household_id=household_id)
-        if household_id in merged:
+        result = UpdateResult(household_id=household_id, skipped_merged=household_id in merged)
+        if result.skipped_merged:
             # A roster re-imported over a merged household would drop the members the merge
             # moved (members are matched by position): left as it is, and said so in the audit.
             results[key] = result

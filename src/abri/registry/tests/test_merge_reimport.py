@@ -39,5 +39,6 @@ def test_a_reimport_leaves_merged_households_as_they_are(tmp_path, iom, officer)
     assert sorted(one.members.values_list("pk", flat=True)) == members
     assert AuditEntry.objects.filter(action="household.reimport_skipped", target_id=str(one.pk)).count() == 2
     assert batch.households_updated == 0
+    assert (batch.households_skipped_merged, batch.households_unchanged) == (2, 0)  # the clerk is told
     household_merge_undo(actor=root, merge=merge, reason="Two families")  # still possible: nothing was lost
     assert two.members.count() == 3

@@ -119,6 +119,14 @@ class Command(BaseCommand):
                     "unchanged": batch.households_unchanged,
                 }
             )
+            if batch.households_skipped_merged:
+                self.stdout.write(
+                    _(
+                        "Not updated: %(count)s households merged into others since their first import "
+                        "(update them on the kept household's page)."
+                    )
+                    % {"count": batch.households_skipped_merged}
+                )
 
     def _organisation(self, acronym: str) -> Organisation:
         organisations = Organisation.objects.filter(is_active=True)
