@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -153,7 +154,7 @@ def _member(individual: Individual | None, *, personal: bool, focus: set[int]) -
     birth = ""
     if personal:
         if individual.birth_date_precision == BirthDatePrecision.EXACT:
-            birth = individual.birth_date.strftime("%d/%m/%Y")
+            birth = date_format(individual.birth_date, "SHORT_DATE_FORMAT")  # in the page's language
         elif individual.birth_date_precision == BirthDatePrecision.YEAR:
             birth = str(individual.birth_date.year)
     has_id_number = bool(individual.id_number_encrypted)

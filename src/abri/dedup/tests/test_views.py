@@ -203,6 +203,7 @@ def test_the_pair_page_shows_both_households_aligned_members_evidence_and_other_
     # Personal data in clear for a role that may read it.
     assert "76123456" in page
     assert "NINA44172231" in page
+    assert "03/14/1980" in page  # Fatimata's date of birth, written the English way
     # The evidence: one bar per field, with the agreement in words and the weight in bits.
     assert "given name" in page.lower()
     assert "same name" in page
@@ -372,6 +373,7 @@ def test_the_pages_speak_french_by_default(registry):
     assert "Fusionner ces ménages" in page
     assert "même nom" in page  # the agreement level, in words
     assert "Membres côte à côte" in page
+    assert "14/03/1980" in page  # Fatimata's date of birth, written the French way
 
 
 @override_settings(TASKS=DUMMY_TASKS)
