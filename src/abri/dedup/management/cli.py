@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from abri.core.errors import ValidationFailed
 from abri.dedup.engine import Settings
-from abri.dedup.files import FileRun, clusters_for_output, pairs_for_output, parse_map
+from abri.dedup.files import FileRun, clusters_for_output, deduplicate_file, link_files, pairs_for_output, parse_map
 from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
 
 _STAGES = {
@@ -108,3 +108,27 @@ def write_outputs(run: FileRun, options: dict[str, Any], *, link: bool, names: d
         "out": options["out"],
         "clusters": clusters,
     }
+
+
+def run_and_write(command: BaseCommand, paths: list[Path], options: dict[str, Any]) -> None:
+    """Run the engine on one list (duplicates inside) or two (the same people across), then write
+    the files asked for; bad input becomes a `CommandError` that says what and where."""
+    common: dict[str, Any] = {
+        "settings": settings(options),
+        "sheet": options["sheet"],
+        "as_of_year": options["as_of_year"],
+        "progress": StderrProgress(command.stderr.write),
+    }
+    mapping = field_map(options)
+    try:
+        if len(paths) == 2:
+            run = link_files(paths[0], paths[1], mapping, **common)
+        else:
+            run = deduplicate_file(paths[0], mapping, **common)
+    except ValidationFailed as error:
+        raise CommandError(message(error)) from error
+    for note in run.notes:
+        command.stderr.write(note)
+    link = len(paths) == 2
+    names = {index: path.name for index, path in enumerate(paths)} if link else None
+    command.stdout.write(write_outputs(run, options, link=link, names=names))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from abri.core.errors import ValidationFailed
-from abri.dedup.files import deduplicate_file
 from abri.dedup.management import cli
 
 
@@ -24,19 +22,4 @@ class Command(BaseCommand):
         cli.add_common_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        mapping = cli.field_map(options)
-        settings = cli.settings(options)
-        try:
-            run = deduplicate_file(
-                options["input"],
-                mapping,
-                settings=settings,
-                sheet=options["sheet"],
-                as_of_year=options["as_of_year"],
-                progress=cli.StderrProgress(self.stderr.write),
-            )
-        except ValidationFailed as error:
-            raise CommandError(cli.message(error)) from error
-        for note in run.notes:
-            self.stderr.write(note)
-        self.stdout.write(cli.write_outputs(run, options, link=False))
+        cli.run_and_write(self, [options["input"]], options)

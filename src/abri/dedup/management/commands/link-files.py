@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from abri.core.errors import ValidationFailed
-from abri.dedup.files import link_files
 from abri.dedup.management import cli
 
 
@@ -24,21 +22,4 @@ class Command(BaseCommand):
         cli.add_common_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        mapping = cli.field_map(options)
-        settings = cli.settings(options)
-        try:
-            run = link_files(
-                options["first"],
-                options["second"],
-                mapping,
-                settings=settings,
-                sheet=options["sheet"],
-                as_of_year=options["as_of_year"],
-                progress=cli.StderrProgress(self.stderr.write),
-            )
-        except ValidationFailed as error:
-            raise CommandError(cli.message(error)) from error
-        for note in run.notes:
-            self.stderr.write(note)
-        names = {0: options["first"].name, 1: options["second"].name}
-        self.stdout.write(cli.write_outputs(run, options, link=True, names=names))
+        cli.run_and_write(self, [options["first"], options["second"]], options)
