@@ -25,6 +25,8 @@ from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import Household, HouseholdStatus, Individual
 
 MAX_PAGE_SIZE = 200
+# Far past any registry (200 × 100,000 = 20 million records), low enough that the offset never overflows SQL.
+MAX_PAGE = 100_000
 
 
 class MemberIn(Schema):
@@ -94,14 +96,14 @@ class HouseholdFilters(Schema):
     site: int | None = Field(None, description="Site id.")
     flag: list[str] = Field(default_factory=list, description=f"Vulnerability flags, all required: {FLAG_FIELDS}.")
     status: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class IndividualFilters(Schema):
     admin_area: str = Field("", description="P-code: keeps this area and the areas within it.")
     household: str = Field("", description="Registration number of the household.")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 

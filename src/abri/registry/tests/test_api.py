@@ -220,6 +220,19 @@ def test_list_filters(client, officer, households, site):
     assert numbers("page_size=1&page=2") == [anderamboukane]
 
 
+def test_a_page_far_past_the_end_is_refused_not_a_server_error(client, officer, households):
+    auth = bearer(officer)
+    for path in ("/api/v1/households", "/api/v1/individuals"):
+        response = get(client, f"{path}?page=9223372036854775807", auth, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 422, path
+        assert response.json() == {"detail": [{"field": "page", "message": "Enter a value of at most 100000."}]}
+    response = get(client, "/api/v1/households?page=100000", auth)
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+    response = get(client, "/api/v1/households?page=9223372036854775807", auth, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["detail"][0]["message"] == "Saisissez une valeur d'au plus 100000."
+
+
 def test_list_filter_errors_name_the_field(client, officer, households):
     response = get(client, "/api/v1/households?flag=poor&page=0", bearer(officer), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
