@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -72,6 +73,27 @@ def csv_write(stream: io.TextIOBase | Any, *, header: Sequence[str], rows: Itera
         writer.writerow([_csv_text(safe_cell(value)) for value in row])
         count += 1
     return count
+
+
+def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text column made safe as :func:`safe_text` does, column by column (no Python loop)."""
+    triggers = "^[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+    number = "^" + _PLAIN_NUMBER.pattern + "$"
+    texts = [name for name, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical, pl.Enum)]
+    return frame.with_columns(
+        pl.when(
+            pl.col(name).cast(pl.String).str.contains(triggers) & ~pl.col(name).cast(pl.String).str.contains(number)
+        )
+        .then(pl.lit("'") + pl.col(name).cast(pl.String))
+        .otherwise(pl.col(name).cast(pl.String))
+        .alias(name)
+        for name in texts
+    ).rename({name: str(safe_text(name)) for name in frame.columns})
+
+
+def frame_csv_bytes(frame: pl.DataFrame) -> bytes:
+    """The safe CSV of a polars ``frame``, written as :func:`csv_bytes` writes (UTF-8 with a byte-order mark)."""
+    return "\ufeff".encode() + safe_frame(frame).write_csv(line_terminator="\r\n").encode("utf-8")
 
 
 def csv_bytes(*, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

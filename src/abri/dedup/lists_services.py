@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from abri.core.errors import ValidationFailed
+from abri.core.exports import frame_csv_bytes
 from abri.core.services import audit_record
 from abri.dedup import lists_storage as storage
 from abri.dedup.engine import Settings
@@ -295,8 +296,8 @@ def list_run_execute(*, run_id: int) -> None:
         link = run.mode == ListRunMode.LINK
         pairs = pairs_for_output(file_run)
         clusters = clusters_for_output(file_run, link=link, names=dict(enumerate(run.file_names)))
-        storage.write(run, storage.PAIRS, pairs.write_csv().encode())
-        storage.write(run, storage.CLUSTERS, clusters.write_csv().encode())
+        storage.write(run, storage.PAIRS, frame_csv_bytes(pairs))
+        storage.write(run, storage.CLUSTERS, frame_csv_bytes(clusters))
         storage.write_frame(run, storage.SHOWN, _shown_pairs(pairs, tables, mapping))
         found = {
             "options": {**run.options, "evidence": _evidence_fields(file_run)},

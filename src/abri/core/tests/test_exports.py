@@ -5,6 +5,7 @@ import datetime
 import io
 import zipfile
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 
@@ -37,6 +38,21 @@ def test_plain_numbers_and_names_are_kept_as_typed(value):
 def test_a_formula_in_the_header_is_neutralised_too():
     data = exports.csv_bytes(header=["=1+1"], rows=[])
     assert data.decode("utf-8-sig") == "'=1+1\r\n"
+
+
+def test_a_polars_frame_is_written_with_the_same_rule_as_rows():
+    values = [*DANGEROUS, "-2", "+22376123456", "Maïga", None]
+    frame = pl.DataFrame({"nom": values, "=score": [0.5] * len(values), "id": list(range(len(values)))})
+    from_frame = list(csv.reader(io.StringIO(exports.frame_csv_bytes(frame).decode("utf-8-sig"), newline="")))
+    from_rows = exports.csv_bytes(header=frame.columns, rows=frame.iter_rows())
+    assert from_frame == list(csv.reader(io.StringIO(from_rows.decode("utf-8-sig"), newline="")))
+    assert from_frame[0] == ["nom", "'=score", "id"]
+    assert [row[0] for row in from_frame[1:]] == ["'" + value for value in DANGEROUS] + [
+        "-2",
+        "+22376123456",
+        "Maïga",
+        "",
+    ]
 
 
 def test_csv_keeps_accents_for_excel_and_writes_dates_and_empty_cells():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from abri.core.errors import ValidationFailed
+from abri.core.exports import frame_csv_bytes
 from abri.dedup.engine import Settings
 from abri.dedup.files import FileRun, clusters_for_output, deduplicate_file, link_files, pairs_for_output, parse_map
 from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
@@ -89,7 +90,7 @@ class StderrProgress:
 
 def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     try:
-        frame.write_csv(path)
+        path.write_bytes(frame_csv_bytes(frame))
     except OSError as error:
         raise CommandError(_("Could not write %(file)s: %(reason)s") % {"file": path, "reason": error}) from error
 

@@ -147,6 +147,31 @@ def test_downloads_are_what_the_command_line_writes(logged_in, tmp_path: Path, l
     assert sorted(entry.changes["file"] for entry in downloads) == ["clusters.csv", "pairs.csv"]
 
 
+def test_formulas_in_a_list_come_back_as_text_in_both_downloads(logged_in):
+    formulas = {
+        "A1": '=HYPERLINK("http://example.org","x")',
+        "A2": "=1+1",
+        "D1": "+cmd|' /C calc'!A0",
+        "D2": "@SUM(A1)",
+    }
+    rows = [(formulas.get(row[0], row[0]), *row[1:]) for row in REGISTRATIONS]
+    rows[4] = ("-2+3", *rows[4][1:])  # B1
+    upload(logged_in, ("liste.csv", csv_bytes(rows)))
+    run = ListRun.objects.get()
+    accept_guesses(logged_in, run)
+
+    pairs = pl.read_csv(io.BytesIO(logged_in.get(reverse("lists:pairs", args=[run.uuid])).content), infer_schema=False)
+    assert ("'" + formulas["A1"], "'" + formulas["D2"]) in set(pairs.select("id_a", "id_b").iter_rows())
+    clusters = pl.read_csv(io.BytesIO(logged_in.get(reverse("lists:clusters", args=[run.uuid])).content))
+    ids = set(clusters["record_id"].cast(pl.String))
+    assert {"'" + value for value in formulas.values()} | {"'-2+3"} <= ids
+    for frame in (pairs, clusters):
+        for column in frame.columns:
+            cells = frame[column].cast(pl.String).drop_nulls()
+            assert not cells.str.contains(r"^[=+@\t]").any(), column
+            assert not cells.str.contains(r"^-\d+\+").any(), column
+
+
 def test_a_windows_1252_list_is_read_and_the_reader_told(logged_in):
     upload(logged_in, ("liste.csv", csv_bytes(REGISTRATIONS, encoding="cp1252")))
     run = ListRun.objects.get()
