@@ -16,6 +16,7 @@ from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from abri.access.models import ApiToken
+from abri.access.second_factor import needs_second_factor
 from abri.access.selectors import Scope, scope_for
 from abri.access.services import token_hash
 
@@ -60,7 +61,8 @@ class SessionCsrfAuth(APIKeyCookie):
         return key
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        if key is not None and request.user.is_authenticated:
+        # A session that still owes its authenticator code reads nothing, as on the pages.
+        if key is not None and request.user.is_authenticated and not needs_second_factor(request.user):
             return request.user
         return None
 

@@ -1,8 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from abri.access import views
+
 app_name = "access"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="access/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("verify/", views.verify, name="verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -107,3 +107,85 @@ def test_staff_with_a_device_needs_its_code(client):
     )
     assert accepted.status_code == 302
     assert fresh.get("/admin/").status_code == 200
+
+
+# --- the second factor on every page and on the session API ----------------------------------
+
+
+@pytest.fixture
+def officer_with_device():
+    user = UserFactory(username="officer")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user, device
+
+
+def test_the_password_alone_does_not_open_the_application_once_a_device_is_set_up(client, officer_with_device):
+    response = login(client, "officer", PASSWORD)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    expected = (
+        "Votre compte est protégé par une application d'authentification : "
+        "saisissez les six chiffres qu'elle affiche maintenant."
+    )
+    assert response.context["form"].non_field_errors() == [expected]
+
+    response = login(client, "officer", PASSWORD, otp_token="000000")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Ce code est erroné ou expiré" in response.content.decode()
+
+
+def test_the_password_and_the_code_open_every_page_and_the_session_api(client, officer_with_device):
+    _user, device = officer_with_device
+    response = login(client, "officer", PASSWORD, otp_token=current_code(device))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get("/households/").status_code == 200
+    assert client.get("/api/v1/households").status_code == 200
+
+
+def test_a_password_only_session_is_sent_to_the_code_page_and_the_api_refuses_it(client, officer_with_device):
+    user, device = officer_with_device
+    client.force_login(user)  # opened before the device was set up
+    for path in ("/", "/households/", "/imports/", "/lists/", "/duplicates/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/accounts/verify/?next="), path
+    assert client.get("/api/v1/households").status_code == 401
+
+    page = client.get("/accounts/verify/?next=/households/")
+    assert page.status_code == 200
+    refused = client.post("/accounts/verify/", {"otp_token": "123456", "next": "/households/"})
+    assert refused.status_code == 200
+    assert "Ce code est erroné ou expiré" in refused.content.decode()
+    assert client.get("/households/").status_code == 302
+    too_soon = client.post("/accounts/verify/", {"otp_token": current_code(device), "next": "/households/"})
+    assert "Trop de codes erronés" in too_soon.content.decode()
+
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)  # a little later
+    accepted = client.post("/accounts/verify/", {"otp_token": current_code(device), "next": "/households/"})
+    assert accepted.status_code == 302
+    assert accepted["Location"] == "/households/"
+    assert client.get("/households/").status_code == 200
+    assert client.get("/api/v1/households").status_code == 200
+
+
+def test_the_code_page_does_not_send_anyone_to_another_site(client, officer_with_device):
+    user, device = officer_with_device
+    client.force_login(user)
+    response = client.post("/accounts/verify/", {"otp_token": current_code(device), "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_a_user_without_a_device_still_logs_in_with_the_password(client):
+    UserFactory(username="clerk")
+    assert login(client, "clerk", PASSWORD).status_code == 302
+    assert client.get("/households/").status_code == 200
+    assert client.get("/api/v1/households").status_code == 200
+
+
+@override_settings(AXES_ENABLED=True)
+def test_wrong_codes_after_the_right_password_count_towards_the_lockout(client, officer_with_device):
+    for _ in range(4):
+        assert login(client, "officer", PASSWORD, otp_token="000000").status_code == 200
+    assert login(client, "officer", PASSWORD, otp_token="000000").status_code == 429
