@@ -39,5 +39,11 @@ def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 390, "height": 844})
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    blocked: list[str] = []
+    # A script or style the Content-Security-Policy blocks is a page that silently breaks.
+    tab.on(
+        "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield tab
     context.close()
+    assert not blocked, blocked
