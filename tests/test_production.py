@@ -34,11 +34,16 @@ def test_check_deploy_prints_no_warning_and_lockout_stays_on(tmp_path):
         "call_command('check', deploy=True, fail_level='WARNING'); "
         f"print([getattr(settings, name) for name in {names!r}])"
     )
-    result = run_abri(tmp_path, "shell", "-v", "0", "-c", code, DEBUG="true")
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)  # a folder made by hand, open to every account of the machine
+    result = run_abri(tmp_path, "shell", "-v", "0", "-c", code, DEBUG="true", ABRI_DATA_DIR=str(data))
     expected = "System check identified no issues (0 silenced).\n[True, False, True, True, True]\n"
     assert result.stdout == expected, result.stderr
     assert result.stderr == ""
     assert result.returncode == 0
+    # The data folder and the SQLite file are Abri's account's only.
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "abri.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
 def test_check_deploy_does_warn_about_a_weak_secret_key(tmp_path):

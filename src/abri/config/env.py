@@ -130,6 +130,28 @@ def env(name: str) -> Any:
     return VARIABLES[name].read()
 
 
+def private_folder(path: Path) -> Path:
+    """``path`` as a folder only Abri's account can open (0700), created or tightened."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` as a file only Abri's account can read (0600), created empty if missing.
+
+    SQLite gives its -wal and -shm files the permissions of the database file, so creating the
+    database this way keeps all three private.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    return path
+
+
 def secret_key(data_dir: Path) -> str:
     """Return SECRET_KEY, generating it once into the data folder when it is not set."""
     configured = env("SECRET_KEY")

@@ -7,11 +7,11 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from abri.config.env import env, secret_key
+from abri.config.env import env, private_file, private_folder, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR: Path = env("ABRI_DATA_DIR")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Names, phones and ID numbers live here (the SQLite file, staged imports, keys): Abri's account only.
+DATA_DIR: Path = private_folder(env("ABRI_DATA_DIR"))
 
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG: bool = env("DEBUG")
@@ -91,7 +91,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "abri.sqlite3"),
+            "NAME": str(private_file(DATA_DIR / "abri.sqlite3")),
             # WAL and a busy timeout let the web server and the job worker share the file.
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
