@@ -74,9 +74,16 @@ class LoginForm(AuthenticationForm):
         "code_required": _("Your account is protected by an authenticator app: type the six digits it shows now."),
     }
 
+    device: Device | None = None
+    failed = False  # a wrong password or a wrong code: what the lockout counts
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        self.failed = True
+        return super().get_invalid_login_error()
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
-        self.device: Device | None = None
+        self.device = None
         if not user_has_device(user, confirmed=True):
             return
         code = self.cleaned_data.get("otp_token") or ""
@@ -86,6 +93,7 @@ class LoginForm(AuthenticationForm):
             self.device = verify_code(user=user, code=code)
         except forms.ValidationError:
             # A wrong code after the right password is a failed login: the lockout counts it.
+            self.failed = True
             user_login_failed.send(
                 sender=type(self), credentials={"username": user.get_username()}, request=self.request
             )

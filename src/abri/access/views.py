@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 
+from abri.access.lockout import forget_device, is_known_device, remember_device
 from abri.access.second_factor import CodeForm, LoginForm, needs_second_factor
 
 
@@ -22,6 +23,13 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         if form.device is not None:  # after login(), which starts a new session
             otp_login(self.request, form.device)
+        remember_device(response, username=form.get_user().get_username())
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.failed and is_known_device(self.request):
+            forget_device(response)  # a known browser's pass is good for one wrong try
         return response
 
 

@@ -72,6 +72,13 @@ VARIABLES: dict[str, Variable] = {
             "Comma-separated host names Abri answers to.",
         ),
         Variable(
+            "ABRI_TRUSTED_PROXIES",
+            _list,
+            [],
+            "Comma-separated addresses or networks (10.0.0.0/8) of the reverse proxies in front of Abri: "
+            "only from them is X-Forwarded-For believed, for the login lockout. Empty: no proxy.",
+        ),
+        Variable(
             "CSRF_TRUSTED_ORIGINS",
             _list,
             [],

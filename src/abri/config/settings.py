@@ -120,6 +120,10 @@ LOGOUT_REDIRECT_URL = "access:login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The real client behind trusted proxies, and never the user's own known browser: abri/access/lockout.py.
+ABRI_TRUSTED_PROXIES: list[str] = env("ABRI_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "abri.access.lockout.client_ip"
+AXES_WHITELIST_CALLABLE = "abri.access.lockout.is_known_device"
 OTP_TOTP_ISSUER = "Abri"  # the name authenticator apps show beside the code
 
 LANGUAGE_CODE = "fr"

@@ -189,3 +189,73 @@ def test_wrong_codes_after_the_right_password_count_towards_the_lockout(client, 
     for _ in range(4):
         assert login(client, "officer", PASSWORD, otp_token="000000").status_code == 200
     assert login(client, "officer", PASSWORD, otp_token="000000").status_code == 429
+
+
+# --- a stranger cannot lock a known user out ---------------------------------------------------
+
+
+def _lock_out(username: str, **extra: str) -> None:
+    stranger = Client(**extra)
+    for _ in range(5):
+        login(stranger, username, "guess")
+    assert login(stranger, username, "guess").status_code == 429
+
+
+@override_settings(AXES_ENABLED=True)
+def test_a_stranger_behind_the_same_address_does_not_lock_the_user_s_own_browser_out():
+    UserFactory(username="clerk")
+    own = Client()
+    assert login(own, "clerk", PASSWORD).status_code == 302  # the clerk's phone, yesterday
+    own.post("/accounts/logout/")
+
+    _lock_out("clerk")  # the same office connection: the same address
+    assert login(own, "clerk", PASSWORD).status_code == 302
+    assert "_auth_user_id" in own.session
+
+    newcomer = Client()  # a browser that never logged in as the clerk stays locked with the address
+    assert login(newcomer, "clerk", PASSWORD).status_code == 429
+
+
+@override_settings(AXES_ENABLED=True)
+def test_a_stolen_known_browser_cookie_buys_one_guess_only():
+    UserFactory(username="clerk")
+    own = Client()
+    login(own, "clerk", PASSWORD)
+    stolen = Client()
+    stolen.cookies["abri_known_device"] = own.cookies["abri_known_device"].value
+    _lock_out("clerk")
+
+    assert login(stolen, "clerk", "guess").status_code == 200  # one wrong try, and the cookie is spent
+    assert stolen.cookies["abri_known_device"].value == ""
+    assert login(stolen, "clerk", PASSWORD).status_code == 429
+
+
+@override_settings(AXES_ENABLED=True)
+def test_the_cookie_of_one_user_does_not_shield_another():
+    UserFactory(username="clerk")
+    UserFactory(username="officer")
+    own = Client()
+    login(own, "clerk", PASSWORD)
+    own.post("/accounts/logout/")
+    _lock_out("officer")
+    assert login(own, "officer", PASSWORD).status_code == 429
+
+
+@override_settings(AXES_ENABLED=True, ABRI_TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address():
+    UserFactory(username="clerk")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    _lock_out("clerk", **proxy, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    elsewhere = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert login(elsewhere, "clerk", PASSWORD).status_code == 302
+    # A client cannot escape its count by adding addresses of its own in front.
+    forged = Client(**proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5")
+    assert login(forged, "clerk", PASSWORD).status_code == 429
+
+
+@override_settings(AXES_ENABLED=True, ABRI_TRUSTED_PROXIES=[])
+def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing():
+    UserFactory(username="clerk")
+    for number in range(5):
+        login(Client(HTTP_X_FORWARDED_FOR=f"192.0.2.{number}"), "clerk", "guess")
+    assert login(Client(HTTP_X_FORWARDED_FOR="192.0.2.99"), "clerk", PASSWORD).status_code == 429
