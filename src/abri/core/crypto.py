@@ -1,9 +1,11 @@
 """Field encryption for phone and identity numbers, with a keyed hash to find them.
 
 The key lives outside the database: ABRI_FIELD_KEY, or the key file (created once, mode 0600).
-From it, HKDF derives independent keys: one for Fernet (authenticated encryption of fields),
-one for HMAC-SHA256 (the blind index that lets us find a number without decrypting all), and
-one for Fernet over whole files (uploaded partner lists and what was found in them).
+From it, HKDF derives independent keys: one for AES-256-GCM (authenticated encryption of each
+field value, a fresh random nonce each time), one for HMAC-SHA256 (the blind index that lets us
+find a number without decrypting all), and one for Fernet over whole files (uploaded partner
+lists and what was found in them). Values written by earlier versions as Fernet tokens are
+still read. Every construction is the library's (cryptography, hmac): none is built by hand.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ import hashlib
 import hmac
 import os
 import secrets
-import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
@@ -45,9 +46,9 @@ def _read_or_create_key_file(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _derived(master_b64: bytes) -> tuple[bytes, bytes, bytes]:
-    """The Fernet key of fields (signing half, then encryption half), the blind index key, and
-    the Fernet key of files."""
+def _derived(master_b64: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    """The Fernet key of fields written by earlier versions (read only), the blind index key, the
+    Fernet key of files, and the AES-256-GCM key of fields."""
     try:
         master = base64.urlsafe_b64decode(master_b64)
     except ValueError as error:
@@ -58,12 +59,17 @@ def _derived(master_b64: bytes) -> tuple[bytes, bytes, bytes]:
     def derive(info: bytes) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
-    return derive(b"abri field encryption"), derive(b"abri blind index"), derive(b"abri file encryption")
+    return (
+        derive(b"abri field encryption"),
+        derive(b"abri blind index"),
+        derive(b"abri file encryption"),
+        derive(b"abri field encryption aes-gcm"),
+    )
 
 
 @lru_cache(maxsize=4)
 def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
-    fernet_key, index_key, files_key = _derived(master_b64)
+    fernet_key, index_key, files_key, _aead_key = _derived(master_b64)
     return Fernet(base64.urlsafe_b64encode(fernet_key)), index_key, Fernet(base64.urlsafe_b64encode(files_key))
 
 
@@ -74,22 +80,34 @@ def _master_key() -> bytes:
     return _read_or_create_key_file(Path(settings.ABRI_FIELD_KEY_FILE))
 
 
+# A value: "a1." and base64url(96-bit random nonce, AES-256-GCM ciphertext and tag), bound to this use.
+_AEAD_PREFIX = "a1."
+_AEAD_CONTEXT = b"abri field value"
+_NONCE = 12
+
+
+@lru_cache(maxsize=4)
+def _aead(master_b64: bytes) -> AESGCM:
+    return AESGCM(_derived(master_b64)[3])
+
+
 def encrypt(value: str) -> str:
-    """Encrypt ``value``; the empty string stays empty."""
-    if not value:
-        return ""
-    fernet, _, _ = _keys(_master_key())
-    return fernet.encrypt(value.encode()).decode()
+    """Encrypt ``value`` (AES-256-GCM, a fresh random nonce each time); the empty string stays empty."""
+    return encrypt_many([value])[0]
 
 
 def decrypt(token: str) -> str:
-    """Decrypt a value written by :func:`encrypt`."""
+    """Decrypt a value written by :func:`encrypt` (or a Fernet token of earlier versions of Abri)."""
     if not token:
         return ""
-    fernet, _, _ = _keys(_master_key())
+    master = _master_key()
     try:
+        if token.startswith(_AEAD_PREFIX):
+            data = base64.urlsafe_b64decode(token[len(_AEAD_PREFIX) :])
+            return _aead(master).decrypt(data[:_NONCE], data[_NONCE:], _AEAD_CONTEXT).decode()
+        fernet, _, _ = _keys(master)
         return fernet.decrypt(token.encode()).decode()
-    except InvalidToken as error:
+    except (InvalidToken, InvalidTag, ValueError) as error:
         raise FieldKeyError("a value could not be decrypted with the configured field key") from error
 
 
@@ -117,51 +135,18 @@ def decrypt_bytes(token: bytes) -> bytes:
         raise FieldKeyError("a file could not be decrypted with the configured field key") from error
 
 
-_FERNET_VERSION = b"\x80"
-_BLOCK = 16
-
-
 def encrypt_many(values: Sequence[str]) -> list[str]:
-    """:func:`encrypt` of every value, for imports of many thousands: the same Fernet tokens
-    (version, time, random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256; `decrypt` reads them),
-    with the AES work of all the values done in a few large calls instead of one per value.
-
-    CBC is computed block position by block position: C(j) = AES(P(j) xor C(j-1)), C(-1) = IV,
-    for all the values of the same length at once.
-    """
-    fernet_key, _index_key, _files_key = _derived(_master_key())
-    signing_key, encryption_key = fernet_key[:16], fernet_key[16:]
-    results = [""] * len(values)
-    header = _FERNET_VERSION + int(time.time()).to_bytes(8, "big")
-    by_blocks: dict[int, list[int]] = {}
-    encoded = [value.encode() for value in values]
-    for position, data in enumerate(encoded):
-        if data:
-            by_blocks.setdefault(len(data) // _BLOCK + 1, []).append(position)
-    for blocks, positions in by_blocks.items():
-        count = len(positions)
-        size = blocks * _BLOCK
-        padded = b"".join(
-            encoded[position] + bytes([size - len(encoded[position])]) * (size - len(encoded[position]))
-            for position in positions
-        )
-        plain = np.frombuffer(padded, dtype=np.uint8).reshape(count, size)
-        iv = np.frombuffer(os.urandom(_BLOCK * count), dtype=np.uint8).reshape(count, _BLOCK)
-        cipher = np.empty_like(plain)
-        previous = iv
-        # Each AES call below encrypts one block of every value: CBC chaining, not ECB use.
-        encryptor = Cipher(algorithms.AES(encryption_key), modes.ECB()).encryptor()  # noqa: S305
-        for block in range(blocks):
-            mixed = np.bitwise_xor(plain[:, block * _BLOCK : (block + 1) * _BLOCK], previous)
-            chained = np.frombuffer(encryptor.update(mixed.tobytes()), dtype=np.uint8).reshape(count, _BLOCK)
-            cipher[:, block * _BLOCK : (block + 1) * _BLOCK] = chained
-            previous = chained
-        width = _BLOCK + size
-        bodies = np.concatenate([iv, cipher], axis=1).tobytes()
-        messages = [header + bodies[row * width : (row + 1) * width] for row in range(count)]
-        encode = base64.urlsafe_b64encode
-        for position, body, mac in zip(positions, messages, _hmac_sha256_many(signing_key, messages), strict=True):
-            results[position] = encode(body + mac).decode()
+    """:func:`encrypt` of every value, for imports of many thousands (the key is set up once)."""
+    aead = _aead(_master_key())
+    nonces = os.urandom(_NONCE * len(values))
+    encode = base64.urlsafe_b64encode
+    results = []
+    for position, value in enumerate(values):
+        if not value:
+            results.append("")
+            continue
+        nonce = nonces[position * _NONCE : (position + 1) * _NONCE]
+        results.append(_AEAD_PREFIX + encode(nonce + aead.encrypt(nonce, value.encode(), _AEAD_CONTEXT)).decode())
     return results
 
 
@@ -178,15 +163,11 @@ def blind_index_many(values: Sequence[str], *, purpose: str) -> list[str]:
 
 
 def _hmac_sha256_many(key: bytes, messages: Sequence[bytes]) -> list[bytes]:
-    """HMAC-SHA256 (RFC 2104) of each message, the keyed inner and outer states computed once."""
-    block = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
-    inner_start = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
-    outer_start = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+    """HMAC-SHA256 of each message: the standard library's HMAC, keyed once and copied per message."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
     digests = []
     for message in messages:
-        inner = inner_start.copy()
-        inner.update(message)
-        outer = outer_start.copy()
-        outer.update(inner.digest())
-        digests.append(outer.digest())
+        mac = keyed.copy()
+        mac.update(message)
+        digests.append(mac.digest())
     return digests

@@ -1,45 +1,68 @@
-"""Bulk encryption and keyed hashes give what the one-value functions give."""
+"""Field encryption: authenticated, never the same twice, refused when changed; bulk gives what one-by-one gives."""
 
 import base64
+import hashlib
+import hmac
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from abri.core import crypto
 
 VALUES = ["", "76 12 34 56", "+22376123456", "12345678901234A", "a" * 15, "b" * 16, "c" * 33, "Aïssata Walet Intalla"]
 
 
-def test_encrypt_many_writes_fernet_tokens_that_decrypt_to_each_value():
+def test_encrypt_many_writes_values_that_decrypt_to_each_value():
     tokens = crypto.encrypt_many(VALUES)
 
     assert [crypto.decrypt(token) for token in tokens] == VALUES
     assert tokens[0] == ""
-    fernet, _index_key, _files = crypto._keys(crypto._master_key())
-    assert all(isinstance(fernet.extract_timestamp(token.encode()), int) for token in tokens[1:])
+    assert crypto.encrypt("") == ""
+    assert all(token.startswith("a1.") for token in tokens[1:])
 
 
-def test_encrypt_many_never_writes_the_same_token_twice():
-    tokens = crypto.encrypt_many(["76123456"] * 50)
+def test_the_same_value_is_never_written_twice_the_same_way():
+    tokens = crypto.encrypt_many(["76123456"] * 50) + [crypto.encrypt("76123456") for _ in range(50)]
 
-    assert len(set(tokens)) == 50
+    assert len(set(tokens)) == 100
     assert {crypto.decrypt(token) for token in tokens} == {"76123456"}
+    assert all("76123456" not in token for token in tokens)
 
 
-def test_a_tampered_bulk_token_is_refused():
+@pytest.mark.parametrize("position", [3, 10, 30, -2])
+def test_a_tampered_value_is_refused(position):
     token = bytearray(crypto.encrypt_many(["12345678901234A"])[0].encode())
-    token[40] = ord("A") if token[40] != ord("A") else ord("B")
+    token[position] = ord("A") if token[position] != ord("A") else ord("B")
 
     with pytest.raises(crypto.FieldKeyError):
         crypto.decrypt(token.decode())
 
 
-def test_encrypt_many_tokens_are_read_by_plain_fernet_with_the_derived_key():
-    fernet_key, _index_key, _files_key = crypto._derived(crypto._master_key())
+def test_values_are_aes_gcm_with_the_derived_key_and_bound_to_their_use():
+    *_others, aead_key = crypto._derived(crypto._master_key())
+    token = crypto.encrypt("+22376123456")
+    data = base64.urlsafe_b64decode(token.removeprefix("a1."))
 
-    token = crypto.encrypt_many(["+22376123456"])[0]
+    assert AESGCM(aead_key).decrypt(data[:12], data[12:], b"abri field value") == b"+22376123456"
+    with pytest.raises(InvalidTag):  # the same ciphertext presented for another use is refused
+        AESGCM(aead_key).decrypt(data[:12], data[12:], b"another use")
 
-    assert Fernet(base64.urlsafe_b64encode(fernet_key)).decrypt(token.encode()) == b"+22376123456"
+
+def test_values_written_as_fernet_tokens_by_earlier_versions_are_still_read():
+    fernet_key, *_others = crypto._derived(crypto._master_key())
+    legacy = Fernet(base64.urlsafe_b64encode(fernet_key)).encrypt(b"12345AB").decode()
+
+    assert crypto.decrypt(legacy) == "12345AB"
+
+
+def test_a_value_encrypted_under_another_key_is_refused(settings):
+    token = crypto.encrypt("76123456")
+    settings.ABRI_FIELD_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+    with pytest.raises(crypto.FieldKeyError):
+        crypto.decrypt(token)
 
 
 def test_blind_index_many_matches_blind_index():
@@ -49,3 +72,10 @@ def test_blind_index_many_matches_blind_index():
     assert crypto.blind_index_many(VALUES[1:2], purpose="phone") != crypto.blind_index_many(
         VALUES[1:2], purpose="id_number"
     )
+
+
+def test_blind_index_many_is_hmac_sha256_of_purpose_and_value():
+    _fernet, index_key, *_others = crypto._derived(crypto._master_key())
+    expected = hmac.new(index_key, b"phone:76123456", hashlib.sha256).hexdigest()
+
+    assert crypto.blind_index_many(["76123456"], purpose="phone") == [expected]

@@ -558,8 +558,8 @@ def test_list_query_count_does_not_grow_with_households(client, django_assert_nu
 
 def test_list_query_count_for_a_session(client, django_assert_num_queries, officer, households):
     client.force_login(officer)
-    # session, user, memberships, their areas, their programmes, count, page, members
-    with django_assert_num_queries(8):
+    # session, user, has an authenticator?, memberships, their areas, their programmes, count, page, members
+    with django_assert_num_queries(9):
         assert client.get("/api/v1/households").json()["count"] == 2
 
 

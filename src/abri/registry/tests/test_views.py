@@ -228,13 +228,13 @@ def test_a_search_matching_many_asks_for_another_word_rather_than_counting_them_
 
 
 def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django_assert_num_queries):
-    # session, user, scope (memberships, their areas, their programmes), filter choices (areas, sites),
-    # count, the page's keys, the page's rows, current membership.
-    with django_assert_num_queries(11):
+    # session, user, has an authenticator?, scope (memberships, their areas, their programmes),
+    # filter choices (areas, sites), count, the page's keys, the page's rows, current membership.
+    with django_assert_num_queries(12):
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
@@ -293,9 +293,9 @@ def test_audit_history_only_for_roles_that_may_see_it(clerk, iom, areas, househo
 
 
 def test_detail_query_count(clerk, households, django_assert_num_queries):
-    # session, user, scope (memberships, their areas, their programmes), household, members,
-    # merges that kept it, current membership.
-    with django_assert_num_queries(9):
+    # session, user, has an authenticator?, scope (memberships, their areas, their programmes),
+    # household, members, merges that kept it, current membership.
+    with django_assert_num_queries(10):
         clerk.get(f"/households/{households['maiga'].registration_number}/")
 
 
