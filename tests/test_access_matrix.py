@@ -1,0 +1,594 @@
+"""The access matrix: every page and every API operation, as every demo login, on records inside
+and outside the login's organisation, areas and programmes.
+
+The reference scenario is loaded once. For each route the table below says who may use it on
+which record; everyone else gets "not found" (404) for a record outside their scope, or
+"permission denied" (403) for a record they may see but not act on. Personal fields (names,
+phones, identity numbers, exact dates of birth, marital status, disabilities, pregnancy,
+documents) appear for the logins that may see them and for no one else. Refused writes and
+downloads change nothing.
+
+A route that is not in the table fails :func:`test_every_route_is_in_the_matrix`: a new page
+joins the matrix the day it is written (see docs/development.md, "The access matrix test").
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone, translation
+
+from abri.access.models import Organisation
+from abri.config.api import api
+from abri.core import crypto
+from abri.dedup import lists_storage
+from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
+from abri.demo import LOGINS, demo_load
+from abri.intake import services as intake_services
+from abri.intake.models import ImportBatch
+from abri.registry.merge import household_merge
+from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+
+ADMIN = "admin.abri"
+REG_MENAKA = "registration.menaka"
+REG_BANDIAGARA = "registration.bandiagara"
+TARGETING = "targeting.menaka"
+COMMITTEE = "committee.menaka"
+DISTRIBUTION = "distribution.menaka"
+WAREHOUSE = "warehouse.menaka"
+SHELTER = "shelter.bandiagara"
+IM = "im.mali"
+PARTNER = "partner.unhcr"
+AUDITOR = "auditor.iom"
+USERS = [login[0] for login in LOGINS]
+
+# --- who may do what, written out by hand from the roles and the demo memberships -----------------
+# Every demo household is IOM's; UNHCR's partner viewer sees none of them.
+
+SEES = {
+    "menaka": {ADMIN, REG_MENAKA, TARGETING, COMMITTEE, DISTRIBUTION, IM, AUDITOR},
+    "bandiagara": {ADMIN, REG_BANDIAGARA, SHELTER, IM, AUDITOR},
+}
+PERSONAL = {area: users - {AUDITOR} for area, users in SEES.items()}  # the auditor counts, never names
+CHANGES = {"menaka": {ADMIN, REG_MENAKA}, "bandiagara": {ADMIN, REG_BANDIAGARA}}
+AUDIT = {"menaka": {ADMIN, AUDITOR}, "bandiagara": {ADMIN, AUDITOR}}
+MERGES = CHANGES  # change the household and review duplicates, in its scope
+IMPORTERS = {ADMIN, REG_MENAKA, REG_BANDIAGARA, IM}
+REVIEWERS = {ADMIN, REG_MENAKA, REG_BANDIAGARA, IM}
+CREATORS = {ADMIN, REG_MENAKA, REG_BANDIAGARA}
+LIST_USERS = {ADMIN, IM}
+# A batch uploaded in Ménaka, its problems report (an export of personal data), a pair of Ménaka
+# registrations, a partner list uploaded by the information management officer.
+BATCH = {ADMIN, REG_MENAKA, IM}
+BATCH_REPORT = {ADMIN, IM}
+PAIR = {ADMIN, REG_MENAKA, IM}
+LIST_RUN = {IM}  # the uploader only, administrators included
+
+EVERYONE = set(USERS)
+OK = "ok"
+
+
+@dataclass(frozen=True)
+class Records:
+    menaka: Household
+    bandiagara: Household
+    merged_menaka: HouseholdMerge
+    batch: ImportBatch
+    pair: MatchCandidate
+    list_run: ListRun
+    done_run: ListRun
+    others: dict[str, Household]  # another household of the same area, to merge with
+    counts: dict[str, int]
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), namespace + (pattern.name or "")
+
+
+def routes() -> set[str]:
+    """Every named page outside the admin, and every API operation as ``METHOD /path``."""
+    schema = api.get_openapi_schema()["paths"]
+    operations = {f"{method.upper()} {path}" for path, methods in schema.items() for method in methods}
+    pages = {
+        name
+        for route, name in _walk(get_resolver().url_patterns)
+        if not route.startswith("admin/") and "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route) not in schema
+    }
+    return pages | operations
+
+
+# --- the demo, loaded once -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def records(django_db_setup, django_db_blocker) -> Iterator[Records]:
+    """The reference scenario and a few records of each kind, rolled back after the module."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with translation.override("fr"):
+                demo_load(today=timezone.localdate())
+            found = _records()
+            yield found
+        finally:
+            lists_storage.remove(found.done_run)
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _head_with_everything(area: str) -> Household:
+    """A household of ``area`` whose members carry every kind of personal field."""
+    households = Household.objects.filter(admin_area__pk__startswith=area, status=HouseholdStatus.REGISTERED)
+    for household in households.exclude(phone_encrypted="").prefetch_related("members").order_by("id"):
+        members = list(household.members.all())
+        head = next(member for member in members if member.relationship == "head")
+        if (
+            head.birth_date_precision == BirthDatePrecision.EXACT
+            and head.id_number_encrypted
+            and head.marital_status
+            and any(member.wg_walking or member.wg_seeing for member in members)
+        ):
+            return household
+    raise AssertionError(f"no household in {area} carries every personal field")
+
+
+def _records() -> Records:
+    iom = Organisation.objects.get(acronym="IOM")
+    users = {user.username: user for user in User.objects.all()}
+    menaka = _head_with_everything("ML10")
+    bandiagara = _head_with_everything("ML05")
+    # Two Ménaka registrations merged, for the page that undoes a merge.
+    kept, absorbed = (
+        Household.objects.filter(admin_area__pk__startswith="ML10", status=HouseholdStatus.REGISTERED)
+        .exclude(pk=menaka.pk)
+        .order_by("-id")[:2]
+    )
+    merge = household_merge(actor=users[ADMIN], keep=kept, absorb=absorbed, reason="Matrice d'accès")
+    batch = ImportBatch.objects.create(organisation=iom, created_by=users[REG_MENAKA], file_name="menaka.xlsx")
+    _batch_scope(batch, users[REG_MENAKA])
+    run = DeduplicationRun.objects.create(started_by=users[ADMIN], status=RunStatus.DONE, threshold=0.8)
+    first, second = sorted(
+        Household.objects.filter(admin_area__pk__startswith="ML10", status=HouseholdStatus.REGISTERED)
+        .exclude(pk__in=[kept.pk, menaka.pk])
+        .order_by("id")[:2],
+        key=lambda household: household.pk,
+    )
+    individual_a, individual_b = first.members.order_by("id")[0], second.members.order_by("id")[0]
+    pair = MatchCandidate.objects.create(
+        individual_a=individual_a,
+        individual_b=individual_b,
+        household_a=first,
+        household_b=second,
+        match_probability=0.97,
+        match_weight=12.0,
+        fingerprint="matrix",
+        run=run,
+    )
+    list_run = ListRun.objects.create(
+        uuid=uuid.uuid4(),
+        owner=users[IM],
+        mode=ListRunMode.DEDUPLICATE,
+        status=ListRunStatus.UPLOADED,
+        file_names=["partenaire.csv"],
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    done_run = ListRun.objects.create(
+        uuid=uuid.uuid4(),
+        owner=users[IM],
+        mode=ListRunMode.DEDUPLICATE,
+        status=ListRunStatus.DONE,
+        file_names=["partenaire.csv"],
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    lists_storage.write(done_run, lists_storage.PAIRS, b"id_a,id_b,match_probability\r\nA1,B1,0.99\r\n")
+    lists_storage.write(done_run, lists_storage.CLUSTERS, b"record_id,cluster,cluster_size\r\nA1,1,2\r\n")
+    others = {
+        variant: Household.objects.filter(
+            admin_area__pk__startswith=area, status=HouseholdStatus.REGISTERED, organisation=iom
+        )
+        .exclude(pk__in=[household.pk, kept.pk, absorbed.pk, first.pk, second.pk])
+        .order_by("id")
+        .first()
+        for variant, area, household in (("menaka", "ML10", menaka), ("bandiagara", "ML05", bandiagara))
+    }
+    registered = Household.objects.exclude(status=HouseholdStatus.MERGED)
+    counts = {
+        "menaka": registered.filter(admin_area__pk__startswith="ML10").count(),
+        "bandiagara": registered.filter(admin_area__pk__startswith="ML05").count(),
+    }
+    return Records(menaka, bandiagara, merge, batch, pair, list_run, done_run, others, counts)
+
+
+def _batch_scope(batch: ImportBatch, uploader: User) -> None:
+    """Record the uploader's scope on the batch, as an upload does."""
+    record = getattr(intake_services, "batch_scope_record", None)
+    if record is not None:
+        record(batch=batch, user=uploader)
+
+
+@pytest.fixture
+def as_user(records, db) -> Callable[[str], Client]:
+    def login(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return login
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One route: how to call it on a record, and who may."""
+
+    method: str
+    path: Callable[[Records, str], str]
+    allowed: Callable[[str], set[str]]  # record variant → logins allowed
+    visible: Callable[[str], set[str]] | None = None  # logins who may see the record (403, not 404)
+    variants: tuple[str, ...] = ("menaka", "bandiagara")
+    data: Callable[[Records, str], Any] | None = None
+    json_body: bool = False
+    ok: frozenset[int] = frozenset({200})  # what an allowed login gets
+    round_trip: bool = False  # the body is what GET answers at the same address
+    public: bool = False  # answers everyone, logged in or not
+
+    def expected(self, username: str, variant: str) -> str:
+        if username in self.allowed(variant):
+            return OK
+        if self.visible is not None and username in self.visible(variant):
+            return "403"
+        return "404"
+
+
+def number(records: Records, variant: str) -> str:
+    return getattr(records, variant).registration_number
+
+
+def member_id(records: Records, variant: str) -> int:
+    return getattr(records, variant).members.order_by("id").first().pk
+
+
+def each(users: set[str]) -> Callable[[str], set[str]]:
+    return lambda _variant: users
+
+
+def by_area(table: dict[str, set[str]]) -> Callable[[str], set[str]]:
+    return lambda variant: table[variant]
+
+
+ONE = ("menaka",)  # the records that exist once (a batch, a pair, a list, a merge): Ménaka's
+
+MATRIX: dict[str, Case] = {
+    # Home, API index and document: every logged-in user; no record.
+    "core:home": Case("GET", lambda r, v: "/", each(EVERYONE), variants=ONE),
+    "api:api-root": Case("GET", lambda r, v: "/api/v1/", each(set()), variants=ONE, public=True),  # ninja: 404
+    "api:openapi-json": Case("GET", lambda r, v: "/api/v1/openapi.json", each(EVERYONE), variants=ONE, public=True),
+    "api:openapi-view": Case("GET", lambda r, v: "/api/v1/docs", each(EVERYONE), variants=ONE, public=True),
+    "set_language": Case(
+        "POST", lambda r, v: "/i18n/setlang/", each(EVERYONE), variants=ONE, public=True, ok=frozenset({302})
+    ),
+    "access:login": Case("GET", lambda r, v: "/accounts/login/", each(EVERYONE), variants=ONE, public=True),
+    "access:logout": Case(
+        "POST", lambda r, v: "/accounts/logout/", each(EVERYONE), variants=ONE, public=True, ok=frozenset({302})
+    ),
+    "access:verify": Case("GET", lambda r, v: "/accounts/verify/", each(EVERYONE), variants=ONE, ok=frozenset({302})),
+    # Households: lists keep the scope (see test_lists_hold_exactly_the_scope), records answer by area.
+    "registry:household_list": Case("GET", lambda r, v: "/households/", each(EVERYONE), variants=ONE),
+    "registry:household_create": Case(
+        "GET", lambda r, v: "/households/new/", each(CREATORS), visible=each(EVERYONE), variants=ONE
+    ),
+    "registry:location_fields": Case("GET", lambda r, v: "/households/-/location/", each(EVERYONE), variants=ONE),
+    "registry:household_live_check": Case(
+        "POST", lambda r, v: "/households/-/live-check/", each(CREATORS), visible=each(EVERYONE), variants=ONE
+    ),
+    "registry:household_detail": Case("GET", lambda r, v: f"/households/{number(r, v)}/", by_area(SEES)),
+    "registry:household_edit": Case(
+        "GET", lambda r, v: f"/households/{number(r, v)}/edit/", by_area(CHANGES), visible=by_area(SEES)
+    ),
+    "registry:household_merge": Case(
+        "GET",
+        lambda r, v: f"/households/{number(r, v)}/merge/?with={r.others[v].registration_number}",
+        by_area(MERGES),
+        visible=by_area(SEES),
+    ),
+    "registry:household_merge_undo": Case(
+        "POST",
+        lambda r, v: f"/households/{r.merged_menaka.kept.registration_number}/merges/{r.merged_menaka.pk}/undo/",
+        by_area(MERGES),
+        visible=by_area(SEES),
+        variants=ONE,
+        data=lambda r, v: {"reason": ""},  # no reason: refused with a message, nothing undone
+        ok=frozenset({302}),
+    ),
+    # Imports: the batch of Ménaka belongs to Ménaka's importers.
+    "intake:batch_list": Case("GET", lambda r, v: "/imports/", each(IMPORTERS), variants=ONE),
+    "intake:mapping_list": Case("GET", lambda r, v: "/imports/mappings/", each(IMPORTERS), variants=ONE),
+    "intake:batch_pull_kobo": Case(
+        "POST", lambda r, v: "/imports/kobo/", each(IMPORTERS), variants=ONE, ok=frozenset({200, 302})
+    ),
+    "intake:batch_pull_odk": Case(
+        "POST", lambda r, v: "/imports/odk/", each(IMPORTERS), variants=ONE, ok=frozenset({200, 302})
+    ),
+    "intake:batch_detail": Case("GET", lambda r, v: f"/imports/{r.batch.pk}/", each(BATCH), variants=ONE),
+    "intake:batch_add": Case(
+        "POST", lambda r, v: f"/imports/{r.batch.pk}/add/", each(BATCH), variants=ONE, ok=frozenset({200, 302})
+    ),
+    "intake:batch_commit": Case(
+        "POST", lambda r, v: f"/imports/{r.batch.pk}/commit/", each(BATCH), variants=ONE, ok=frozenset({302})
+    ),
+    "intake:batch_discard": Case(
+        "POST", lambda r, v: f"/imports/{r.batch.pk}/discard/", each(BATCH), variants=ONE, ok=frozenset({302})
+    ),
+    "intake:batch_report": Case(
+        "GET",
+        lambda r, v: f"/imports/{r.batch.pk}/problems.xlsx",
+        each(BATCH_REPORT),
+        visible=each(BATCH),
+        variants=ONE,
+    ),
+    # Duplicates of the registry, and partner lists.
+    "dedup:overview": Case("GET", lambda r, v: "/duplicates/", each(REVIEWERS), variants=ONE),
+    "dedup:run_start": Case(
+        "POST", lambda r, v: "/duplicates/runs/", each(REVIEWERS), variants=ONE, ok=frozenset({200, 302})
+    ),
+    "dedup:queue": Case("GET", lambda r, v: "/duplicates/queue/", each(REVIEWERS), variants=ONE),
+    "dedup:clusters": Case("GET", lambda r, v: "/duplicates/clusters/", each(REVIEWERS), variants=ONE),
+    "dedup:pair_detail": Case("GET", lambda r, v: f"/duplicates/pairs/{r.pair.pk}/", each(PAIR), variants=ONE),
+    "lists:home": Case("GET", lambda r, v: "/lists/", each(LIST_USERS), variants=ONE),
+    "lists:detail": Case(
+        "GET", lambda r, v: f"/lists/{r.list_run.uuid}/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
+    ),  # columns still to map: the page sends its owner to the map
+    "lists:map": Case("GET", lambda r, v: f"/lists/{r.list_run.uuid}/map/", each(LIST_RUN), variants=ONE),
+    "lists:pairs": Case("GET", lambda r, v: f"/lists/{r.done_run.uuid}/pairs.csv", each(LIST_RUN), variants=ONE),
+    "lists:clusters": Case("GET", lambda r, v: f"/lists/{r.done_run.uuid}/clusters.csv", each(LIST_RUN), variants=ONE),
+    "lists:delete": Case(
+        "POST", lambda r, v: f"/lists/{r.list_run.uuid}/delete/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
+    ),
+    # The API.
+    "GET /api/v1/households": Case("GET", lambda r, v: "/api/v1/households", each(EVERYONE), variants=ONE),
+    "POST /api/v1/households": Case(
+        "POST",
+        lambda r, v: "/api/v1/households",
+        by_area(CHANGES),
+        visible=each(EVERYONE),
+        data=lambda r, v: _new_household(v),
+        json_body=True,
+        ok=frozenset({201}),
+    ),
+    "GET /api/v1/households/{registration_number}": Case(
+        "GET", lambda r, v: f"/api/v1/households/{number(r, v)}", by_area(SEES)
+    ),
+    "PUT /api/v1/households/{registration_number}": Case(
+        "PUT",
+        lambda r, v: f"/api/v1/households/{number(r, v)}",
+        by_area(CHANGES),
+        visible=by_area(SEES),
+        json_body=True,
+        round_trip=True,  # the household as GET gives it, sent back unchanged
+    ),
+    "POST /api/v1/households/{registration_number}/status": Case(
+        "POST",
+        lambda r, v: f"/api/v1/households/{number(r, v)}/status",
+        by_area(CHANGES),
+        visible=by_area(SEES),
+        data=lambda r, v: {"status": "registered"},  # already registered: nothing changes
+        json_body=True,
+    ),
+    "GET /api/v1/households/{registration_number}/audit": Case(
+        "GET", lambda r, v: f"/api/v1/households/{number(r, v)}/audit", by_area(AUDIT), visible=by_area(SEES)
+    ),
+    "GET /api/v1/individuals": Case("GET", lambda r, v: "/api/v1/individuals", each(EVERYONE), variants=ONE),
+    "GET /api/v1/individuals/{individual_id}": Case(
+        "GET", lambda r, v: f"/api/v1/individuals/{member_id(r, v)}", by_area(SEES)
+    ),
+}
+
+AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
+
+
+def _new_household(variant: str) -> dict[str, Any]:
+    return {
+        "organisation": "IOM",
+        "admin_area": AREA_OF[variant],
+        "consent": "given",
+        "consent_date": "2022-12-01",
+        "registered_on": "2022-12-01",
+        "arrival_date": "2022-11-20",
+        "displacement_cause": "armed_conflict",
+        "members": [
+            {
+                "given_names": "Matrice",
+                "family_name": "Accès",
+                "sex": "female",
+                "relationship": "head",
+                "birth_date": "1970-01-01",
+            }
+        ],
+    }
+
+
+def test_every_route_is_in_the_matrix():
+    assert routes() == set(MATRIX), "add the new route to MATRIX (who may use it on which record)"
+
+
+def _outcome(case: Case, response: Any) -> str:
+    code = response.status_code
+    if code in case.ok:
+        return OK
+    if code == 404:
+        return "404"
+    if code == 403 or (code == 422 and case.method != "GET"):
+        return "403"  # refused: not allowed here, or (a write) not in an area the login works in
+    return f"unexpected {code}"
+
+
+CASES = [
+    pytest.param(name, username, variant, id=f"{name}|{username}|{variant}")
+    for name, case in MATRIX.items()
+    for variant in case.variants
+    for username in USERS
+]
+
+
+@pytest.mark.parametrize(("name", "username", "variant"), CASES)
+def test_who_may_use_each_route(records, as_user, name, username, variant):
+    case = MATRIX[name]
+    client = as_user(username)
+    path = case.path(records, variant)
+    data = case.data(records, variant) if case.data else {}
+    if case.round_trip:
+        data = as_user(ADMIN).get(path).json()
+    before = _state(records)
+    if case.json_body:
+        response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
+    else:
+        response = getattr(client, case.method.lower())(path, data)
+    expected = case.expected(username, variant)
+    assert _outcome(case, response) == expected, (
+        f"{case.method} {path} as {username}: {response.status_code} {response.content[:300]!r}"
+    )
+    if expected != OK:
+        assert _state(records) == before, f"a refused {case.method} {path} as {username} changed data"
+
+
+def _state(records: Records) -> tuple[Any, ...]:
+    """What a refused request must leave as it was."""
+    batch = ImportBatch.objects.filter(pk=records.batch.pk).values_list("status", "message").first()
+    return (
+        Household.objects.count(),
+        Household.objects.filter(pk__in=[records.menaka.pk, records.bandiagara.pk]).values_list("status").count(),
+        list(Household.objects.filter(pk__in=[records.menaka.pk, records.bandiagara.pk]).values_list("updated_at")),
+        batch,
+        ListRun.objects.filter(pk=records.list_run.pk).exists(),
+        HouseholdMerge.objects.filter(pk=records.merged_menaka.pk).values_list("undone_at").first()
+        if hasattr(HouseholdMerge, "undone_at")
+        else None,
+        MatchCandidate.objects.filter(pk=records.pair.pk).values_list("status").first(),
+    )
+
+
+# --- lists: exactly the scope ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_lists_hold_exactly_the_scope(records, as_user, username):
+    client = as_user(username)
+    expected = sum(records.counts[area] for area, users in SEES.items() if username in users)
+    assert client.get("/api/v1/households?page_size=1").json()["count"] == expected
+    people = client.get("/api/v1/individuals?page_size=200").json()
+    numbers = {item["household"] for item in people["items"]}
+    for area, users in SEES.items():
+        if username not in users:
+            assert getattr(records, area).registration_number not in numbers
+
+
+# --- personal fields: in clear for those who may, absent for everyone else --------------------------
+
+
+WG_FIELDS = ("wg_seeing", "wg_hearing", "wg_walking", "wg_cognition", "wg_self_care", "wg_communication")
+SEVERE = {"a_lot_of_difficulty", "cannot_do_at_all"}
+
+
+def _personal_values(household: Household, *, page: bool) -> dict[str, tuple[str, ...]]:
+    """Every personal value of a household, each with the spellings a page (French) or the API gives it."""
+    values: dict[str, tuple[str, ...]] = {"phone": (crypto.decrypt(household.phone_encrypted),)}
+    with translation.override("fr"):
+        for member in household.members.order_by("id"):
+            label = f"member {member.pk}"
+            values[f"{label} family name"] = (member.family_name,)
+            values[f"{label} given names"] = (member.given_names,)
+            if member.birth_date_precision == BirthDatePrecision.EXACT and member.birth_date:
+                values[f"{label} birth date"] = (member.birth_date.isoformat(), member.birth_date.strftime("%d/%m/%Y"))
+            if member.id_number_encrypted:
+                values[f"{label} id number"] = (crypto.decrypt(member.id_number_encrypted),)
+            if member.marital_status in {"widowed", "divorced", "separated"}:
+                shown = str(member.get_marital_status_display()) if page else member.marital_status
+                values[f"{label} marital status"] = (shown,)
+            for field in WG_FIELDS:
+                if getattr(member, field) in SEVERE:
+                    shown = str(Individual._meta.get_field(field).verbose_name) if page else getattr(member, field)
+                    values[f"{label} {field}"] = (shown.capitalize() if page else shown,)
+            if member.pregnancy in {"pregnant", "lactating"}:
+                values[f"{label} pregnancy"] = (str(member.get_pregnancy_display()) if page else member.pregnancy,)
+            if member.id_document_type:
+                shown = str(member.get_id_document_type_display()) if page else member.id_document_type
+                values[f"{label} document"] = (shown,)
+    kept = {name: spellings for name, spellings in values.items() if all(len(value) >= 4 for value in spellings)}
+    if page:
+        return kept
+    # In the API a value is a whole JSON string: "pregnant" is not the flag pregnant_or_lactating_woman.
+    return {
+        name: tuple(json.dumps(value, ensure_ascii=False) for value in spellings) for name, spellings in kept.items()
+    }
+
+
+def _text(response: Any) -> str:
+    body = response.content.decode()
+    if response["Content-Type"].startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+    return body.replace("&#x27;", "'").replace("&amp;", "&")
+
+
+PAGES_WITH_PERSONAL_DATA = {
+    "household page": lambda r, v: f"/households/{number(r, v)}/",
+    "API household": lambda r, v: f"/api/v1/households/{number(r, v)}",
+    "API household list": lambda r, v: f"/api/v1/households?admin_area={getattr(r, v).admin_area_id}&page_size=200",
+    "API members": lambda r, v: f"/api/v1/individuals?household={number(r, v)}",
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES_WITH_PERSONAL_DATA))
+@pytest.mark.parametrize("variant", ["menaka", "bandiagara"])
+@pytest.mark.parametrize("username", USERS)
+def test_personal_fields_appear_only_for_those_who_may_see_them(records, as_user, username, variant, page):
+    household = getattr(records, variant)
+    response = as_user(username).get(PAGES_WITH_PERSONAL_DATA[page](records, variant))
+    if username not in SEES[variant]:
+        assert response.status_code == 404 or household.registration_number not in _text(response)
+        return
+    assert response.status_code == 200
+    text = _text(response)
+    values = _personal_values(household, page=page == "household page")
+    if page == "API members":
+        values.pop("phone")  # a household's phone, not a member's
+    shown = {name for name, spellings in values.items() if any(value in text for value in spellings)}
+    if username in PERSONAL[variant]:
+        missing = set(values) - shown
+        assert not missing, f"{page} as {username} does not show {sorted(missing)}"
+    else:
+        assert not shown, f"{page} as {username} shows {sorted(shown)}"
+
+
+# --- nobody logged in ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(name for name, case in MATRIX.items() if not case.public))
+def test_without_a_login_nothing_is_answered(records, db, name):
+    case = MATRIX[name]
+    path = case.path(records, case.variants[0])
+    response = getattr(Client(), case.method.lower())(path)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
