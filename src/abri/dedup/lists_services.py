@@ -38,6 +38,7 @@ from abri.dedup.files import (
     pairs_for_output,
     read_table,
 )
+from abri.dedup.flows import LIST_RUN
 from abri.dedup.lists_selectors import list_run_tables
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
 from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
@@ -179,7 +180,7 @@ def list_run_configure(
         check_columns(table, mapping, name=name)
     with transaction.atomic():
         run = ListRun.objects.select_for_update().get(pk=run.pk)
-        if run.status in {ListRunStatus.QUEUED, ListRunStatus.RUNNING}:
+        if not LIST_RUN.allows(run.status, ListRunStatus.QUEUED):
             raise _refuse("run", _("This run is already under way; wait for it to finish."))
         run.options = {
             "fields": dict(mapping.fields),
@@ -277,7 +278,7 @@ def list_run_execute(*, run_id: int) -> None:
     run = ListRun.objects.filter(pk=run_id, status=ListRunStatus.QUEUED).first()
     if run is None:  # deleted, or already taken
         return
-    if not ListRun.objects.filter(pk=run_id, status=ListRunStatus.QUEUED).update(status=ListRunStatus.RUNNING):
+    if not LIST_RUN.move(ListRun.objects.filter(pk=run_id), ListRunStatus.RUNNING):
         return
     with translation.override(run.language):
         try:
@@ -307,13 +308,12 @@ def list_run_execute(*, run_id: int) -> None:
             "clusters_found": file_run.result.clusters.filter(pl.col("cluster_size") > 1)["cluster"].n_unique(),
             "histogram": _histogram(pairs),
             "notes": file_run.notes,
-            "status": ListRunStatus.DONE,
             "finished_at": timezone.now(),
             "updated_at": timezone.now(),
         }
     with transaction.atomic():
         # An update, not save(): a run deleted while the engine ran must not come back.
-        kept = ListRun.objects.filter(pk=run.pk, status=ListRunStatus.RUNNING).update(**found)
+        kept = LIST_RUN.move(ListRun.objects.filter(pk=run.pk), ListRunStatus.DONE, **found)
         if kept:
             changes = {"status": ListRunStatus.DONE, "pairs": found["pairs_found"]}
             audit_record(actor=run.owner, action="list_run.finish", target=run, changes=changes)
@@ -323,8 +323,8 @@ def list_run_execute(*, run_id: int) -> None:
 
 def _fail(run: ListRun, message: str) -> None:
     with transaction.atomic():
-        updated = ListRun.objects.filter(pk=run.pk).update(
-            status=ListRunStatus.FAILED, message=message, finished_at=timezone.now()
+        updated = LIST_RUN.move(
+            ListRun.objects.filter(pk=run.pk), ListRunStatus.FAILED, message=message, finished_at=timezone.now()
         )
         if updated:
             audit_record(actor=run.owner, action="list_run.finish", target=run, changes={"status": "failed"})

@@ -93,6 +93,15 @@ class MatchCandidate(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="candidates",
     )
+    # Set while a household merge holds the pair as "same": no reviewer decision changes it (dedup/flows.py).
+    decided_by_merge = models.ForeignKey(
+        "registry.HouseholdMerge",
+        verbose_name=_("decided by the merge"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("match candidate")
@@ -106,6 +115,10 @@ class MatchCandidate(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(match_probability__gte=0) & models.Q(match_probability__lte=1),
                 name="dedup_candidate_probability_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by_merge__isnull=True) | models.Q(status="same"),
+                name="dedup_candidate_merge_decides_same",
             ),
         ]
         indexes = [models.Index(fields=["status", "-match_probability"])]

@@ -18,6 +18,7 @@ from abri.core.errors import PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
 from abri.dedup import engine
 from abri.dedup.engine import Progress
+from abri.dedup.flows import CANDIDATE, REGISTRY_RUN
 from abri.dedup.models import (
     CandidateStatus,
     Decision,
@@ -66,8 +67,8 @@ def registry_run_start(*, actor: Actor, threshold: float = 0.5) -> Deduplication
 def registry_run_abandon(*, actor: Actor, run: DeduplicationRun) -> None:
     """Mark a run that will not go on (its job could not be queued) as failed, so another may start."""
     with transaction.atomic():
-        stopped = DeduplicationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now()
+        stopped = REGISTRY_RUN.move(
+            DeduplicationRun.objects.filter(pk=run.pk), RunStatus.FAILED, stage="abandoned", finished_at=timezone.now()
         )
         if stopped:  # a job that ran and failed has said so already
             audit_record(actor=actor, action="dedup.run_abandoned", target=run)
@@ -82,7 +83,7 @@ def _run_create(*, actor: Actor, threshold: float) -> DeduplicationRun:
             abandoned = DeduplicationRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=stale)
             for run in abandoned:
                 audit_record(actor=actor, action="dedup.run_abandoned", target=run)
-            abandoned.update(status=RunStatus.FAILED, stage="abandoned", finished_at=timezone.now())
+            REGISTRY_RUN.move(abandoned, RunStatus.FAILED, stage="abandoned", finished_at=timezone.now())
             run = DeduplicationRun.objects.create(started_by=_user(actor), threshold=threshold, stage="queued")
             audit_record(actor=actor, action="dedup.run_started", target=run, changes={"threshold": threshold})
     except IntegrityError as error:  # dedup_one_run_at_a_time
@@ -126,19 +127,24 @@ def registry_deduplicate(
         counts = _store_candidates(run, result, fingerprints, people)
     except Exception:
         with transaction.atomic():
-            DeduplicationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
-            audit_record(actor=actor, action="dedup.run_failed", target=run)
+            if REGISTRY_RUN.move(
+                DeduplicationRun.objects.filter(pk=run.pk), RunStatus.FAILED, finished_at=timezone.now()
+            ):
+                audit_record(actor=actor, action="dedup.run_failed", target=run)
         raise
     with transaction.atomic():
-        DeduplicationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.DONE,
+        # A run given up as stale meanwhile stays failed; the pairs it found are kept all the same.
+        finished = REGISTRY_RUN.move(
+            DeduplicationRun.objects.filter(pk=run.pk),
+            RunStatus.DONE,
             finished_at=timezone.now(),
             individuals=len(people),
             candidate_pairs=result.candidate_count,
             **counts,
         )
         run.refresh_from_db()
-        audit_record(actor=actor, action="dedup.run_finished", target=run, changes=counts)
+        if finished:
+            audit_record(actor=actor, action="dedup.run_finished", target=run, changes=counts)
     return run
 
 
@@ -232,6 +238,23 @@ def match_decide(*, actor: Actor, candidate: MatchCandidate, decision: str, reas
             raise PermissionDenied(_("You may not review duplicates of household %s.") % household.registration_number)
     with transaction.atomic():
         locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if locked.decided_by_merge_id is not None:
+            raise ValidationFailed(
+                {
+                    "decision": [
+                        _(
+                            "These two people were judged the same when their households were merged: "
+                            "undo the merge to change this decision."
+                        )
+                    ]
+                }
+            )
+        CANDIDATE.check(
+            locked.status,
+            decision,
+            field="decision",
+            message=_("This pair cannot be decided again now: reload the page."),
+        )
         made = MatchDecision.objects.create(
             candidate=locked,
             decision=decision,
@@ -276,7 +299,8 @@ def merge_pairs_decide(context: MergeContext) -> dict[str, list[int]]:
             ).pk
         )
         candidate.status = CandidateStatus.SAME
-        candidate.save(update_fields=["status", "updated_at"])
+        candidate.decided_by_merge = context.merge
+        candidate.save(update_fields=["status", "decided_by_merge", "updated_at"])
         audit_record(
             actor=context.actor,
             action="dedup.pair_decided",
@@ -309,7 +333,8 @@ def merge_pairs_reopen(context: MergeContext, changed: dict[str, list[int]]) -> 
     reopened = MatchCandidate.objects.select_for_update().filter(pk__in=changed["decided"], status=CandidateStatus.SAME)
     for candidate in reopened.order_by("pk"):
         candidate.status = CandidateStatus.OPEN
-        candidate.save(update_fields=["status", "updated_at"])
+        candidate.decided_by_merge = None
+        candidate.save(update_fields=["status", "decided_by_merge", "updated_at"])
         audit_record(
             actor=context.actor,
             action="dedup.pair_reopened",

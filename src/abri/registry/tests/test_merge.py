@@ -1,11 +1,13 @@
 """Merging two registrations of one household, and undoing it: what moves, what is kept, who may."""
 
+import importlib
 import json
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import models
+from django.apps import apps as django_apps
+from django.db import IntegrityError, models, transaction
 from django.utils import translation
 
 from abri.access.models import Role
@@ -15,6 +17,7 @@ from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
 from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision
 from abri.dedup.selectors import match_queue, registry_people
+from abri.dedup.services import match_decide
 from abri.geo.tests.factories import mali_areas
 from abri.intake.models import ImportedSubmission
 from abri.registry import merge as merge_module
@@ -23,6 +26,8 @@ from abri.registry.merge import MergeParticipant, merge_participant_register
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import household_merge, household_merge_undo, household_set_status
 from abri.registry.tests.factories import household_saved, member_input
+
+pair_migration = importlib.import_module("abri.dedup.migrations.0004_pair_decided_by_merge")
 
 pytestmark = pytest.mark.django_db
 
@@ -522,3 +527,46 @@ def test_rows_that_would_collide_once_moved_refuse_the_merge_and_leave_nothing_c
         household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
     assert _snapshot(kept, absorbed, later) == before
     assert not HouseholdMerge.objects.exists()
+
+
+def test_a_pair_decided_by_a_merge_cannot_be_flipped_until_the_merge_is_undone(pair, clerk):
+    kept, absorbed, _bystander = pair
+    folded = _candidate(_member(absorbed, "Fatoumata"), _member(kept, "Fatoumata"))
+    merge = household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
+    folded.refresh_from_db()
+    assert (folded.status, folded.decided_by_merge) == (CandidateStatus.SAME, merge)
+    decisions = MatchDecision.objects.count()
+
+    with pytest.raises(ValidationFailed) as refused:
+        match_decide(actor=clerk, candidate=folded, decision="different", reason="Not the same after all")
+    assert "undo the merge" in refused.value.errors["decision"][0]
+    folded.refresh_from_db()
+    assert (folded.status, folded.decided_by_merge) == (CandidateStatus.SAME, merge)
+    assert MatchDecision.objects.count() == decisions
+
+    household_merge_undo(actor=clerk, merge=merge, reason="Wrong pair")
+    folded.refresh_from_db()
+    assert (folded.status, folded.decided_by_merge) == (CandidateStatus.OPEN, None)
+    match_decide(actor=clerk, candidate=folded, decision="different", reason="Two cousins of the same name")
+    folded.refresh_from_db()
+    assert folded.status == CandidateStatus.DIFFERENT
+
+
+def test_the_database_refuses_a_merge_decision_that_is_not_same(pair, clerk):
+    kept, absorbed, _bystander = pair
+    folded = _candidate(_member(absorbed, "Fatoumata"), _member(kept, "Fatoumata"))
+    merge = household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchCandidate.objects.filter(pk=folded.pk).update(status=CandidateStatus.OPEN)
+    assert MatchCandidate.objects.get(pk=folded.pk).decided_by_merge == merge
+
+
+def test_pairs_decided_by_merges_before_the_field_existed_are_found_in_the_audit(pair, clerk):
+    kept, absorbed, _bystander = pair
+    folded = _candidate(_member(absorbed, "Fatoumata"), _member(kept, "Fatoumata"))
+    merge = household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON, member_pairs=_pairs(kept, absorbed))
+    MatchCandidate.objects.filter(pk=folded.pk).update(decided_by_merge=None)  # as stored before
+
+    pair_migration.pairs_of_standing_merges(django_apps, None)
+
+    assert MatchCandidate.objects.get(pk=folded.pk).decided_by_merge == merge
