@@ -25,6 +25,7 @@ from abri.geo.models import AdminArea, Site
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.normalise import fold, phone_normalise
+from abri.registry.search import members_named
 
 SEARCH_MAX_WORDS = 6
 
@@ -78,10 +79,7 @@ def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
     words = fold(term).split()[:SEARCH_MAX_WORDS]
     if not words:
         return nothing
-    members = Individual.objects.all()
-    for word in sorted(words, key=len, reverse=True):  # the longest word narrows the trigram index best
-        members = members.filter(search_name__contains=word)
-    return Q(pk__in=members.values("household_id")) & personal
+    return Q(pk__in=members_named(words).values("household_id")) & personal
 
 
 def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
