@@ -279,7 +279,7 @@ ONE = ("menaka",)  # the records that exist once (a batch, a pair, a list, a mer
 
 MATRIX: dict[str, Case] = {
     # Home, API index and document: every logged-in user; no record.
-    "core:home": Case("GET", lambda r, v: "/", each(EVERYONE), variants=ONE),
+    "dashboard:home": Case("GET", lambda r, v: "/", each(EVERYONE), variants=ONE),
     "api:api-root": Case("GET", lambda r, v: "/api/v1/", each(set()), variants=ONE, public=True),  # ninja: 404
     "api:openapi-json": Case("GET", lambda r, v: "/api/v1/openapi.json", each(EVERYONE), variants=ONE, public=True),
     "api:openapi-view": Case("GET", lambda r, v: "/api/v1/docs", each(EVERYONE), variants=ONE, public=True),

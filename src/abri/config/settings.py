@@ -26,6 +26,7 @@ ABRI_APPS = [
     "abri.intake",
     "abri.dedup",
     "abri.assistance",
+    "abri.dashboard",
 ]
 
 INSTALLED_APPS = [
@@ -113,7 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "access:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "access:login"
 
 # Lock an account for an hour after five failed logins from the same username and address.

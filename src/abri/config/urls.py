@@ -15,5 +15,5 @@ urlpatterns = [
     path("imports/", include("abri.intake.urls")),
     path("duplicates/", include("abri.dedup.urls")),
     path("lists/", include("abri.dedup.lists_urls")),
-    path("", include("abri.core.urls")),
+    path("", include("abri.dashboard.urls")),
 ]

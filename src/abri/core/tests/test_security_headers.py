@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from abri.core.middleware import CONTENT_SECURITY_POLICY
-from abri.core.tests.test_views import clerk_client  # noqa: F401 -- the fixture, shared
+from abri.dashboard.tests.test_views import clerk_client  # noqa: F401 -- the fixture, shared
 
 pytestmark = pytest.mark.django_db
 

@@ -50,11 +50,11 @@ def test_a_registration_officer_cannot_open_the_pages(en_client, iom, finished):
         assert en_client.get(url).status_code == 404
     assert en_client.post(reverse("lists:delete", args=[finished.uuid])).status_code == 404
     assert ListRun.objects.filter(pk=finished.pk).exists()
-    assert "Partner lists" not in en_client.get(reverse("core:home")).content.decode()
+    assert "Partner lists" not in en_client.get(reverse("dashboard:home")).content.decode()
 
 
 def test_the_menu_shows_the_pages_to_whom_may_use_them(logged_in):
-    assert 'href="/lists/"' in logged_in.get(reverse("core:home")).content.decode()
+    assert 'href="/lists/"' in logged_in.get(reverse("dashboard:home")).content.decode()
 
 
 def test_someone_else_cannot_see_or_delete_a_run(en_client, other_im_officer, finished):

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from abri.core import views
+from abri.dashboard import views
 
-app_name = "core"
+app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
 ]

@@ -1,4 +1,4 @@
-"""Home page: what the user may see, counted by area and by vulnerability flag."""
+"""The home page (dashboard): what the user may see, counted by area and by vulnerability flag."""
 
 from __future__ import annotations
 
@@ -35,4 +35,4 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_view": can_view,
         "can_change": scope.allows(roles.CHANGE_HOUSEHOLD),
     }
-    return render(request, "core/home.html", context)
+    return render(request, "dashboard/home.html", context)
