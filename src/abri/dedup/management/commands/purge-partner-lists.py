@@ -1,4 +1,4 @@
-"""`abri purge-lists`: delete the uploaded partner lists past their retention, with their results."""
+"""`abri purge-partner-lists`: delete the uploaded partner lists past their retention, with their results."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from abri.dedup.lists_services import list_runs_purge_expired
 class Command(BaseCommand):
     help = (
         "Delete partner lists uploaded for deduplication, and what was found in them, once past "
-        "ABRI_LIST_RETENTION_DAYS. Run it daily (cron or a systemd timer)."
+        "ABRI_LIST_RETENTION_DAYS. The scheduler of `abri serve` runs it daily."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
