@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import time
 from typing import Any
 
@@ -40,8 +42,14 @@ class Command(BaseCommand):
             close_old_connections()  # a connection idle since yesterday may have been closed by the server
             call_command(name, stdout=self.stdout, stderr=self.stderr)
 
-        while True:
+        if options["once"]:
             run_due(commands, path=path, now=timezone.localtime(), hour=hour, run=run, failed=failed)
-            if options["once"]:
-                return
-            time.sleep(CHECK_SECONDS)
+            return
+        # SIGTERM (systemd, `abri serve`) stops at once: a command under way rolls its batch back.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        try:
+            while True:
+                run_due(commands, path=path, now=timezone.localtime(), hour=hour, run=run, failed=failed)
+                time.sleep(CHECK_SECONDS)
+        except KeyboardInterrupt:
+            self.stdout.write("Scheduler stopped.")
