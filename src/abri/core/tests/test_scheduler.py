@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from abri.core.scheduler import STATE_FILE, read_state, run_due
 
@@ -89,3 +89,10 @@ def test_the_command_runs_the_daily_work_once(settings, tmp_path):
     assert "Flags refreshed with the ages on" in output.getvalue()
     assert "0 expired list run(s) deleted." in lines
     assert set(json.loads((tmp_path / STATE_FILE).read_text())) == set(COMMANDS)
+
+
+def test_the_command_refuses_a_damaged_state_file_at_start(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    (tmp_path / STATE_FILE).write_text("[]")
+    with pytest.raises(CommandError, match=r"scheduler\.json: not a scheduler state file \(expected an object\)"):
+        call_command("scheduler", "--once", stdout=io.StringIO())

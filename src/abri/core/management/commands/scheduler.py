@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         path = settings.DATA_DIR / STATE_FILE
         commands = list(settings.ABRI_SCHEDULED_COMMANDS)
         hour = int(settings.ABRI_SCHEDULE_HOUR)
-        read_state(path)  # a damaged state file stops the scheduler at start, saying which file
+        try:
+            read_state(path)  # a damaged state file stops the scheduler at start, saying which file
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(f"Scheduler: {', '.join(commands)} daily at {hour:02d}:00 ({settings.TIME_ZONE}).")
         self.stdout.flush()
         failed: dict[str, Any] = {}
