@@ -73,7 +73,7 @@ def test_a_damaged_state_file_is_refused_naming_the_file(tmp_path):
         _run(path, _at(10, 3), [])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # as in its own process: it closes stale connections between commands
 def test_the_command_runs_the_daily_work_once(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     output = io.StringIO()
