@@ -50,3 +50,18 @@ def test_check_deploy_does_warn_about_a_weak_secret_key(tmp_path):
     result = run_abri(tmp_path, "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="short")
     assert result.returncode == 1
     assert "security.W009" in result.stderr
+
+
+def test_pages_link_the_hashed_static_files_collectstatic_wrote(tmp_path):
+    collected = run_abri(tmp_path, "collectstatic", "--noinput", "-v", "0")
+    assert collected.returncode == 0, collected.stderr
+    code = (
+        "import re; from django.test import Client; "
+        "page = Client().get('/accounts/login/', secure=True, headers={'host': 'abri.example.org'}); "
+        "print(page.status_code, re.search(r'/static/(core/abri\\.[0-9a-f]{12}\\.css)', page.content.decode())[1])"
+    )
+    result = run_abri(tmp_path, "shell", "-v", "0", "-c", code)
+    status, stylesheet = result.stdout.split()
+    assert status == "200", result.stderr
+    assert (tmp_path / "static" / stylesheet).exists()  # cached for a year under its hashed name
+    assert (tmp_path / "static" / f"{stylesheet}.gz").exists()

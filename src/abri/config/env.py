@@ -23,6 +23,20 @@ def _bool(raw: str) -> bool:
     raise ValueError(f"expected a boolean (true/false), got {raw!r}")
 
 
+def _workers(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected 0 (automatic) or a number of processes, got {raw!r}")
+    return value
+
+
+def _hour(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 23:
+        raise ValueError(f"expected an hour from 0 to 23, got {raw!r}")
+    return value
+
+
 def _list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -121,6 +135,19 @@ VARIABLES: dict[str, Variable] = {
             int,
             7,
             "Days an uploaded partner list and what was found in it are kept before deletion.",
+        ),
+        Variable(
+            "ABRI_WEB_WORKERS",
+            _workers,
+            0,
+            "Web server (gunicorn) worker processes `abri serve` starts. 0: twice the CPUs plus one, at most 4 "
+            "(each worker keeps its own index of the registry for the live duplicate check).",
+        ),
+        Variable(
+            "ABRI_SCHEDULE_HOUR",
+            _hour,
+            2,
+            "Hour of the day (0-23, TIME_ZONE) at which the scheduler runs the daily work: flags, list purge.",
         ),
         Variable(
             "ABRI_SECURE_COOKIES",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "abri.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT, filled by `abri serve`
     "django.contrib.sessions.middleware.SessionMiddleware",
     "abri.core.middleware.FrenchFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,6 +137,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise looks at it when the first request comes
+# WhiteNoise serves STATIC_ROOT with gzip and Brotli copies made by collectstatic; the production
+# profile adds hashed names (cached for a year). `abri serve` runs collectstatic before starting.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+ABRI_WEB_WORKERS: int = env("ABRI_WEB_WORKERS")
+ABRI_SCHEDULE_HOUR: int = env("ABRI_SCHEDULE_HOUR")
+# What `abri scheduler` runs once a day at ABRI_SCHEDULE_HOUR (local time), by command name.
+ABRI_SCHEDULED_COMMANDS = ["refresh-flags", "purge-partner-lists"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day in the field

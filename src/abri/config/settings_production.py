@@ -19,3 +19,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
 SECURE_HSTS_PRELOAD = _secure
 # Behind a reverse proxy that terminates HTTPS and sets this header (and strips it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+STORAGES = {
+    **STORAGES,  # noqa: F405 -- from the base settings
+    # Hashed file names (core/abri.3f2a….css): browsers cache them for a year, a new release changes the name.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from abri.access.roles import DEDUPE_FILES
 from abri.access.selectors import AnyUser, user_has_permission
@@ -151,10 +152,14 @@ def list_run_tables(*, run: ListRun) -> list[tuple[str, Table]]:
 
 
 def list_runs_for_user(*, user: AnyUser) -> QuerySet[ListRun]:
-    """The runs the user uploaded (none without `dedup.dedupe_files`), newest first."""
+    """The runs the user uploaded and still kept (none without `dedup.dedupe_files`), newest first.
+
+    A run past its retention is gone for its owner at once, though its rows and files wait for
+    the daily `abri purge-partner-lists` (pages do not write on GET).
+    """
     if not user.is_authenticated or not user_has_permission(user=user, permission=DEDUPE_FILES):
         return ListRun.objects.none()
-    return ListRun.objects.filter(owner=user)
+    return ListRun.objects.filter(owner=user, expires_at__gt=timezone.now())
 
 
 def list_run_get_for_user(*, user: AnyUser, run_uuid: uuid.UUID) -> ListRun:

@@ -35,7 +35,6 @@ from abri.dedup.lists_services import (
     list_run_create,
     list_run_delete,
     list_run_download,
-    list_runs_purge_expired,
 )
 from abri.dedup.lists_tasks import list_run_job
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
@@ -66,7 +65,6 @@ def _errors(failure: ValidationFailed) -> list[str]:
 def list_home(request: HttpRequest) -> HttpResponse:
     """Upload one list to find duplicates in it, or two to find the people they share; the user's runs."""
     _require(request)
-    list_runs_purge_expired()
     form = ListUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploads = [

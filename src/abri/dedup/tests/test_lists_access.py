@@ -126,15 +126,33 @@ def test_runs_past_their_retention_are_purged_with_their_files(logged_in, finish
     folder = lists_storage.run_folder(finished)
     assert list_runs_purge_expired(now=finished.expires_at - datetime.timedelta(seconds=1)) == 0
     ListRun.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
-    call_command("purge-lists", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("purge-partner-lists", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert list(ListRun.objects.all()) == [recent]
     assert not folder.exists()
     assert AuditEntry.objects.filter(action="list_run.expire", actor=None).count() == 1
 
 
-def test_the_list_page_purges_expired_runs_too(logged_in, finished):
+def test_opening_the_list_page_leaves_an_expired_run_to_the_daily_purge(logged_in, finished):
     ListRun.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
-    assert logged_in.get(reverse("lists:home")).status_code == 200
+    folder = lists_storage.run_folder(finished)
+
+    page = logged_in.get(reverse("lists:home"))
+
+    assert page.status_code == 200
+    assert "liste.csv" not in page.content.decode()  # past its retention: no longer shown to its owner
+    assert all(logged_in.get(url).status_code == 404 for url in _urls(finished))
+    assert list(ListRun.objects.all()) == [finished]  # but a GET writes nothing
+    assert folder.exists()
+
+    call_command("purge-partner-lists", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert not ListRun.objects.exists()
+    assert not folder.exists()
+
+
+def test_the_former_command_name_still_purges(logged_in, finished):
+    ListRun.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    call_command("purge-lists", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not ListRun.objects.exists()
 
 

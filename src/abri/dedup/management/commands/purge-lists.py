@@ -1,20 +1,9 @@
-"""`abri purge-lists`: delete the uploaded partner lists past their retention, with their results."""
+"""`abri purge-lists`: the former name of `abri purge-partner-lists`, kept for existing cron jobs."""
 
-from __future__ import annotations
+from importlib import import_module
 
-from typing import Any
-
-from django.core.management.base import BaseCommand
-
-from abri.dedup.lists_services import list_runs_purge_expired
+_purge = import_module("abri.dedup.management.commands.purge-partner-lists")
 
 
-class Command(BaseCommand):
-    help = (
-        "Delete partner lists uploaded for deduplication, and what was found in them, once past "
-        "ABRI_LIST_RETENTION_DAYS. Run it daily (cron or a systemd timer)."
-    )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        count = list_runs_purge_expired()
-        self.stdout.write(f"{count} expired list run(s) deleted.")
+class Command(_purge.Command):  # type: ignore[name-defined]  # a module named after the command, seen by import_module only
+    help = f"Former name of purge-partner-lists. {_purge.Command.help}"
