@@ -25,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from abri.access import roles
-from abri.access.households import personal_data_visible
 from abri.access.selectors import Scope, scope_for
 from abri.core import crypto
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -50,6 +49,7 @@ from abri.dedup.tasks import registry_deduplicate_job
 from abri.registry.flags import age_on
 from abri.registry.models import BirthDatePrecision, Household, Individual
 from abri.registry.selectors import household_members
+from abri.registry.shown import personal_data_visible
 
 QUEUE_PAGE_SIZE = 25
 CLUSTER_PAGE_SIZE = 20

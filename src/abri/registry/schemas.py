@@ -89,7 +89,7 @@ class StatusIn(Schema):
     status: str = Field(description="registered, relocated, returned or inactive")
 
 
-class HouseholdFilters(Schema):
+class HouseholdListQuery(Schema):
     admin_area: str = Field("", description="P-code: keeps this area and the areas within it.")
     site: int | None = Field(None, description="Site id.")
     flag: list[str] = Field(default_factory=list, description=f"Vulnerability flags, all required: {FLAG_FIELDS}.")

@@ -27,7 +27,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from abri.access import roles
-from abri.access.households import household_changeable, personal_data_visible, registering_organisation
 from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
 from abri.core import crypto
@@ -35,6 +34,13 @@ from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.dedup.live_check import live_check
 from abri.dedup.selectors import candidate_pairs_between
+from abri.registry.access import (
+    HouseholdFilters,
+    access_household_by_number,
+    household_changeable,
+    household_list,
+    registering_organisation,
+)
 from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
 from abri.registry.forms import (
     MEMBERS_PREFIX,
@@ -53,16 +59,14 @@ from abri.registry.merge import merge_allowed
 from abri.registry.merge_forms import MergeForm
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.selectors import (
-    HouseholdFilters,
-    access_household_by_number,
     field_label,
     household_audit_entries,
-    household_list,
     household_members,
     household_merge_destination,
     household_merges,
 )
 from abri.registry.services import household_create, household_merge, household_merge_undo, household_update
+from abri.registry.shown import personal_data_visible
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
@@ -120,7 +124,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     filters = HouseholdFilters(
         area=data.get("area") or "",
         site_id=data.get("site"),
-        flag=data.get("flag") or "",
+        flags=(data["flag"],) if data.get("flag") else (),
         status=data.get("status") or "",
     )
     personal = scope.allows(roles.VIEW_PERSONAL_DATA)
@@ -131,13 +135,18 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "household": household,
-            "head_name": _name(household.head, personal=household.personal_data),
+            "head_name": _name(household.head, personal=personal_data_visible(scope=scope, household=household)),
             "head": household.head,
             "flags": _flags(household),
         }
         for household in page.object_list
     ]
-    query = {"area": filters.area, "site": filters.site_id or "", "flag": filters.flag, "status": filters.status}
+    query = {
+        "area": filters.area,
+        "site": filters.site_id or "",
+        "flag": data.get("flag") or "",
+        "status": filters.status,
+    }
     query = {key: value for key, value in query.items() if value}
     context = {
         "form": form,
@@ -227,7 +236,7 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if household.status == HouseholdStatus.MERGED:
         destination = household_merge_destination(household=household)
         try:
-            kept = access_household_by_number(scope, destination.registration_number, roles.VIEW_HOUSEHOLD)
+            kept = access_household_by_number(scope=scope, number=destination.registration_number)
         except NotFound:
             kept = None
         if kept is not None:
@@ -274,7 +283,7 @@ def _merge_rows(merges: list[HouseholdMerge]) -> list[dict[str, Any]]:
 
 def _household_or_404(scope: Scope, reference: str) -> Household:
     try:
-        return access_household_by_number(scope, reference, roles.VIEW_HOUSEHOLD)
+        return access_household_by_number(scope=scope, number=reference)
     except NotFound as error:
         raise Http404(_("No such household.")) from error
 
