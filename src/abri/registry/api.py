@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -39,7 +38,7 @@ from abri.registry.schemas import (
     StatusIn,
 )
 from abri.registry.services import household_create, household_set_status, household_update
-from abri.registry.shown import personal_data_visible
+from abri.registry.shown import household_shown, member_shown
 
 router = Router(tags=["registry"])
 
@@ -52,7 +51,7 @@ def _actor(request: HttpRequest) -> User:
 def _household_out(request: HttpRequest, registration_number: str) -> HouseholdOut:
     scope = request_scope(request)
     household = access_household_by_number(scope=scope, number=registration_number)
-    return HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
+    return HouseholdOut.build(household_shown(scope=scope, household=household))
 
 
 @router.get("/households", response=HouseholdPage, summary="List households")
@@ -67,10 +66,7 @@ def households_list(request: HttpRequest, query: Query[HouseholdListQuery]) -> H
         count=households.count(),
         page=query.page,
         page_size=query.page_size,
-        items=[
-            HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
-            for household in page
-        ],
+        items=[HouseholdOut.build(household_shown(scope=scope, household=household)) for household in page],
     )
 
 
@@ -134,17 +130,12 @@ def individuals_list(request: HttpRequest, filters: Query[IndividualFilters]) ->
     scope = request_scope(request)
     individuals = individual_list(scope=scope, admin_area=filters.admin_area, household=filters.household)
     start = (filters.page - 1) * filters.page_size
-    today = timezone.localdate()
     return IndividualPage(
         count=individuals.count(),
         page=filters.page,
         page_size=filters.page_size,
         items=[
-            IndividualOut.build_individual(
-                individual,
-                personal=personal_data_visible(scope=scope, household=individual.household),
-                today=today,
-            )
+            IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
             for individual in individuals[start : start + filters.page_size]
         ],
     )
@@ -155,11 +146,7 @@ def individuals_retrieve(request: HttpRequest, individual_id: int) -> Individual
     """One member; change members through their household (PUT /households/{registration_number})."""
     scope = request_scope(request)
     individual = access_individual_by_id(scope=scope, individual_id=individual_id)
-    return IndividualOut.build_individual(
-        individual,
-        personal=personal_data_visible(scope=scope, household=individual.household),
-        today=timezone.localdate(),
-    )
+    return IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
 
 
 def _check_same_organisation(household: Household, acronym: str) -> None:

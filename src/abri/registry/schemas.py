@@ -5,8 +5,8 @@ every value and say what is wrong, in the caller's language, like any other way 
 Outputs are plain pydantic models built once from the ORM objects (ninja's attribute getter
 would re-read every field of every member; a page of 200 households took four times longer).
 They carry personal fields (names, date of birth, phone and identity numbers in clear,
-disability and pregnancy answers) only when the caller may read personal data of that
-household; otherwise those fields are null and ``personal_data`` is false.
+disability and pregnancy answers) only as `abri.registry.shown` gives them: null where the
+caller may not read personal data of that household, and ``personal_data`` false.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
 from ninja import Schema
 from pydantic import BaseModel, Field
 
-from abri.core import crypto
 from abri.core.models import AuditEntry
-from abri.registry.flags import FLAG_FIELDS, age_on
+from abri.registry.flags import FLAG_FIELDS, WG_FIELDS
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import Household, HouseholdStatus, Individual
+from abri.registry.shown import ShownHousehold, ShownMember
 
 MAX_PAGE_SIZE = 200
 
@@ -127,34 +126,24 @@ class MemberOut(BaseModel):
     id_number: str | None
 
     @classmethod
-    def build(cls, individual: Individual, *, personal: bool, today: date) -> MemberOut:
-        """The member as the caller may see them."""
-        values: dict[str, Any] = {
-            "id": individual.pk,
-            "sex": individual.sex,
-            "relationship": individual.relationship,
-            "age_years": age_on(individual.birth_date, today),
-            "birth_date_precision": individual.birth_date_precision,
-        }
-        personal_names = (
-            "given_names",
-            "family_name",
-            "birth_date",
-            "marital_status",
-            "wg_seeing",
-            "wg_hearing",
-            "wg_walking",
-            "wg_cognition",
-            "wg_self_care",
-            "wg_communication",
-            "pregnancy",
-            "chronic_illness",
-            "id_document_type",
+    def build(cls, member: ShownMember) -> MemberOut:
+        """The member as `abri.registry.shown` lets the caller see them (masked fields are null)."""
+        return cls(
+            id=member.pk,
+            sex=member.sex,
+            relationship=member.relationship,
+            age_years=member.age,
+            birth_date_precision=member.birth_date_precision,
+            given_names=member.given_names.value,
+            family_name=member.family_name.value,
+            birth_date=member.birth_date.value,
+            marital_status=member.marital_status.value,
+            **{name: member.answers[name].value for name in WG_FIELDS},
+            pregnancy=member.pregnancy.value,
+            chronic_illness=member.chronic_illness.value,
+            id_document_type=member.id_document_type.value,
+            id_number=member.id_number.value,
         )
-        for name in personal_names:
-            values[name] = getattr(individual, name) if personal else None
-        values["id_number"] = crypto.decrypt(individual.id_number_encrypted) if personal else None
-        return cls(**values)
 
 
 class IndividualOut(MemberOut):
@@ -162,10 +151,10 @@ class IndividualOut(MemberOut):
     personal_data: bool
 
     @classmethod
-    def build_individual(cls, individual: Individual, *, personal: bool, today: date) -> IndividualOut:
-        """The individual with their household's number."""
-        member = MemberOut.build(individual, personal=personal, today=today)
-        return cls(**member.model_dump(), household=individual.household.registration_number, personal_data=personal)
+    def build_individual(cls, individual: Individual, member: ShownMember) -> IndividualOut:
+        """The individual, as shown to the caller, with their household's number."""
+        values = MemberOut.build(member).model_dump()
+        return cls(**values, household=individual.household.registration_number, personal_data=member.personal)
 
 
 class HouseholdOut(BaseModel):
@@ -191,9 +180,9 @@ class HouseholdOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def build(cls, household: Household, *, personal: bool) -> HouseholdOut:
-        """The household as the caller may see it (members prefetched)."""
-        today = timezone.localdate()
+    def build(cls, shown: ShownHousehold) -> HouseholdOut:
+        """The household as `abri.registry.shown` lets the caller see it."""
+        household = shown.household
         return cls(
             registration_number=household.registration_number,
             organisation=household.organisation.acronym,
@@ -209,10 +198,10 @@ class HouseholdOut(BaseModel):
             registered_on=household.registered_on,
             size=household.size,
             flags=[name for name in FLAG_FIELDS if getattr(household, name)],
-            personal_data=personal,
-            phone=crypto.decrypt(household.phone_encrypted) if personal else None,
+            personal_data=shown.personal,
+            phone=shown.phone.value,
             head_id=household.head_id,
-            members=[MemberOut.build(member, personal=personal, today=today) for member in household.members.all()],
+            members=[MemberOut.build(member) for member in shown.members],
             created_at=household.created_at,
             updated_at=household.updated_at,
         )

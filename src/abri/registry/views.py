@@ -29,7 +29,6 @@ from django_htmx.http import push_url
 from abri.access import roles
 from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
-from abri.core import crypto
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.dedup.live_check import live_check
@@ -41,7 +40,7 @@ from abri.registry.access import (
     household_list,
     registering_organisation,
 )
-from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
+from abri.registry.flags import FLAG_FIELDS
 from abri.registry.forms import (
     MEMBERS_PREFIX,
     HouseholdEntry,
@@ -57,7 +56,7 @@ from abri.registry.forms import (
 )
 from abri.registry.merge import merge_allowed
 from abri.registry.merge_forms import MergeForm
-from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
 from abri.registry.selectors import (
     field_label,
     household_audit_entries,
@@ -66,7 +65,13 @@ from abri.registry.selectors import (
     household_merges,
 )
 from abri.registry.services import household_create, household_merge, household_merge_undo, household_update
-from abri.registry.shown import personal_data_visible
+from abri.registry.shown import (
+    ShownMember,
+    household_shown,
+    name_shown,
+    personal_data_anywhere,
+    personal_data_visible,
+)
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
@@ -103,13 +108,6 @@ def _flags(household: Household) -> list[dict[str, str]]:
     return [{"name": flag, "label": field_label(Household, flag)} for flag in FLAG_FIELDS if getattr(household, flag)]
 
 
-def _name(individual: Individual | None, *, personal: bool) -> str | None:
-    """The full name, or None when the role may not see it (the template says it is hidden)."""
-    if individual is None:
-        return ""
-    return str(individual) if personal else None
-
-
 @login_required
 @never_cache  # personal data: not kept by a shared phone's browser or a proxy
 @vary_on_headers("HX-Request")
@@ -127,7 +125,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         flags=(data["flag"],) if data.get("flag") else (),
         status=data.get("status") or "",
     )
-    personal = scope.allows(roles.VIEW_PERSONAL_DATA)
+    personal = personal_data_anywhere(scope=scope)
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
     households = household_list(scope=scope, filters=filters, search=search)
     paginator = CappedPaginator(households, PAGE_SIZE) if search else KeysFirstPaginator(households, PAGE_SIZE)
@@ -135,7 +133,7 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "household": household,
-            "head_name": _name(household.head, personal=personal_data_visible(scope=scope, household=household)),
+            "head_name": name_shown(scope=scope, household=household, individual=household.head),
             "head": household.head,
             "flags": _flags(household),
         }
@@ -168,26 +166,6 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         address = reverse("registry:household_list") + (f"?{urlencode(query)}" if query else "")
         return push_url(response, address)
     return render(request, "registry/household_list.html", context)
-
-
-def _member_rows(members: list[Individual], *, personal: bool) -> list[dict[str, Any]]:
-    today = timezone.localdate()
-    rows = []
-    for member in members:
-        id_number = crypto.decrypt(member.id_number_encrypted) if personal and member.id_number_encrypted else ""
-        rows.append(
-            {
-                "member": member,
-                "name": _name(member, personal=personal),
-                "age": age_on(member.birth_date, today),
-                "difficulties": [
-                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE_DIFFICULTY
-                ],
-                "id_number": id_number,
-                "has_id_number": bool(member.id_number_encrypted),
-            }
-        )
-    return rows
 
 
 def _audit_actions() -> dict[str, str]:
@@ -246,7 +224,8 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"merged": household.registration_number, "kept": kept.registration_number},
             )
             return HttpResponseRedirect(reverse("registry:household_detail", args=[kept.registration_number]))
-    personal = personal_data_visible(scope=scope, household=household)
+    shown = household_shown(scope=scope, household=household, members=household_members(household=household))
+    personal = shown.personal
     audit = scope.covers(
         roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
     )
@@ -255,10 +234,9 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "household": household,
         "flags": _flags(household),
-        "members": _member_rows(household_members(household=household), personal=personal),
+        "members": shown.members,
         "personal": personal,
-        "phone": crypto.decrypt(household.phone_encrypted) if personal else "",
-        "has_phone": bool(household.phone_encrypted),
+        "phone": shown.phone,
         "can_change": not merged and personal and household_changeable(scope=scope, household=household),
         "can_merge": can_merge,
         "merged": merged,
@@ -444,10 +422,10 @@ def _household_values(request: HttpRequest) -> dict[str, Any]:
     return {name: request.POST.get(name, "") for name in HouseholdForm.base_fields}
 
 
-def _member_label(member: Individual, *, personal: bool, today: Any) -> str:
+def _member_label(member: ShownMember) -> str:
     """How a member is offered for pairing: the name only where the role may see it."""
-    facts = f"{member.get_relationship_display()} · {member.get_sex_display()} · {age_on(member.birth_date, today)}"
-    return f"{member} · {facts}" if personal else facts
+    facts = f"{member.relationship_display} · {member.sex_display} · {member.age}"
+    return facts if member.name.masked else f"{member.name} · {facts}"
 
 
 def _suggested_pairs(first: Household, second: Household) -> dict[str, str]:
@@ -537,21 +515,14 @@ def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"number": household.registration_number},
             )
             return HttpResponseRedirect(detail)
-    today = timezone.localdate()
     sides = []
     labels = []
     for household in (first, second):
-        personal = personal_data_visible(scope=scope, household=household)
-        members = household_members(household=household)
+        shown = household_shown(scope=scope, household=household, members=household_members(household=household))
         sides.append(
-            {
-                "household": household,
-                "flags": _flags(household),
-                "members": _member_rows(members, personal=personal),
-                "personal": personal,
-            }
+            {"household": household, "flags": _flags(household), "members": shown.members, "personal": shown.personal}
         )
-        labels.append([(member.pk, _member_label(member, personal=personal, today=today)) for member in members])
+        labels.append([(member.pk, _member_label(member)) for member in shown.members])
     form = MergeForm(
         request.POST if request.method == "POST" else None,
         initial={"keep": first.registration_number, **_suggested_pairs(first, second)},
