@@ -14,13 +14,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BaseModel, Field
 
+from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
-from abri.registry.flags import FLAG_FIELDS, WG_FIELDS
+from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
-from abri.registry.models import Household, HouseholdStatus, Individual
+from abri.registry.models import BirthDatePrecision, Household, HouseholdStatus, Individual
 from abri.registry.shown import ShownHousehold, ShownMember
 
 MAX_PAGE_SIZE = 200
@@ -37,6 +40,12 @@ class MemberIn(Schema):
     birth_date: date | None = None
     birth_year: int | None = None
     age_years: int | None = Field(None, description="Estimated age, when neither date nor year is known.")
+    birth_date_precision: str = Field(
+        "",
+        description="exact, year or estimated_age: how the birth is known, as a read gives it. With year, only "
+        "the year (``birth_year``, or that of ``birth_date``) counts; with estimated_age, only ``age_years`` (or "
+        "the age ``birth_date`` gives today); left out, ``birth_date`` first, then ``birth_year``, then ``age_years``.",
+    )
     marital_status: str = ""
     wg_seeing: str = ""
     wg_hearing: str = ""
@@ -49,9 +58,30 @@ class MemberIn(Schema):
     id_document_type: str = ""
     id_number: str = ""
 
-    def to_input(self) -> IndividualInput:
-        """The registry services' input for this member."""
-        return IndividualInput(**self.model_dump())
+    def to_input(self, *, position: int = 1) -> IndividualInput:
+        """The registry services' input for this member: a ``birth_date`` read back with precision
+        ``year`` or ``estimated_age`` becomes that year or that age again, never an exact date."""
+        values = self.model_dump(exclude={"birth_date_precision"})
+        precision = self.birth_date_precision.strip()
+        if precision and precision not in BirthDatePrecision.values:
+            raise ValidationFailed(
+                {
+                    f"members[{position}].birth_date_precision": [
+                        _("%(value)s is not one of the allowed values: %(allowed)s.")
+                        % {"value": precision, "allowed": ", ".join(BirthDatePrecision.values)}
+                    ]
+                }
+            )
+        # A read gives the date, the precision and the age today: the precision says which one counts.
+        if precision == BirthDatePrecision.YEAR:
+            year = self.birth_year if self.birth_year is not None else self.birth_date and self.birth_date.year
+            values.update(birth_date=None, birth_year=year, age_years=None)
+        elif precision == BirthDatePrecision.ESTIMATED_AGE:
+            age = self.age_years
+            if age is None and self.birth_date is not None:
+                age = age_on(self.birth_date, timezone.localdate())
+            values.update(birth_date=None, birth_year=None, age_years=age)
+        return IndividualInput(**values)
 
 
 class HouseholdIn(Schema):
@@ -80,7 +110,7 @@ class HouseholdIn(Schema):
             **values,
             status=self.status or (current.status if current else HouseholdStatus.REGISTERED),
             registered_on=self.registered_on or (current.registered_on if current else None),
-            members=[member.to_input() for member in self.members],
+            members=[member.to_input(position=position) for position, member in enumerate(self.members, start=1)],
         )
 
 
