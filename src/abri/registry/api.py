@@ -91,7 +91,8 @@ def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[Hous
 def households_update(request: HttpRequest, registration_number: str, payload: HouseholdIn) -> HouseholdOut:
     """Replace a household's fields and members: members with an ``id`` are kept and changed,
     new ones added, those left out removed. Fields left out are emptied, except the status and
-    the registration date, which stay as they were."""
+    the registration date, which stay as they were. Send the ``version`` a read gave: when the
+    household was changed since (an edit, a merge), nothing is written and the answer is 409."""
     scope = request_scope(request)
     household = access_household_for_change(scope=scope, number=registration_number)
     _check_same_organisation(household, payload.organisation.strip())
@@ -100,7 +101,16 @@ def households_update(request: HttpRequest, registration_number: str, payload: H
         raise PermissionDenied(
             _("You may not move this household to the admin area %(pcode)s.") % {"pcode": admin_area}
         )
-    household_update(actor=_actor(request), household=household, data=payload.to_input(current=household))
+    if payload.version is None:
+        raise ValidationFailed(
+            {"version": [_("Send the household's version as a read gave it, so that no later change is overwritten.")]}
+        )
+    household_update(
+        actor=_actor(request),
+        household=household,
+        data=payload.to_input(current=household),
+        version=payload.version,
+    )
     return _household_out(request, registration_number)
 
 

@@ -186,6 +186,8 @@ class HouseholdForm(LocationMixin):
     registered_on = forms.DateField(
         label=_("Registration date"), required=False, widget=_date_input(), help_text=_("Today when left empty.")
     )
+    # The household's version when the form was opened (abri.registry.locks): an older one is refused.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     # "Merged" is set by a merge only (with its record and undo), never by hand.
     status = forms.ChoiceField(
         label=_("Status"),
@@ -366,6 +368,7 @@ def household_initial(household: Household) -> dict[str, Any]:
         "consent_date": household.consent_date,
         "registered_on": household.registered_on,
         "status": household.status,
+        "version": household.version,
     }
 
 

@@ -109,6 +109,9 @@ class Household(TimeStampedModel):
     large_household = models.BooleanField(_("large household"), default=False)
     pregnant_or_lactating_woman = models.BooleanField(_("pregnant or lactating woman"), default=False)
 
+    # Counts the writes (abri.registry.locks): a change made from an older read is refused.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")

@@ -101,11 +101,16 @@ class HouseholdIn(Schema):
     phone: str = ""
     status: str | None = Field(None, description="Left out: registered for a new household, unchanged on update.")
     registered_on: date | None = Field(None, description="Left out: today for a new household, unchanged on update.")
+    version: int | None = Field(
+        None,
+        description="Update: the version a read gave. A household changed since is not overwritten (409). "
+        "Not used on create.",
+    )
     members: list[MemberIn]
 
     def to_input(self, *, current: Household | None = None) -> HouseholdInput:
         """The registry services' input; status and registration date left out keep ``current``'s."""
-        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on"})
+        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on", "version"})
         return HouseholdInput(
             **values,
             status=self.status or (current.status if current else HouseholdStatus.REGISTERED),
@@ -206,6 +211,7 @@ class HouseholdOut(BaseModel):
     phone: str | None
     head_id: int | None
     members: list[MemberOut]
+    version: int = Field(description="Changes with every write: send it back with an update.")
     created_at: datetime
     updated_at: datetime
 
@@ -232,6 +238,7 @@ class HouseholdOut(BaseModel):
             phone=shown.phone.value,
             head_id=household.head_id,
             members=[MemberOut.build(member) for member in shown.members],
+            version=household.version,
             created_at=household.created_at,
             updated_at=household.updated_at,
         )

@@ -29,7 +29,7 @@ from django_htmx.http import push_url
 from abri.access import roles
 from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
-from abri.core.errors import NotFound, ValidationFailed
+from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.dedup.live_check import live_check
 from abri.dedup.selectors import candidate_pairs_between
@@ -54,6 +54,7 @@ from abri.registry.forms import (
     member_initial,
     member_rows,
 )
+from abri.registry.locks import stale_message
 from abri.registry.merge import merge_allowed
 from abri.registry.merge_forms import MergeForm
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
@@ -385,11 +386,17 @@ def _save(entry: HouseholdEntry, *, actor: Any, scope: Scope, household: Househo
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
         if household is not None:
-            return household_update(actor=actor, household=household, data=data)
+            version = entry.form.cleaned_data.get("version")
+            if version is None:
+                raise Conflict(stale_message(household))
+            return household_update(actor=actor, household=household, data=data, version=version)
         assert organisation is not None  # _problems found one, or reported why not
         return household_create(actor=actor, organisation=organisation, data=data)
     except ValidationFailed as failure:
         form_errors_apply(entry, failure.errors)
+        return None
+    except Conflict as conflict:
+        entry.form.add_error(None, str(conflict))
         return None
 
 

@@ -96,7 +96,7 @@ def _row(instance: models.Model) -> dict[str, Any]:
     return {
         field.attname: getattr(instance, field.attname)
         for field in instance._meta.concrete_fields
-        if field.name != "updated_at"
+        if field.name not in {"updated_at", "version"}  # each write stamps both
     }
 
 

@@ -22,8 +22,9 @@ from abri.registry.tests.factories import household_saved, member_input
 
 pytestmark = pytest.mark.django_db
 
-# Written by each save whatever it holds: when, and the encrypted values' random nonce (compared decrypted).
-EVERY_SAVE = {"updated_at", "id_number_encrypted", "phone_encrypted"}
+# Written by each save whatever it holds: when, the count of writes, and the encrypted values'
+# random nonce (the values are compared decrypted).
+EVERY_SAVE = {"updated_at", "version", "id_number_encrypted", "phone_encrypted"}
 
 
 @pytest.fixture

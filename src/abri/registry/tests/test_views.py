@@ -453,7 +453,7 @@ def test_edit_changes_the_household_adds_a_member_and_leaves_others_alone(clerk,
     )
     response = clerk.post(
         f"/households/{maiga.registration_number}/edit/",
-        form_data(members, cercle="ML1001", phone="+223 70 00 00 01"),
+        form_data(members, cercle="ML1001", phone="+223 70 00 00 01", version=str(maiga.version)),
     )
 
     assert response.status_code == 302
