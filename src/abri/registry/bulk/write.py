@@ -165,7 +165,8 @@ def households_write_new(
         pl.lit(actor_id, dtype=pl.Int64).alias("consent_recorded_by_id"),
         "phone_encrypted",
         "phone_hash",
-        "status",
+        # A household enters its lifecycle registered (abri.registry.flows), whatever a row's verdict was.
+        pl.lit(HouseholdStatus.REGISTERED.value).alias("status"),
         "registered_on",
         "size",
         pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
@@ -266,6 +267,11 @@ def households_bulk_update(
     return results
 
 
+# The status moves along its lifecycle only (household_set_status, merges); the registration
+# date is the first registration's. A re-import changes neither.
+_NOT_REIMPORTED = frozenset({"site_id", "status", "registered_on"})
+
+
 def _update_chunk(
     actor: Actor, prepared: Prepared, household_ids: dict[int, int], audit_changes: dict[str, Any] | None
 ) -> dict[int, UpdateResult]:
@@ -314,7 +320,7 @@ def _update_chunk(
             "admin_area_id": row["admin_area"],
             "site_id": row["site_id"],
             "origin_area_id": row["origin_area"] or None,
-            **{name: row[name] for name in HOUSEHOLD_VALUE_FIELDS if name in row and name not in {"site_id"}},
+            **{name: row[name] for name in HOUSEHOLD_VALUE_FIELDS if name in row and name not in _NOT_REIMPORTED},
         }
         for name, value in values.items():
             if getattr(household, name) != _python(value):

@@ -194,3 +194,14 @@ def test_write_new_stores_households_members_heads_and_audit(references):
     # New rows after the bulk write still get fresh keys.
     later = household_create(actor=None, organisation=organisation, data=household_input())
     assert later.pk > first.pk
+
+
+def test_write_new_stores_registered_whatever_the_rows_status_column_holds(references):
+    organisation = OrganisationFactory(acronym="IOM")
+    household_frame, member_frame = frames_from_inputs([household_input()])
+    # An import's row verdict in the status column, as a Kobo commit once wrote it.
+    household_frame = household_frame.with_columns(pl.lit("valid").alias("status"))
+    prepared = households_prepare(household_frame, member_frame, today=TODAY)
+    with transaction.atomic():
+        households_write_new(actor=None, organisation=organisation, prepared=prepared)
+    assert list(Household.objects.values_list("status", flat=True)) == ["registered"]
