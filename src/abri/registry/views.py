@@ -314,9 +314,14 @@ def _household_form(request: HttpRequest, *, scope: Scope, household: Household 
             form = HouseholdForm(scope=scope, initial={"consent_date": timezone.localdate(), "status": "registered"})
             rows: list[dict[str, Any]] = [{"relationship": "head"}]
         else:
-            form = HouseholdForm(scope=scope, initial=household_initial(household))
+            members = household_members(household=household)
+            shown = household_shown(scope=scope, household=household, members=members)
+            form = HouseholdForm(scope=scope, initial=household_initial(household, phone=shown.phone.value or ""))
             today = timezone.localdate()
-            rows = [member_initial(member, today=today) for member in household_members(household=household)]
+            rows = [
+                member_initial(member, today=today, id_number=seen.id_number.value or "")
+                for member, seen in zip(members, shown.members, strict=True)
+            ]
         context.update(form=form, members=MemberFormSet(initial=rows, prefix=MEMBERS_PREFIX))
         return render(request, template, context)
 
