@@ -128,7 +128,9 @@ def records(django_db_setup, django_db_blocker) -> Iterator[Records]:
             found = _records()
             yield found
         finally:
-            lists_storage.remove(found.done_run)
+            if "found" in locals():
+                lists_storage.remove(found.done_run)
+                lists_storage.remove(found.list_run)
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
@@ -188,6 +190,11 @@ def _records() -> Records:
         status=ListRunStatus.UPLOADED,
         file_names=["partenaire.csv"],
         expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    lists_storage.write(
+        list_run,
+        lists_storage.source_name(0),
+        "id,prénom,nom\r\nA1,Moussa,Ag Mohamed\r\nA2,Fadimata,Walet\r\n".encode(),
     )
     done_run = ListRun.objects.create(
         uuid=uuid.uuid4(),

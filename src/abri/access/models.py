@@ -6,18 +6,23 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel
+from abri.core.models import TimeStampedModel, choices_check
+
+
+class OrganisationKind(models.TextChoices):
+    """The kind of organisation (``Organisation.Kind``)."""
+
+    UN_AGENCY = "un_agency", _("UN agency")
+    INTERNATIONAL_NGO = "international_ngo", _("International NGO")
+    NATIONAL_NGO = "national_ngo", _("National NGO")
+    GOVERNMENT = "government", _("Government service")
+    COMMUNITY = "community", _("Community organisation")
 
 
 class Organisation(TimeStampedModel):
     """An agency, NGO, government service or community organisation taking part."""
 
-    class Kind(models.TextChoices):
-        UN_AGENCY = "un_agency", _("UN agency")
-        INTERNATIONAL_NGO = "international_ngo", _("International NGO")
-        NATIONAL_NGO = "national_ngo", _("National NGO")
-        GOVERNMENT = "government", _("Government service")
-        COMMUNITY = "community", _("Community organisation")
+    Kind = OrganisationKind
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     acronym = models.CharField(_("acronym"), max_length=32, unique=True)
@@ -28,6 +33,9 @@ class Organisation(TimeStampedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["acronym"]
+        constraints = [
+            choices_check("kind", OrganisationKind, "access_organisation_kind_known"),
+        ]
 
     def __str__(self) -> str:
         return self.acronym
@@ -74,6 +82,7 @@ class Membership(TimeStampedModel):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
+            choices_check("role", Role, "access_membership_role_known"),
             models.UniqueConstraint(fields=["user", "organisation", "role"], name="access_membership_unique_role"),
         ]
 

@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from abri.access.api import ApiTokenAuth, session_auth
-from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
+from abri.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from abri.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -94,6 +94,11 @@ def _validation_failed(request: HttpRequest, error: ValidationFailed) -> HttpRes
 def _request_invalid(request: HttpRequest, error: RequestValidationError) -> HttpResponse:
     pairs = [(_field_path(item.get("loc", ())), _message(item)) for item in error.errors]
     return api.create_response(request, _detail(pairs), status=422)
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, error: Conflict) -> HttpResponse:
+    return api.create_response(request, {"detail": str(error)}, status=409)
 
 
 @api.exception_handler(NotFound)

@@ -17,6 +17,10 @@ class PermissionDenied(AbriError):
     """The user may see the record but not do this to it."""
 
 
+class Conflict(AbriError):
+    """The record changed since the user read it: nothing was written; they should read it again."""
+
+
 class ValidationFailed(AbriError):
     """Input was refused; ``errors`` maps each field (or ``__all__``) to its messages."""
 

@@ -7,6 +7,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def choices_check(
+    field_name: str, choices_class: type[models.Choices], name: str, *, blank: bool = False
+) -> models.CheckConstraint:
+    """A database check that ``field_name`` holds one of ``choices_class``'s values ("" too when
+    ``blank``): a bulk COPY or a raw update bypasses Django's validation, not this.
+
+    Adding a value to the choices changes the constraint: ``makemigrations`` writes the migration.
+    """
+    allowed = [str(value) for value in choices_class.values]
+    if blank:
+        allowed.append("")
+    return models.CheckConstraint(condition=models.Q(**{f"{field_name}__in": allowed}), name=name)
+
+
 class TimeStampedModel(models.Model):
     """Abstract base: when a row was created and last changed."""
 

@@ -33,15 +33,16 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from abri.access import roles
 from abri.access.selectors import Scope
 from abri.core import crypto
 from abri.dedup.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
 from abri.dedup.live import HouseholdMatch, LiveIndex, Match
 from abri.dedup.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
+from abri.registry.access import households_visible
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import id_number_normalise, phone_normalise
+from abri.registry.shown import personal_data_visible
 
 logger = logging.getLogger(__name__)
 
@@ -402,18 +403,9 @@ def live_check(
     household_ids |= {int(match.household) for match in found.households}
     households = {
         household.pk: household
-        for household in Household.objects.filter(pk__in=household_ids).select_related("admin_area")
-        if scope.covers(
-            roles.VIEW_HOUSEHOLD, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
-        )
+        for household in households_visible(scope=scope).filter(pk__in=household_ids).select_related("admin_area")
     }
-    personal = {
-        pk
-        for pk, household in households.items()
-        if scope.covers(
-            roles.VIEW_PERSONAL_DATA, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
-        )
-    }
+    personal = {pk for pk, household in households.items() if personal_data_visible(scope=scope, household=household)}
     shown_people = [
         int(match.record_id)
         for matches in found.members

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel
+from abri.core.models import TimeStampedModel, choices_check
 
 
 class RunStatus(models.TextChoices):
@@ -48,6 +48,7 @@ class DeduplicationRun(TimeStampedModel):
         verbose_name_plural = _("deduplication runs")
         ordering = ["-created_at"]
         constraints = [
+            choices_check("status", RunStatus, "dedup_run_status_known"),
             # Two runs at once would race to write the same pairs: one at a time.
             models.UniqueConstraint(
                 fields=["status"], condition=models.Q(status="running"), name="dedup_one_run_at_a_time"
@@ -108,6 +109,7 @@ class MatchCandidate(TimeStampedModel):
         verbose_name_plural = _("match candidates")
         ordering = ["-match_probability", "id"]
         constraints = [
+            choices_check("status", CandidateStatus, "dedup_candidate_status_known"),
             models.UniqueConstraint(fields=["individual_a", "individual_b"], name="dedup_candidate_pair_unique"),
             models.CheckConstraint(
                 condition=models.Q(individual_a__lt=models.F("individual_b")), name="dedup_candidate_pair_ordered"
@@ -153,6 +155,9 @@ class MatchDecision(TimeStampedModel):
         verbose_name = _("match decision")
         verbose_name_plural = _("match decisions")
         ordering = ["-created_at"]
+        constraints = [
+            choices_check("decision", Decision, "dedup_decision_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate_id}: {self.decision}"
@@ -207,9 +212,8 @@ class ListRun(TimeStampedModel):
         verbose_name_plural = _("list deduplications")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(mode__in=["deduplicate", "link"]), name="dedup_list_run_mode_known"
-            ),
+            choices_check("status", ListRunStatus, "dedup_list_run_status_known"),
+            choices_check("mode", ListRunMode, "dedup_list_run_mode_known"),
         ]
 
     def __str__(self) -> str:

@@ -16,8 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -25,9 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from abri.access import roles
-from abri.access.households import personal_data_visible
 from abri.access.selectors import Scope, scope_for
-from abri.core import crypto
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.dedup.comparisons import HOUSEHOLD, PERSON_COMPARISONS
 from abri.dedup.forms import DecisionForm
@@ -47,9 +43,9 @@ from abri.dedup.selectors import (
 from abri.dedup.services import match_decide, registry_run_abandon, registry_run_start
 from abri.dedup.stages import ENGINE_STAGES
 from abri.dedup.tasks import registry_deduplicate_job
-from abri.registry.flags import age_on
-from abri.registry.models import BirthDatePrecision, Household, Individual
+from abri.registry.models import Individual
 from abri.registry.selectors import household_members
+from abri.registry.shown import Shown, ShownHousehold, ShownMember, household_shown, name_shown
 
 QUEUE_PAGE_SIZE = 25
 CLUSTER_PAGE_SIZE = 20
@@ -147,43 +143,23 @@ def clusters(request: HttpRequest) -> HttpResponse:
     return render(request, "dedup/clusters.html", {"page": page, "rows": rows})
 
 
-def _member(individual: Individual | None, *, personal: bool, focus: set[int]) -> dict[str, Any] | None:
-    """What the page shows of one member: personal fields only when the role may read them."""
-    if individual is None:
+def _member(member: ShownMember | None, *, focus: set[int]) -> dict[str, Any] | None:
+    """A member's cell: what `abri.registry.shown` lets the reviewer see, and whether it is under review."""
+    if member is None:
         return None
-    birth = ""
-    if personal:
-        if individual.birth_date_precision == BirthDatePrecision.EXACT:
-            birth = date_format(individual.birth_date, "SHORT_DATE_FORMAT")  # in the page's language
-        elif individual.birth_date_precision == BirthDatePrecision.YEAR:
-            birth = str(individual.birth_date.year)
-    has_id_number = bool(individual.id_number_encrypted)
-    return {
-        "individual": individual,
-        "name": str(individual) if personal else None,
-        "age": age_on(individual.birth_date, timezone.localdate()),
-        "age_exact": individual.birth_date_precision == BirthDatePrecision.EXACT,
-        "birth": birth,
-        "has_id_number": has_id_number,
-        "id_number": crypto.decrypt(individual.id_number_encrypted) if personal and has_id_number else "",
-        "focus": individual.pk in focus,
-    }
+    return {"member": member, "focus": member.pk in focus}
 
 
 def _aligned(
-    candidate: MatchCandidate, between: list[MatchCandidate], *, personal_a: bool, personal_b: bool
+    candidate: MatchCandidate, between: list[MatchCandidate], *, first: ShownHousehold, second: ShownHousehold
 ) -> list[dict[str, Any]]:
     """Rows of (member of the first household, member of the second): matched members side by side.
 
     Each member is matched at most once, the most likely pair first; the pair under review
     always is. Members matched with nobody follow on their own side.
     """
-    left = household_members(household=candidate.household_a)
-    right = (
-        left
-        if candidate.household_b_id == candidate.household_a_id
-        else household_members(household=candidate.household_b)
-    )
+    left = first.members
+    right = left if candidate.household_b_id == candidate.household_a_id else second.members
     left_ids = {member.pk for member in left}
     right_ids = {member.pk for member in right}
     partner: dict[int, tuple[int, MatchCandidate]] = {}
@@ -206,15 +182,15 @@ def _aligned(
         other = by_id[matched[0]] if matched else None
         rows.append(
             {
-                "left": _member(member, personal=personal_a, focus=focus),
-                "right": _member(other, personal=personal_b, focus=focus),
+                "left": _member(member, focus=focus),
+                "right": _member(other, focus=focus),
                 "pair": matched[1] if matched else None,
                 "percent": _probability(matched[1]) if matched else None,
                 "focus": matched is not None and matched[1].pk == candidate.pk,
             }
         )
     rows += [
-        {"left": None, "right": _member(member, personal=personal_b, focus=focus), "pair": None, "focus": False}
+        {"left": None, "right": _member(member, focus=focus), "pair": None, "focus": False}
         for member in right
         if member.pk not in taken and member.pk not in left_ids  # one household on both sides: listed once
     ]
@@ -258,16 +234,6 @@ def _merge_href(candidate: MatchCandidate) -> str:
         return f"/households/{first}/merge/?{query}"
 
 
-def _household(household: Household, *, personal: bool) -> dict[str, Any]:
-    has_phone = bool(household.phone_encrypted)
-    return {
-        "household": household,
-        "personal": personal,
-        "has_phone": has_phone,
-        "phone": crypto.decrypt(household.phone_encrypted) if personal and has_phone else "",
-    }
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -306,13 +272,21 @@ def pair_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
             if following is None:
                 return redirect("dedup:queue")
             return redirect("dedup:pair_detail", candidate_id=following.pk)
-    personal_a = personal_data_visible(scope=scope, household=candidate.household_a)
-    personal_b = personal_data_visible(scope=scope, household=candidate.household_b)
+    first = household_shown(
+        scope=scope, household=candidate.household_a, members=household_members(household=candidate.household_a)
+    )
+    second = (
+        first
+        if candidate.household_b_id == candidate.household_a_id
+        else household_shown(
+            scope=scope, household=candidate.household_b, members=household_members(household=candidate.household_b)
+        )
+    )
     between = candidates_between(user=request.user, candidate=candidate)
-    personal = {candidate.household_a_id: personal_a, candidate.household_b_id: personal_b}
+    households = {candidate.household_a_id: candidate.household_a, candidate.household_b_id: candidate.household_b}
 
-    def shown(individual: Individual) -> str | None:
-        return str(individual) if personal.get(individual.household_id) else None
+    def shown(individual: Individual) -> Shown[str]:
+        return name_shown(scope=scope, household=households[individual.household_id], individual=individual)
 
     others = [
         {
@@ -327,9 +301,9 @@ def pair_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     context = {
         "candidate": candidate,
         "percent": _probability(candidate),
-        "first": _household(candidate.household_a, personal=personal_a),
-        "second": _household(candidate.household_b, personal=personal_b),
-        "rows": _aligned(candidate, between, personal_a=personal_a, personal_b=personal_b),
+        "first": first,
+        "second": second,
+        "rows": _aligned(candidate, between, first=first, second=second),
         "evidence": _evidence(candidate),
         "others": others,
         "decisions": [

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel
+from abri.core.models import TimeStampedModel, choices_check
 
 
 class AdminArea(models.Model):
@@ -42,14 +42,19 @@ class AdminArea(models.Model):
         return self.name_fr or self.name
 
 
+class SiteKind(models.TextChoices):
+    """The kind of site (``Site.Kind``)."""
+
+    COLLECTIVE_CENTRE = "collective_centre", _("Collective centre")
+    PLANNED_SITE = "planned_site", _("Planned site")
+    SPONTANEOUS_SITE = "spontaneous_site", _("Spontaneous site")
+    HOST_COMMUNITY = "host_community", _("Host community")
+
+
 class Site(TimeStampedModel):
     """A place displaced households live: collective centre, planned or spontaneous site, host community."""
 
-    class Kind(models.TextChoices):
-        COLLECTIVE_CENTRE = "collective_centre", _("Collective centre")
-        PLANNED_SITE = "planned_site", _("Planned site")
-        SPONTANEOUS_SITE = "spontaneous_site", _("Spontaneous site")
-        HOST_COMMUNITY = "host_community", _("Host community")
+    Kind = SiteKind
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
@@ -75,6 +80,7 @@ class Site(TimeStampedModel):
         verbose_name_plural = _("sites")
         ordering = ["name"]
         constraints = [
+            choices_check("kind", SiteKind, "geo_site_kind_known"),
             models.UniqueConstraint(fields=["admin_area", "name"], name="geo_site_unique_name_in_area"),
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),

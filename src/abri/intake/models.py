@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel
+from abri.core.models import TimeStampedModel, choices_check
 
 
 class BatchStatus(models.TextChoices):
@@ -99,6 +99,10 @@ class ImportBatch(TimeStampedModel):
         verbose_name_plural = _("import batches")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation", "status"])]
+        constraints = [
+            choices_check("source", BatchSource, "intake_batch_source_known"),
+            choices_check("status", BatchStatus, "intake_batch_status_known"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.file_name}"
@@ -126,6 +130,9 @@ class ImportIssue(models.Model):
         verbose_name = _("import problem")
         verbose_name_plural = _("import problems")
         ordering = ["batch", "id"]
+        constraints = [
+            choices_check("severity", IssueSeverity, "intake_issue_severity_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sheet}!{self.column}{self.row}: {self.message}"

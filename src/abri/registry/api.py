@@ -8,29 +8,28 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from abri.access.api import request_scope
-from abri.access.households import (
-    access_household_by_registration_number,
+from abri.access.roles import VIEW_AUDIT
+from abri.core.errors import PermissionDenied, ValidationFailed
+from abri.core.selectors import audit_entries_for
+from abri.registry.access import (
+    HouseholdFilters,
+    access_household_by_number,
     access_household_for_change,
     access_individual_by_id,
     household_changeable,
     household_list,
     individual_list,
-    personal_data_visible,
     registering_organisation,
 )
-from abri.access.roles import VIEW_AUDIT
-from abri.core.errors import PermissionDenied, ValidationFailed
-from abri.core.selectors import audit_entries_for
 from abri.registry.models import Household
 from abri.registry.schemas import (
     AuditEntryOut,
-    HouseholdFilters,
     HouseholdIn,
+    HouseholdListQuery,
     HouseholdOut,
     HouseholdPage,
     IndividualFilters,
@@ -39,6 +38,7 @@ from abri.registry.schemas import (
     StatusIn,
 )
 from abri.registry.services import household_create, household_set_status, household_update
+from abri.registry.shown import household_shown, member_shown
 
 router = Router(tags=["registry"])
 
@@ -50,31 +50,23 @@ def _actor(request: HttpRequest) -> User:
 
 def _household_out(request: HttpRequest, registration_number: str) -> HouseholdOut:
     scope = request_scope(request)
-    household = access_household_by_registration_number(scope=scope, registration_number=registration_number)
-    return HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
+    household = access_household_by_number(scope=scope, number=registration_number)
+    return HouseholdOut.build(household_shown(scope=scope, household=household))
 
 
 @router.get("/households", response=HouseholdPage, summary="List households")
-def households_list(request: HttpRequest, filters: Query[HouseholdFilters]) -> HouseholdPage:
+def households_list(request: HttpRequest, query: Query[HouseholdListQuery]) -> HouseholdPage:
     """Households in your scope, by registration number; filter by area (and the areas within), site, flags, status."""
     scope = request_scope(request)
-    households = household_list(
-        scope=scope,
-        admin_area=filters.admin_area,
-        site_id=filters.site,
-        flags=filters.flag,
-        status=filters.status,
-    )
-    start = (filters.page - 1) * filters.page_size
-    page = list(households[start : start + filters.page_size])
+    filters = HouseholdFilters(area=query.admin_area, site_id=query.site, flags=tuple(query.flag), status=query.status)
+    households = household_list(scope=scope, filters=filters)
+    start = (query.page - 1) * query.page_size
+    page = list(households[start : start + query.page_size])
     return HouseholdPage(
         count=households.count(),
-        page=filters.page,
-        page_size=filters.page_size,
-        items=[
-            HouseholdOut.build(household, personal=personal_data_visible(scope=scope, household=household))
-            for household in page
-        ],
+        page=query.page,
+        page_size=query.page_size,
+        items=[HouseholdOut.build(household_shown(scope=scope, household=household)) for household in page],
     )
 
 
@@ -99,23 +91,33 @@ def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[Hous
 def households_update(request: HttpRequest, registration_number: str, payload: HouseholdIn) -> HouseholdOut:
     """Replace a household's fields and members: members with an ``id`` are kept and changed,
     new ones added, those left out removed. Fields left out are emptied, except the status and
-    the registration date, which stay as they were."""
+    the registration date, which stay as they were. Send the ``version`` a read gave: when the
+    household was changed since (an edit, a merge), nothing is written and the answer is 409."""
     scope = request_scope(request)
-    household = access_household_for_change(scope=scope, registration_number=registration_number)
+    household = access_household_for_change(scope=scope, number=registration_number)
     _check_same_organisation(household, payload.organisation.strip())
     admin_area = payload.admin_area.strip().upper()
     if not household_changeable(scope=scope, household=household, admin_area=admin_area):
         raise PermissionDenied(
             _("You may not move this household to the admin area %(pcode)s.") % {"pcode": admin_area}
         )
-    household_update(actor=_actor(request), household=household, data=payload.to_input(current=household))
+    if payload.version is None:
+        raise ValidationFailed(
+            {"version": [_("Send the household's version as a read gave it, so that no later change is overwritten.")]}
+        )
+    household_update(
+        actor=_actor(request),
+        household=household,
+        data=payload.to_input(current=household),
+        version=payload.version,
+    )
     return _household_out(request, registration_number)
 
 
 @router.post("/households/{registration_number}/status", response=HouseholdOut, summary="Set a household's status")
 def households_set_status(request: HttpRequest, registration_number: str, payload: StatusIn) -> HouseholdOut:
     """Mark a household registered, relocated, returned or inactive."""
-    household = access_household_for_change(scope=request_scope(request), registration_number=registration_number)
+    household = access_household_for_change(scope=request_scope(request), number=registration_number)
     household_set_status(actor=_actor(request), household=household, status=payload.status)
     return _household_out(request, registration_number)
 
@@ -126,7 +128,7 @@ def households_set_status(request: HttpRequest, registration_number: str, payloa
 def households_audit(request: HttpRequest, registration_number: str) -> list[AuditEntryOut]:
     """Who did what to this household, newest first (roles that may read the audit)."""
     scope = request_scope(request)
-    household = access_household_by_registration_number(scope=scope, registration_number=registration_number)
+    household = access_household_by_number(scope=scope, number=registration_number)
     if not scope.covers(VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id):
         raise PermissionDenied(_("Your role does not allow reading the audit trail."))
     return [AuditEntryOut.build(entry) for entry in audit_entries_for(target=household)]
@@ -138,17 +140,12 @@ def individuals_list(request: HttpRequest, filters: Query[IndividualFilters]) ->
     scope = request_scope(request)
     individuals = individual_list(scope=scope, admin_area=filters.admin_area, household=filters.household)
     start = (filters.page - 1) * filters.page_size
-    today = timezone.localdate()
     return IndividualPage(
         count=individuals.count(),
         page=filters.page,
         page_size=filters.page_size,
         items=[
-            IndividualOut.build_individual(
-                individual,
-                personal=personal_data_visible(scope=scope, household=individual.household),
-                today=today,
-            )
+            IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
             for individual in individuals[start : start + filters.page_size]
         ],
     )
@@ -159,11 +156,7 @@ def individuals_retrieve(request: HttpRequest, individual_id: int) -> Individual
     """One member; change members through their household (PUT /households/{registration_number})."""
     scope = request_scope(request)
     individual = access_individual_by_id(scope=scope, individual_id=individual_id)
-    return IndividualOut.build_individual(
-        individual,
-        personal=personal_data_visible(scope=scope, household=individual.household),
-        today=timezone.localdate(),
-    )
+    return IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
 
 
 def _check_same_organisation(household: Household, acronym: str) -> None:

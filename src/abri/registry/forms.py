@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access import roles
 from abri.access.selectors import Scope
-from abri.core import crypto
 from abri.geo.models import AdminArea
 from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
@@ -186,6 +185,8 @@ class HouseholdForm(LocationMixin):
     registered_on = forms.DateField(
         label=_("Registration date"), required=False, widget=_date_input(), help_text=_("Today when left empty.")
     )
+    # The household's version when the form was opened (abri.registry.locks): an older one is refused.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     # "Merged" is set by a merge only (with its record and undo), never by hand.
     status = forms.ChoiceField(
         label=_("Status"),
@@ -321,8 +322,9 @@ class MemberForm(forms.Form):
 MemberFormSet = forms.formset_factory(MemberForm, extra=0, max_num=MAX_MEMBERS, absolute_max=MAX_MEMBERS + 10)
 
 
-def member_initial(member: Individual, *, today: date) -> dict[str, Any]:
-    """A saved member as the edit form shows it, decrypted identity number included."""
+def member_initial(member: Individual, *, today: date, id_number: str) -> dict[str, Any]:
+    """A saved member as the edit form shows it, with the identity number in clear (from
+    `abri.registry.shown`: the edit form is only for users who may see it)."""
     initial: dict[str, Any] = {
         "id": member.pk,
         "given_names": member.given_names,
@@ -333,7 +335,7 @@ def member_initial(member: Individual, *, today: date) -> dict[str, Any]:
         "pregnancy": member.pregnancy,
         "chronic_illness": member.chronic_illness,
         "id_document_type": member.id_document_type,
-        "id_number": crypto.decrypt(member.id_number_encrypted),
+        "id_number": id_number,
         **{name: getattr(member, name) for name in WG_FIELDS},
     }
     if member.birth_date_precision == BirthDatePrecision.YEAR:
@@ -345,8 +347,8 @@ def member_initial(member: Individual, *, today: date) -> dict[str, Any]:
     return initial
 
 
-def household_initial(household: Household) -> dict[str, Any]:
-    """A saved household as the edit form shows it, decrypted phone included."""
+def household_initial(household: Household, *, phone: str) -> dict[str, Any]:
+    """A saved household as the edit form shows it, with the phone in clear (from `abri.registry.shown`)."""
     area = household.admin_area
     chain = [area]
     while chain[-1].parent is not None and chain[-1].level > 1:
@@ -361,11 +363,12 @@ def household_initial(household: Household) -> dict[str, Any]:
         "departure_date": household.departure_date,
         "arrival_date": household.arrival_date,
         "displacement_cause": household.displacement_cause,
-        "phone": crypto.decrypt(household.phone_encrypted),
+        "phone": phone,
         "consent": household.consent,
         "consent_date": household.consent_date,
         "registered_on": household.registered_on,
         "status": household.status,
+        "version": household.version,
     }
 
 

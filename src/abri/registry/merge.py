@@ -36,6 +36,7 @@ from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
 from abri.registry.flags import FLAG_FIELDS, household_flags
+from abri.registry.locks import households_lock, members_lock, version_bump
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual, Relationship
 
 Actor = User | AnonymousUser | None
@@ -130,13 +131,6 @@ def merge_relations(target: type[Household] | type[Individual]) -> list[Relation
 
 def _user(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) and actor.is_authenticated else None
-
-
-def _households_lock(*pks: int) -> dict[int, Household]:
-    """Lock the households, always in the order of their ids, so that two merges of the same
-    pair (in either direction) queue behind each other instead of deadlocking."""
-    locked = Household.objects.select_for_update().filter(pk__in=sorted(set(pks))).order_by("pk")
-    return {household.pk: household for household in locked}
 
 
 def merge_allowed(*, scope: Scope, household: Household) -> bool:
@@ -279,13 +273,15 @@ def household_merge(
     scope = scope_for(user=actor)
     _check_allowed(scope, keep, absorb)
     with transaction.atomic():
-        locked = _households_lock(keep.pk, absorb.pk)
+        locked = households_lock(keep.pk, absorb.pk)
         if len(locked) != 2:  # one of the two no longer exists
             raise NotFound(_("No household %(number)s.") % {"number": absorb.registration_number})
         kept, absorbed = locked[keep.pk], locked[absorb.pk]
         _not_merged(kept, absorbed)
         _check_allowed(scope, kept, absorbed)  # re-read under the lock: a move may have happened meanwhile
-        members = {member.pk: member for member in Individual.objects.filter(household__in=[kept, absorbed])}
+        members = members_lock(kept, absorbed)  # read under the lock: an edit may have changed them meanwhile
+        version_bump(kept)
+        version_bump(absorbed)
         folded = _pairs_check(member_pairs, kept=kept, absorbed=absorbed, members=members)
         moved_members = sorted(
             pk for pk, member in members.items() if member.household_id == absorbed.pk and pk not in folded
@@ -454,9 +450,12 @@ def household_merge_undo(*, actor: Actor, merge: HouseholdMerge, reason: str) ->
         raise ValidationFailed({"reason": [_("Say why the merge is undone: the reason is kept with it.")]})
     scope = scope_for(user=actor)
     with transaction.atomic():
-        locked = _households_lock(merge.kept_id, merge.absorbed_id)
+        locked = households_lock(merge.kept_id, merge.absorbed_id)
+        members_lock(*locked.values())
         record = HouseholdMerge.objects.select_for_update().get(pk=merge.pk)
         kept, absorbed = locked[record.kept_id], locked[record.absorbed_id]
+        version_bump(kept)
+        version_bump(absorbed)
         _check_allowed(scope, kept, absorbed)
         _undo_check(record, kept=kept)
         moved = record.moved

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel
+from abri.core.models import TimeStampedModel, choices_check
 
 
 class DisplacementCause(models.TextChoices):
@@ -109,6 +109,9 @@ class Household(TimeStampedModel):
     large_household = models.BooleanField(_("large household"), default=False)
     pregnant_or_lactating_woman = models.BooleanField(_("pregnant or lactating woman"), default=False)
 
+    # Counts the writes (abri.registry.locks): a change made from an older read is refused.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -121,6 +124,11 @@ class Household(TimeStampedModel):
             models.Index(fields=["phone_hash"], name="registry_household_phone"),
         ]
         constraints = [
+            choices_check(
+                "displacement_cause", DisplacementCause, "registry_household_displacement_cause_known", blank=True
+            ),
+            choices_check("consent", Consent, "registry_household_consent_known"),
+            choices_check("status", HouseholdStatus, "registry_household_status_known"),
             models.CheckConstraint(
                 condition=models.Q(arrival_date__isnull=True)
                 | models.Q(departure_date__isnull=True)
@@ -260,6 +268,18 @@ class Individual(TimeStampedModel):
         ordering = ["household_id", "id"]
         indexes = [models.Index(fields=["id_number_hash"], name="registry_individual_id_hash")]
         constraints = [
+            choices_check("sex", Sex, "registry_individual_sex_known"),
+            choices_check("birth_date_precision", BirthDatePrecision, "registry_individual_birth_date_precision_known"),
+            choices_check("relationship", Relationship, "registry_individual_relationship_known"),
+            choices_check("marital_status", MaritalStatus, "registry_individual_marital_status_known", blank=True),
+            choices_check("wg_seeing", Difficulty, "registry_individual_wg_seeing_known", blank=True),
+            choices_check("wg_hearing", Difficulty, "registry_individual_wg_hearing_known", blank=True),
+            choices_check("wg_walking", Difficulty, "registry_individual_wg_walking_known", blank=True),
+            choices_check("wg_cognition", Difficulty, "registry_individual_wg_cognition_known", blank=True),
+            choices_check("wg_self_care", Difficulty, "registry_individual_wg_self_care_known", blank=True),
+            choices_check("wg_communication", Difficulty, "registry_individual_wg_communication_known", blank=True),
+            choices_check("pregnancy", PregnancyStatus, "registry_individual_pregnancy_known"),
+            choices_check("id_document_type", IdDocumentType, "registry_individual_id_document_type_known", blank=True),
             models.CheckConstraint(
                 condition=models.Q(sex="female") | models.Q(pregnancy="no"),
                 name="registry_individual_pregnancy_female_only",

@@ -5,8 +5,8 @@ every value and say what is wrong, in the caller's language, like any other way 
 Outputs are plain pydantic models built once from the ORM objects (ninja's attribute getter
 would re-read every field of every member; a page of 200 households took four times longer).
 They carry personal fields (names, date of birth, phone and identity numbers in clear,
-disability and pregnancy answers) only when the caller may read personal data of that
-household; otherwise those fields are null and ``personal_data`` is false.
+disability and pregnancy answers) only as `abri.registry.shown` gives them: null where the
+caller may not read personal data of that household, and ``personal_data`` false.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BaseModel, Field
 
-from abri.core import crypto
+from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
-from abri.registry.flags import FLAG_FIELDS, age_on
+from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
-from abri.registry.models import Household, HouseholdStatus, Individual
+from abri.registry.models import BirthDatePrecision, Household, HouseholdStatus, Individual
+from abri.registry.shown import ShownHousehold, ShownMember
 
 MAX_PAGE_SIZE = 200
 # Far past any registry (200 × 100,000 = 20 million records), low enough that the offset never overflows SQL.
@@ -40,6 +42,12 @@ class MemberIn(Schema):
     birth_date: date | None = None
     birth_year: int | None = None
     age_years: int | None = Field(None, description="Estimated age, when neither date nor year is known.")
+    birth_date_precision: str = Field(
+        "",
+        description="exact, year or estimated_age: how the birth is known, as a read gives it. With year, only "
+        "the year (``birth_year``, or that of ``birth_date``) counts; with estimated_age, only ``age_years`` (or "
+        "the age ``birth_date`` gives today); left out, ``birth_date`` first, then ``birth_year``, then ``age_years``.",
+    )
     marital_status: str = ""
     wg_seeing: str = ""
     wg_hearing: str = ""
@@ -52,9 +60,30 @@ class MemberIn(Schema):
     id_document_type: str = ""
     id_number: str = ""
 
-    def to_input(self) -> IndividualInput:
-        """The registry services' input for this member."""
-        return IndividualInput(**self.model_dump())
+    def to_input(self, *, position: int = 1) -> IndividualInput:
+        """The registry services' input for this member: a ``birth_date`` read back with precision
+        ``year`` or ``estimated_age`` becomes that year or that age again, never an exact date."""
+        values = self.model_dump(exclude={"birth_date_precision"})
+        precision = self.birth_date_precision.strip()
+        if precision and precision not in BirthDatePrecision.values:
+            raise ValidationFailed(
+                {
+                    f"members[{position}].birth_date_precision": [
+                        _("%(value)s is not one of the allowed values: %(allowed)s.")
+                        % {"value": precision, "allowed": ", ".join(BirthDatePrecision.values)}
+                    ]
+                }
+            )
+        # A read gives the date, the precision and the age today: the precision says which one counts.
+        if precision == BirthDatePrecision.YEAR:
+            year = self.birth_year if self.birth_year is not None else self.birth_date and self.birth_date.year
+            values.update(birth_date=None, birth_year=year, age_years=None)
+        elif precision == BirthDatePrecision.ESTIMATED_AGE:
+            age = self.age_years
+            if age is None and self.birth_date is not None:
+                age = age_on(self.birth_date, timezone.localdate())
+            values.update(birth_date=None, birth_year=None, age_years=age)
+        return IndividualInput(**values)
 
 
 class HouseholdIn(Schema):
@@ -74,16 +103,21 @@ class HouseholdIn(Schema):
     phone: str = ""
     status: str | None = Field(None, description="Left out: registered for a new household, unchanged on update.")
     registered_on: date | None = Field(None, description="Left out: today for a new household, unchanged on update.")
+    version: int | None = Field(
+        None,
+        description="Update: the version a read gave. A household changed since is not overwritten (409). "
+        "Not used on create.",
+    )
     members: list[MemberIn]
 
     def to_input(self, *, current: Household | None = None) -> HouseholdInput:
         """The registry services' input; status and registration date left out keep ``current``'s."""
-        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on"})
+        values = self.model_dump(exclude={"organisation", "members", "status", "registered_on", "version"})
         return HouseholdInput(
             **values,
             status=self.status or (current.status if current else HouseholdStatus.REGISTERED),
             registered_on=self.registered_on or (current.registered_on if current else None),
-            members=[member.to_input() for member in self.members],
+            members=[member.to_input(position=position) for position, member in enumerate(self.members, start=1)],
         )
 
 
@@ -91,7 +125,7 @@ class StatusIn(Schema):
     status: str = Field(description="registered, relocated, returned or inactive")
 
 
-class HouseholdFilters(Schema):
+class HouseholdListQuery(Schema):
     admin_area: str = Field("", description="P-code: keeps this area and the areas within it.")
     site: int | None = Field(None, description="Site id.")
     flag: list[str] = Field(default_factory=list, description=f"Vulnerability flags, all required: {FLAG_FIELDS}.")
@@ -129,34 +163,24 @@ class MemberOut(BaseModel):
     id_number: str | None
 
     @classmethod
-    def build(cls, individual: Individual, *, personal: bool, today: date) -> MemberOut:
-        """The member as the caller may see them."""
-        values: dict[str, Any] = {
-            "id": individual.pk,
-            "sex": individual.sex,
-            "relationship": individual.relationship,
-            "age_years": age_on(individual.birth_date, today),
-            "birth_date_precision": individual.birth_date_precision,
-        }
-        personal_names = (
-            "given_names",
-            "family_name",
-            "birth_date",
-            "marital_status",
-            "wg_seeing",
-            "wg_hearing",
-            "wg_walking",
-            "wg_cognition",
-            "wg_self_care",
-            "wg_communication",
-            "pregnancy",
-            "chronic_illness",
-            "id_document_type",
+    def build(cls, member: ShownMember) -> MemberOut:
+        """The member as `abri.registry.shown` lets the caller see them (masked fields are null)."""
+        return cls(
+            id=member.pk,
+            sex=member.sex,
+            relationship=member.relationship,
+            age_years=member.age,
+            birth_date_precision=member.birth_date_precision,
+            given_names=member.given_names.value,
+            family_name=member.family_name.value,
+            birth_date=member.birth_date.value,
+            marital_status=member.marital_status.value,
+            **{name: member.answers[name].value for name in WG_FIELDS},
+            pregnancy=member.pregnancy.value,
+            chronic_illness=member.chronic_illness.value,
+            id_document_type=member.id_document_type.value,
+            id_number=member.id_number.value,
         )
-        for name in personal_names:
-            values[name] = getattr(individual, name) if personal else None
-        values["id_number"] = crypto.decrypt(individual.id_number_encrypted) if personal else None
-        return cls(**values)
 
 
 class IndividualOut(MemberOut):
@@ -164,10 +188,10 @@ class IndividualOut(MemberOut):
     personal_data: bool
 
     @classmethod
-    def build_individual(cls, individual: Individual, *, personal: bool, today: date) -> IndividualOut:
-        """The individual with their household's number."""
-        member = MemberOut.build(individual, personal=personal, today=today)
-        return cls(**member.model_dump(), household=individual.household.registration_number, personal_data=personal)
+    def build_individual(cls, individual: Individual, member: ShownMember) -> IndividualOut:
+        """The individual, as shown to the caller, with their household's number."""
+        values = MemberOut.build(member).model_dump()
+        return cls(**values, household=individual.household.registration_number, personal_data=member.personal)
 
 
 class HouseholdOut(BaseModel):
@@ -189,13 +213,14 @@ class HouseholdOut(BaseModel):
     phone: str | None
     head_id: int | None
     members: list[MemberOut]
+    version: int = Field(description="Changes with every write: send it back with an update.")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def build(cls, household: Household, *, personal: bool) -> HouseholdOut:
-        """The household as the caller may see it (members prefetched)."""
-        today = timezone.localdate()
+    def build(cls, shown: ShownHousehold) -> HouseholdOut:
+        """The household as `abri.registry.shown` lets the caller see it."""
+        household = shown.household
         return cls(
             registration_number=household.registration_number,
             organisation=household.organisation.acronym,
@@ -211,10 +236,11 @@ class HouseholdOut(BaseModel):
             registered_on=household.registered_on,
             size=household.size,
             flags=[name for name in FLAG_FIELDS if getattr(household, name)],
-            personal_data=personal,
-            phone=crypto.decrypt(household.phone_encrypted) if personal else None,
+            personal_data=shown.personal,
+            phone=shown.phone.value,
             head_id=household.head_id,
-            members=[MemberOut.build(member, personal=personal, today=today) for member in household.members.all()],
+            members=[MemberOut.build(member) for member in shown.members],
+            version=household.version,
             created_at=household.created_at,
             updated_at=household.updated_at,
         )

@@ -1,9 +1,7 @@
-"""Reads of the registry: households a user may see, found by filters, name, number or phone.
+"""Reads of the registry beyond access: members in order, merges, audit, counts, choices.
 
-Every read takes the caller's `abri.access.selectors.Scope` (read once per request) and goes
-through `abri.access.households.households_visible`, so a household outside the scope is never
-listed, counted or shown; `access_household_by_number` answers "not found" for both a missing
-household and one the user may not see.
+Reaching a household (lists, search, by number) is `abri.registry.access`; every count here
+goes through its `households_visible`, so a household outside the scope is never counted.
 """
 
 from __future__ import annotations
@@ -13,97 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 
-from abri.access import roles
-from abri.access.households import households_visible
 from abri.access.selectors import Scope
-from abri.core import crypto
-from abri.core.errors import NotFound
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
+from abri.registry.access import households_visible
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
-from abri.registry.normalise import fold, phone_normalise
-from abri.registry.search import members_named
-
-SEARCH_MAX_WORDS = 6
-
-
-@dataclass(frozen=True)
-class HouseholdFilters:
-    """Filters of the household list; none of them is personal data, so they may sit in a URL."""
-
-    area: str = ""  # a P-code: the area and its descendants
-    site_id: int | None = None
-    flag: str = ""  # one of abri.registry.flags.FLAG_FIELDS
-    status: str = ""
-
-
-def access_household_by_number(scope: Scope, number: str, permission: str = roles.VIEW_HOUSEHOLD) -> Household:
-    """The household with this registration number (or primary key), if ``scope`` holds ``permission`` on it.
-
-    Raises NotFound for a household that does not exist and for one outside the scope alike.
-    """
-    households = households_visible(scope=scope, permission=permission).select_related(
-        "admin_area__parent", "site", "origin_area", "organisation", "consent_recorded_by", "head"
-    )
-    household = households.filter(registration_number=number).first()
-    if household is None and number.isdigit():
-        household = households.filter(pk=int(number)).first()
-    if household is None:
-        raise NotFound(number)
-    return household
-
-
-def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
-    """Households whose registration number is ``term``, or whose contact phone is ``term``, or
-    with a member whose name holds every word of ``term`` (any order, accents ignored).
-
-    Phone and name match only inside ``personal_scope`` (the households where the user may see
-    personal data; everywhere when None): elsewhere a name must not even confirm a match.
-    """
-    term = term.strip()
-    nothing = Q(pk__in=[])
-    personal = personal_scope if personal_scope is not None else Q()
-    if any(char.isdigit() for char in term):
-        # A number or a phone: names hold no digits, so the members table is not read at all.
-        found = Q(registration_number__in={term, term.upper()})
-        try:
-            phone = phone_normalise(term)
-        except ValueError:
-            phone = ""
-        if phone:
-            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone")) & personal
-        return found
-    words = fold(term).split()[:SEARCH_MAX_WORDS]
-    if not words:
-        return nothing
-    return Q(pk__in=members_named(words).values("household_id")) & personal
-
-
-def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:
-    """The households in scope that pass ``filters`` and match ``search``, with what a list row shows.
-
-    Each row carries ``personal_data``: whether the user may see its names in clear.
-    """
-    personal_scope = scope.q(roles.VIEW_PERSONAL_DATA)
-    households = households_visible(scope=scope).annotate(
-        personal_data=ExpressionWrapper(personal_scope, output_field=BooleanField())
-    )
-    if filters.area:
-        households = households.filter(admin_area__pk__startswith=filters.area)
-    if filters.site_id is not None:
-        households = households.filter(site_id=filters.site_id)
-    if filters.flag in FLAG_FIELDS:
-        households = households.filter(**{filters.flag: True})
-    if filters.status in HouseholdStatus.values:
-        households = households.filter(status=filters.status)
-    else:  # a merged household lives on in the one it was merged into: listed only when asked for
-        households = households.exclude(status=HouseholdStatus.MERGED)
-    if search.strip():
-        households = households.filter(household_search_q(search, personal_scope=personal_scope))
-    return households.select_related("head", "admin_area", "site").order_by("registration_number")
 
 
 def household_members(*, household: Household) -> list[Individual]:

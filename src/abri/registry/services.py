@@ -16,15 +16,24 @@ from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
 from abri.core import crypto
-from abri.core.errors import ValidationFailed
+from abri.core.errors import Conflict, ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.services import audit_record
 from abri.registry.flags import household_flags
 from abri.registry.flows import status_check_transition
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS, HouseholdInput
+from abri.registry.locks import (
+    household_lock,
+    households_lock,
+    members_lock,
+    stale_message,
+    version_bump,
+    version_check,
+)
 from abri.registry.merge import household_merge, household_merge_undo
 from abri.registry.models import (
     Household,
+    HouseholdStatus,
     Individual,
     RegistrationSequence,
 )
@@ -134,17 +143,30 @@ def household_create(*, actor: Actor, organisation: Organisation, data: Househol
     return household
 
 
-def household_update(*, actor: Actor, household: Household, data: HouseholdInput) -> Household:
+def household_update(
+    *, actor: Actor, household: Household, data: HouseholdInput, version: int | None = None
+) -> Household:
     """Change a household and its members: members with an ``id`` are updated, new ones added,
-    members not listed removed."""
-    resolved = _resolve(data, existing=household)
+    members not listed removed.
+
+    ``version`` is the household's version the caller read (the edit form and the API always
+    send it): when the household was written since (an edit, a merge), nothing is written and
+    Conflict says so. The household and then its members are locked before anything is read,
+    so the member list is checked against the members as they are now.
+    """
     with transaction.atomic():
-        locked = Household.objects.select_for_update().get(pk=household.pk)
+        locked = household_lock(household)
+        version_check(locked, version)
+        if locked.status == HouseholdStatus.MERGED:
+            raise Conflict(stale_message(locked))
+        members_lock(locked)
+        resolved = _resolve(data, existing=locked)
         status_check_transition(current=locked.status, target=data.status)
         before = {name: getattr(locked, name) for name in _HOUSEHOLD_FIELDS}
         _apply_household(locked, resolved)
         kept_ids = {member.pk for member in resolved.members if member.pk}
         removed = list(locked.members.exclude(pk__in=kept_ids).values_list("pk", flat=True))
+        version_bump(locked)
         locked.head = None
         locked.save()
         Individual.objects.filter(pk__in=removed).delete()
@@ -170,11 +192,12 @@ def household_update(*, actor: Actor, household: Household, data: HouseholdInput
 def household_set_status(*, actor: Actor, household: Household, status: str) -> Household:
     """Move a household along its status lifecycle (`abri.registry.flows`)."""
     with transaction.atomic():
-        locked = Household.objects.select_for_update().filter(pk=household.pk).first()
+        locked = households_lock(household.pk).get(household.pk)
         if locked is None:
             raise ValidationFailed({"__all__": [_("This household no longer exists.")]})
         status_check_transition(current=locked.status, target=status)
         before = locked.status
+        version_bump(locked)
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="household.set_status", target=locked, changes={"status": [before, status]})

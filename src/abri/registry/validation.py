@@ -131,6 +131,21 @@ def _birth_date(member: IndividualInput, today: date, errors: _Errors, prefix: s
     return candidate, BirthDatePrecision.ESTIMATED_AGE
 
 
+def _birth_date_kept(
+    individual: Individual, birth_date: date, precision: str, member: IndividualInput, today: date
+) -> date:
+    """The stored date of birth of an existing member when what is given says the same thing with the
+    same precision (the same year, the same estimated age): rereading a record and sending it back
+    must not move the date Abri guessed."""
+    if individual.birth_date is None or individual.birth_date_precision != precision:
+        return birth_date
+    if precision == BirthDatePrecision.YEAR and individual.birth_date.year == member.birth_year:
+        return individual.birth_date
+    if precision == BirthDatePrecision.ESTIMATED_AGE and age_on(individual.birth_date, today) == member.age_years:
+        return individual.birth_date
+    return birth_date
+
+
 def _member(
     member: IndividualInput,
     *,
@@ -172,6 +187,7 @@ def _member(
         if individual is None:
             errors.add(f"{prefix}.id", _("This person is not a member of this household."))
             return None
+        birth_date = _birth_date_kept(individual, birth_date, precision, member, today)
     else:
         individual = Individual()
     id_number = id_number_normalise(member.id_number)

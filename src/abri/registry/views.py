@@ -27,15 +27,20 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from abri.access import roles
-from abri.access.households import household_changeable, personal_data_visible, registering_organisation
 from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
-from abri.core import crypto
-from abri.core.errors import NotFound, ValidationFailed
+from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.dedup.live_check import live_check
 from abri.dedup.selectors import candidate_pairs_between
-from abri.registry.flags import FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS, age_on
+from abri.registry.access import (
+    HouseholdFilters,
+    access_household_by_number,
+    household_changeable,
+    household_list,
+    registering_organisation,
+)
+from abri.registry.flags import FLAG_FIELDS
 from abri.registry.forms import (
     MEMBERS_PREFIX,
     HouseholdEntry,
@@ -49,20 +54,25 @@ from abri.registry.forms import (
     member_initial,
     member_rows,
 )
+from abri.registry.locks import stale_message
 from abri.registry.merge import merge_allowed
 from abri.registry.merge_forms import MergeForm
-from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
 from abri.registry.selectors import (
-    HouseholdFilters,
-    access_household_by_number,
     field_label,
     household_audit_entries,
-    household_list,
     household_members,
     household_merge_destination,
     household_merges,
 )
 from abri.registry.services import household_create, household_merge, household_merge_undo, household_update
+from abri.registry.shown import (
+    ShownMember,
+    household_shown,
+    name_shown,
+    personal_data_anywhere,
+    personal_data_visible,
+)
 from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
@@ -99,13 +109,6 @@ def _flags(household: Household) -> list[dict[str, str]]:
     return [{"name": flag, "label": field_label(Household, flag)} for flag in FLAG_FIELDS if getattr(household, flag)]
 
 
-def _name(individual: Individual | None, *, personal: bool) -> str | None:
-    """The full name, or None when the role may not see it (the template says it is hidden)."""
-    if individual is None:
-        return ""
-    return str(individual) if personal else None
-
-
 @login_required
 @never_cache  # personal data: not kept by a shared phone's browser or a proxy
 @vary_on_headers("HX-Request")
@@ -120,10 +123,10 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     filters = HouseholdFilters(
         area=data.get("area") or "",
         site_id=data.get("site"),
-        flag=data.get("flag") or "",
+        flags=(data["flag"],) if data.get("flag") else (),
         status=data.get("status") or "",
     )
-    personal = scope.allows(roles.VIEW_PERSONAL_DATA)
+    personal = personal_data_anywhere(scope=scope)
     search = (data.get("q") or "") if request.method == "POST" else ""  # never read from a URL
     households = household_list(scope=scope, filters=filters, search=search)
     paginator = CappedPaginator(households, PAGE_SIZE) if search else KeysFirstPaginator(households, PAGE_SIZE)
@@ -131,13 +134,18 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "household": household,
-            "head_name": _name(household.head, personal=household.personal_data),
+            "head_name": name_shown(scope=scope, household=household, individual=household.head),
             "head": household.head,
             "flags": _flags(household),
         }
         for household in page.object_list
     ]
-    query = {"area": filters.area, "site": filters.site_id or "", "flag": filters.flag, "status": filters.status}
+    query = {
+        "area": filters.area,
+        "site": filters.site_id or "",
+        "flag": data.get("flag") or "",
+        "status": filters.status,
+    }
     query = {key: value for key, value in query.items() if value}
     context = {
         "form": form,
@@ -159,26 +167,6 @@ def household_list_view(request: HttpRequest) -> HttpResponse:
         address = reverse("registry:household_list") + (f"?{urlencode(query)}" if query else "")
         return push_url(response, address)
     return render(request, "registry/household_list.html", context)
-
-
-def _member_rows(members: list[Individual], *, personal: bool) -> list[dict[str, Any]]:
-    today = timezone.localdate()
-    rows = []
-    for member in members:
-        id_number = crypto.decrypt(member.id_number_encrypted) if personal and member.id_number_encrypted else ""
-        rows.append(
-            {
-                "member": member,
-                "name": _name(member, personal=personal),
-                "age": age_on(member.birth_date, today),
-                "difficulties": [
-                    field_label(Individual, name) for name in WG_FIELDS if getattr(member, name) in SEVERE_DIFFICULTY
-                ],
-                "id_number": id_number,
-                "has_id_number": bool(member.id_number_encrypted),
-            }
-        )
-    return rows
 
 
 def _audit_actions() -> dict[str, str]:
@@ -227,7 +215,7 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if household.status == HouseholdStatus.MERGED:
         destination = household_merge_destination(household=household)
         try:
-            kept = access_household_by_number(scope, destination.registration_number, roles.VIEW_HOUSEHOLD)
+            kept = access_household_by_number(scope=scope, number=destination.registration_number)
         except NotFound:
             kept = None
         if kept is not None:
@@ -237,7 +225,8 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"merged": household.registration_number, "kept": kept.registration_number},
             )
             return HttpResponseRedirect(reverse("registry:household_detail", args=[kept.registration_number]))
-    personal = personal_data_visible(scope=scope, household=household)
+    shown = household_shown(scope=scope, household=household, members=household_members(household=household))
+    personal = shown.personal
     audit = scope.covers(
         roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
     )
@@ -246,10 +235,9 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "household": household,
         "flags": _flags(household),
-        "members": _member_rows(household_members(household=household), personal=personal),
+        "members": shown.members,
         "personal": personal,
-        "phone": crypto.decrypt(household.phone_encrypted) if personal else "",
-        "has_phone": bool(household.phone_encrypted),
+        "phone": shown.phone,
         "can_change": not merged and personal and household_changeable(scope=scope, household=household),
         "can_merge": can_merge,
         "merged": merged,
@@ -274,7 +262,7 @@ def _merge_rows(merges: list[HouseholdMerge]) -> list[dict[str, Any]]:
 
 def _household_or_404(scope: Scope, reference: str) -> Household:
     try:
-        return access_household_by_number(scope, reference, roles.VIEW_HOUSEHOLD)
+        return access_household_by_number(scope=scope, number=reference)
     except NotFound as error:
         raise Http404(_("No such household.")) from error
 
@@ -326,9 +314,14 @@ def _household_form(request: HttpRequest, *, scope: Scope, household: Household 
             form = HouseholdForm(scope=scope, initial={"consent_date": timezone.localdate(), "status": "registered"})
             rows: list[dict[str, Any]] = [{"relationship": "head"}]
         else:
-            form = HouseholdForm(scope=scope, initial=household_initial(household))
+            members = household_members(household=household)
+            shown = household_shown(scope=scope, household=household, members=members)
+            form = HouseholdForm(scope=scope, initial=household_initial(household, phone=shown.phone.value or ""))
             today = timezone.localdate()
-            rows = [member_initial(member, today=today) for member in household_members(household=household)]
+            rows = [
+                member_initial(member, today=today, id_number=seen.id_number.value or "")
+                for member, seen in zip(members, shown.members, strict=True)
+            ]
         context.update(form=form, members=MemberFormSet(initial=rows, prefix=MEMBERS_PREFIX))
         return render(request, template, context)
 
@@ -398,11 +391,17 @@ def _save(entry: HouseholdEntry, *, actor: Any, scope: Scope, household: Househo
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
         if household is not None:
-            return household_update(actor=actor, household=household, data=data)
+            version = entry.form.cleaned_data.get("version")
+            if version is None:
+                raise Conflict(stale_message(household))
+            return household_update(actor=actor, household=household, data=data, version=version)
         assert organisation is not None  # _problems found one, or reported why not
         return household_create(actor=actor, organisation=organisation, data=data)
     except ValidationFailed as failure:
         form_errors_apply(entry, failure.errors)
+        return None
+    except Conflict as conflict:
+        entry.form.add_error(None, str(conflict))
         return None
 
 
@@ -435,10 +434,10 @@ def _household_values(request: HttpRequest) -> dict[str, Any]:
     return {name: request.POST.get(name, "") for name in HouseholdForm.base_fields}
 
 
-def _member_label(member: Individual, *, personal: bool, today: Any) -> str:
+def _member_label(member: ShownMember) -> str:
     """How a member is offered for pairing: the name only where the role may see it."""
-    facts = f"{member.get_relationship_display()} · {member.get_sex_display()} · {age_on(member.birth_date, today)}"
-    return f"{member} · {facts}" if personal else facts
+    facts = f"{member.relationship_display} · {member.sex_display} · {member.age}"
+    return facts if member.name.masked else f"{member.name} · {facts}"
 
 
 def _suggested_pairs(first: Household, second: Household) -> dict[str, str]:
@@ -528,21 +527,14 @@ def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"number": household.registration_number},
             )
             return HttpResponseRedirect(detail)
-    today = timezone.localdate()
     sides = []
     labels = []
     for household in (first, second):
-        personal = personal_data_visible(scope=scope, household=household)
-        members = household_members(household=household)
+        shown = household_shown(scope=scope, household=household, members=household_members(household=household))
         sides.append(
-            {
-                "household": household,
-                "flags": _flags(household),
-                "members": _member_rows(members, personal=personal),
-                "personal": personal,
-            }
+            {"household": household, "flags": _flags(household), "members": shown.members, "personal": shown.personal}
         )
-        labels.append([(member.pk, _member_label(member, personal=personal, today=today)) for member in members])
+        labels.append([(member.pk, _member_label(member)) for member in shown.members])
     form = MergeForm(
         request.POST if request.method == "POST" else None,
         initial={"keep": first.registration_number, **_suggested_pairs(first, second)},

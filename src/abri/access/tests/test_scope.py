@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from abri.access.households import (
-    access_household_by_registration_number,
-    access_household_for_change,
-    access_individual_by_id,
-    households_visible,
-    individuals_visible,
-    personal_data_visible,
-    registering_organisation,
-)
 from abri.access.models import Role
 from abri.access.roles import CHANGE_HOUSEHOLD, PERMISSIONS, VIEW_AUDIT, VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA
 from abri.access.selectors import scope_for, scope_q, user_has_permission
@@ -21,7 +12,16 @@ from abri.access.tests.factories import MembershipFactory, OrganisationFactory, 
 from abri.assistance.models import Programme
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.geo.tests.factories import mali_areas
+from abri.registry.access import (
+    access_household_by_number,
+    access_household_for_change,
+    access_individual_by_id,
+    households_visible,
+    individuals_visible,
+    registering_organisation,
+)
 from abri.registry.models import Household
+from abri.registry.shown import personal_data_visible
 from abri.registry.tests.factories import household_saved
 
 pytestmark = pytest.mark.django_db
@@ -100,12 +100,8 @@ def test_registration_officer_of_iom_in_menaka_region(areas, iom, households):
     # Not IOM's households in Mopti (ML05), not UNHCR's in Ménaka.
     for key in ("iom_bandiagara", "unhcr_menaka"):
         with pytest.raises(NotFound):
-            access_household_by_registration_number(
-                scope=scope, registration_number=households[key].registration_number
-            )
-    found = access_household_by_registration_number(
-        scope=scope, registration_number=households["iom_anderamboukane"].registration_number
-    )
+            access_household_by_number(scope=scope, number=households[key].registration_number)
+    found = access_household_by_number(scope=scope, number=households["iom_anderamboukane"].registration_number)
     assert found == households["iom_anderamboukane"]
 
 
@@ -137,7 +133,7 @@ def test_partner_viewer_sees_households_but_not_personal_data(areas, iom, househ
     assert visible(user) == numbers(households, "iom_menaka", "iom_anderamboukane")
     assert not personal_data_visible(scope=scope, household=households["iom_menaka"])
     with pytest.raises(PermissionDenied):
-        access_household_for_change(scope=scope, registration_number=households["iom_menaka"].registration_number)
+        access_household_for_change(scope=scope, number=households["iom_menaka"].registration_number)
 
 
 def test_warehouse_officer_sees_no_household_nor_individual(areas, iom, households):
@@ -147,7 +143,7 @@ def test_warehouse_officer_sees_no_household_nor_individual(areas, iom, househol
     assert visible(user) == set()
     assert not individuals_visible(scope=scope).exists()
     with pytest.raises(NotFound):
-        access_household_for_change(scope=scope, registration_number=households["iom_menaka"].registration_number)
+        access_household_for_change(scope=scope, number=households["iom_menaka"].registration_number)
 
 
 @pytest.mark.parametrize(
@@ -205,11 +201,9 @@ def test_individuals_follow_their_household(areas, iom, households):
 def test_not_allowed_and_missing_look_the_same(areas, iom, households):
     scope = scope_for(user=MembershipFactory(organisation=iom, areas=[areas["ML05"]]).user)
     with pytest.raises(NotFound) as hidden:
-        access_household_by_registration_number(
-            scope=scope, registration_number=households["unhcr_menaka"].registration_number
-        )
+        access_household_by_number(scope=scope, number=households["unhcr_menaka"].registration_number)
     with pytest.raises(NotFound) as missing:
-        access_household_by_registration_number(scope=scope, registration_number="IOM-22-999999")
+        access_household_by_number(scope=scope, number="IOM-22-999999")
     assert type(hidden.value) is type(missing.value)
     assert str(hidden.value).replace(households["unhcr_menaka"].registration_number, "N") == str(missing.value).replace(
         "IOM-22-999999", "N"

@@ -24,6 +24,7 @@ from abri.core.models import AuditEntry
 from abri.registry.bulk.prepare import Prepared
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS
+from abri.registry.locks import households_lock, members_lock
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import registration_numbers_reserve
 from abri.registry.validation import WG_FIELDS
@@ -164,11 +165,13 @@ def households_write_new(
         pl.lit(actor_id, dtype=pl.Int64).alias("consent_recorded_by_id"),
         "phone_encrypted",
         "phone_hash",
-        "status",
+        # A household enters its lifecycle registered (abri.registry.flows), whatever a row's verdict was.
+        pl.lit(HouseholdStatus.REGISTERED.value).alias("status"),
         "registered_on",
         "size",
         pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
         *FLAG_FIELDS,
+        pl.lit(0, dtype=pl.Int64).alias("version"),
     )
     _check_columns(Household, household_rows.columns)
     member_rows = members.select(
@@ -264,6 +267,11 @@ def households_bulk_update(
     return results
 
 
+# The status moves along its lifecycle only (household_set_status, merges); the registration
+# date is the first registration's. A re-import changes neither.
+_NOT_REIMPORTED = frozenset({"site_id", "status", "registered_on"})
+
+
 def _update_chunk(
     actor: Actor, prepared: Prepared, household_ids: dict[int, int], audit_changes: dict[str, Any] | None
 ) -> dict[int, UpdateResult]:
@@ -278,9 +286,10 @@ def _update_chunk(
         .iter_rows(named=True)
     ):
         member_rows.setdefault(row["household_key"], []).append(row)
-    existing = Household.objects.select_for_update().in_bulk(list(household_ids.values()))
+    existing = households_lock(*household_ids.values())
     current_members: dict[int, list[Individual]] = {}
-    for individual in Individual.objects.filter(household_id__in=list(household_ids.values())).order_by("id"):
+    # Locked in the registry's one order (abri.registry.locks): households by id, then their members by id.
+    for individual in members_lock(*existing.values()).values():
         current_members.setdefault(individual.household_id, []).append(individual)
     results: dict[int, UpdateResult] = {}
     changed_households: list[Household] = []
@@ -311,7 +320,7 @@ def _update_chunk(
             "admin_area_id": row["admin_area"],
             "site_id": row["site_id"],
             "origin_area_id": row["origin_area"] or None,
-            **{name: row[name] for name in HOUSEHOLD_VALUE_FIELDS if name in row and name not in {"site_id"}},
+            **{name: row[name] for name in HOUSEHOLD_VALUE_FIELDS if name in row and name not in _NOT_REIMPORTED},
         }
         for name, value in values.items():
             if getattr(household, name) != _python(value):
@@ -362,10 +371,11 @@ def _update_chunk(
             )
             for household in changed_households:
                 household.head_id = heads.get(household.pk)
-                household.updated_at = now
+                # Locked above; one more version: an edit opened before the re-import is refused.
+                household.updated_at, household.version = now, household.version + 1
             Household.objects.bulk_update(
                 changed_households,
-                [*HOUSEHOLD_VALUE_FIELDS, "phone_encrypted", "head", "updated_at"],
+                [*HOUSEHOLD_VALUE_FIELDS, "phone_encrypted", "head", "updated_at", "version"],
                 batch_size=1000,
             )
         AuditEntry.objects.bulk_create(audits, batch_size=1000)

@@ -417,6 +417,7 @@ def update_body(household: Household, **overrides: Any) -> dict[str, Any]:
         "departure_date": household.departure_date.isoformat(),
         "arrival_date": household.arrival_date.isoformat(),
         "displacement_cause": household.displacement_cause,
+        "version": Household.objects.get(pk=household.pk).version,
         "members": members,
     }
     body.update(overrides)

@@ -14,13 +14,19 @@ from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory, mali_areas
-from abri.registry.bulk import frames_from_inputs, households_check, households_prepare, households_write_new
+from abri.registry.bulk import (
+    frames_from_inputs,
+    households_bulk_update,
+    households_check,
+    households_prepare,
+    households_write_new,
+)
 from abri.registry.bulk.prepare import household_flags_frame, search_names
 from abri.registry.flags import FLAG_FIELDS, household_flags
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import fold
-from abri.registry.services import household_create
+from abri.registry.services import household_create, household_set_status
 from abri.registry.tests.factories import household_input, member_input
 from abri.registry.validation import References, resolve_household
 
@@ -194,3 +200,31 @@ def test_write_new_stores_households_members_heads_and_audit(references):
     # New rows after the bulk write still get fresh keys.
     later = household_create(actor=None, organisation=organisation, data=household_input())
     assert later.pk > first.pk
+
+
+def test_write_new_stores_registered_whatever_the_rows_status_column_holds(references):
+    organisation = OrganisationFactory(acronym="IOM")
+    household_frame, member_frame = frames_from_inputs([household_input()])
+    # An import's row verdict in the status column, as a Kobo commit once wrote it.
+    household_frame = household_frame.with_columns(pl.lit("valid").alias("status"))
+    prepared = households_prepare(household_frame, member_frame, today=TODAY)
+    with transaction.atomic():
+        households_write_new(actor=None, organisation=organisation, prepared=prepared)
+    assert list(Household.objects.values_list("status", flat=True)) == ["registered"]
+
+
+def test_a_reimport_leaves_status_and_registration_date_and_counts_a_version(references):
+    organisation = OrganisationFactory(acronym="IOM")
+    household = household_create(actor=None, organisation=organisation, data=household_input())
+    household_set_status(actor=None, household=household, status="relocated")
+    household_frame, member_frame = frames_from_inputs(
+        [household_input(status="registered", registered_on=date(2023, 1, 5), arrival_date=date(2022, 10, 12))]
+    )
+    prepared = households_prepare(household_frame, member_frame, today=TODAY)
+    with transaction.atomic():
+        results = households_bulk_update(actor=None, prepared=prepared, household_ids={1: household.pk})
+    stored = Household.objects.get(pk=household.pk)
+    assert (stored.status, stored.registered_on) == ("relocated", date(2022, 11, 20))
+    assert stored.arrival_date == date(2022, 10, 12)  # what a re-import may change, it changes
+    assert results[1].fields == ["arrival_date"]
+    assert stored.version == 2  # the status change, then the re-import

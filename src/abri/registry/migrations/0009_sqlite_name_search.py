@@ -21,6 +21,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0005_keyed_hash_and_search_indexes")]
+    dependencies = [("registry", "0008_choices_checked")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

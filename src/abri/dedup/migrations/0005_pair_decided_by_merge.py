@@ -20,8 +20,8 @@ def pairs_of_standing_merges(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dedup', '0003_list_runs'),
-        ('registry', '0005_keyed_hash_and_search_indexes'),
+        ('dedup', '0004_choices_checked'),
+        ('registry', '0008_choices_checked'),
         ('core', '0001_initial'),
     ]
 
