@@ -27,6 +27,7 @@ from abri.intake.connectors.kobo import kobo_pull
 from abri.intake.connectors.odk import SubmissionsReader, odk_pull
 from abri.intake.flows import batch_move
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
+from abri.intake.selectors import batch_scope_fields
 from abri.intake.services import Actor, Progress, batch_create, progress_to
 
 
@@ -76,8 +77,10 @@ def batch_create_from_odk(
 
 def batch_pull_start(*, actor: Actor, organisation: Organisation, source: str, name: str) -> ImportBatch:
     """A batch waiting for the submissions of a form on a server: its job pulls them, then validates."""
+    scope_fields = batch_scope_fields(actor=actor, organisation=organisation)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
+            **scope_fields,
             organisation=organisation,
             created_by=actor if actor is not None and actor.is_authenticated else None,
             source=source,

@@ -33,6 +33,7 @@ from abri.intake.models import (
 )
 from abri.intake.parsers.files import UnreadableFile, Workbook, read_file
 from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, column_filter, stage
+from abri.intake.selectors import batch_scope_fields
 from abri.intake.validate import column_for, existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
@@ -68,8 +69,10 @@ def batch_create(
                     ]
                 }
             )
+    scope_fields = batch_scope_fields(actor=actor, organisation=organisation)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
+            **scope_fields,
             organisation=organisation,
             created_by=actor if actor is not None and actor.is_authenticated else None,
             source=source,

@@ -130,12 +130,16 @@ def _pull_start(request: HttpRequest, form: forms.Form, problem: str) -> ImportB
         return None
     data = form.cleaned_data
     kobo = isinstance(form, KoboPullForm)
-    return batch_pull_start(
-        actor=request.user,
-        organisation=memberships[0].organisation,
-        source=BatchSource.KOBO_API if kobo else BatchSource.ODK_CENTRAL,
-        name=f"Kobo {data['asset_uid']}" if kobo else f"ODK {data['project_id']}/{data['form_id']}",
-    )
+    try:
+        return batch_pull_start(
+            actor=request.user,
+            organisation=memberships[0].organisation,
+            source=BatchSource.KOBO_API if kobo else BatchSource.ODK_CENTRAL,
+            name=f"Kobo {data['asset_uid']}" if kobo else f"ODK {data['project_id']}/{data['form_id']}",
+        )
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+        return None
 
 
 @login_required

@@ -73,7 +73,9 @@ def test_another_organisation_cannot_see_the_batch_and_a_colleague_can_follow_it
     client.force_login(officer)
     _upload(client, path)
     batch = ImportBatch.objects.get()
-    colleague = MembershipFactory(organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, user__username="im").user
+    colleague = MembershipFactory(
+        organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, all_areas=True, user__username="im"
+    ).user
     stranger = MembershipFactory(organisation=OrganisationFactory(acronym="NRC"), user__username="nrc").user
     viewer = MembershipFactory(organisation=iom, role=Role.PARTNER_VIEWER, user__username="viewer").user
     url = reverse("intake:batch_detail", args=[batch.pk])
