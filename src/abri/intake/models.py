@@ -86,7 +86,7 @@ class ImportBatch(TimeStampedModel):
         _("programmes of the batch"),
         default=list,
         blank=True,
-        help_text=_("Programmes the uploader imported for; empty: every programme of the organisation."),
+        help_text=_("Programmes the uploader imported for; empty: bound to no programme."),
     )
     status = models.CharField(_("status"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.UPLOADED)
     language = models.CharField(_("language of the messages"), max_length=8, default="fr")

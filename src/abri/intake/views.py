@@ -16,12 +16,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
 from abri.access.selectors import memberships_granting, scope_for, user_has_permission
-from abri.core.errors import NotFound, ValidationFailed
+from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.dedup.stages import ENGINE_STAGES
 from abri.intake import staging
 from abri.intake.forms import (
@@ -36,7 +37,8 @@ from abri.intake.forms import (
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.intake.pulls import batch_pull_start
-from abri.intake.report import batch_report
+from abri.intake.report import batch_report_download as report_for_download
+from abri.intake.report import may_download_report
 from abri.intake.selectors import (
     batch_get_for_user,
     batch_issues,
@@ -92,6 +94,7 @@ def _errors(failure: ValidationFailed) -> str:
 
 
 @login_required
+@never_cache
 def batch_list(request: HttpRequest) -> HttpResponse:
     """The organisation's import batches and the upload form."""
     _require_import(request)
@@ -211,6 +214,7 @@ def _progress_context(batch: ImportBatch) -> dict[str, Any]:
 
 
 @login_required
+@never_cache
 @vary_on_headers("HX-Request")
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     """A batch: status, live progress, counts, problems and the actions its status allows."""
@@ -244,6 +248,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         add_form=AddFilesForm(),
         pairs_max=settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
         pairs_inside_skipped=batch.individuals_total > settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
+        may_download_report=may_download_report(user=request.user, batch=batch),
     )
     return render(request, "intake/batch_detail.html", context)
 
@@ -298,17 +303,21 @@ def batch_discard_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
+@never_cache
 def batch_report_download(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """The households still in the batch and their problems, as an XLSX workbook."""
+    """The households still in the batch and their problems, as an XLSX workbook (an audited export)."""
     batch = _batch(request, batch_id)
-    response = HttpResponse(
-        batch_report(batch), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    try:
+        content = report_for_download(actor=request.user, batch=batch)
+    except PermissionDenied as error:
+        return render(request, "intake/forbidden.html", {"message": str(error), "batch": batch}, status=403)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="abri-import-{batch.pk}-problems.xlsx"'
     return response
 
 
 @login_required
+@never_cache
 def mapping_list(request: HttpRequest) -> HttpResponse:
     """The saved column mappings, and the builder: upload a sample, pick a field per column."""
     _require_import(request)

@@ -178,9 +178,15 @@ def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
 
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text columns, headers stripped, empty cells as "" and fully empty rows dropped."""
+    """Text columns, headers stripped, empty cells as "" and fully empty rows dropped.
+
+    The apostrophe Abri's downloads put before a value a spreadsheet would run as a formula
+    (`abri.core.exports`) is taken off again, so a corrected report imports the values as they were.
+    """
     frame = frame.rename({column: str(column).strip() for column in frame.columns})
-    frame = frame.select(pl.all().cast(pl.String).fill_null("").str.strip_chars())
+    frame = frame.select(
+        pl.all().cast(pl.String).fill_null("").str.replace(r"^'([=+\-@\t\r\n])", "${1}").str.strip_chars()
+    )
     filled = frame.select(pl.any_horizontal(pl.all() != "")).to_series()
     return frame if filled.all() else frame.filter(filled)  # no copy of a large sheet with no empty row
 

@@ -1,5 +1,8 @@
 """Import batches belong to their uploader's scope: organisation × admin areas × programmes."""
 
+import io
+
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -88,3 +91,51 @@ def test_a_batch_uploaded_for_every_area_is_only_for_grants_over_every_area(clie
     assert batch.scope_areas == []
     client.force_login(menaka)
     assert client.get(reverse("intake:batch_detail", args=[batch.pk])).status_code == 404
+
+
+@pytest.fixture
+def manager(iom, areas):
+    """An information management officer over Ménaka: may export personal data there."""
+    return MembershipFactory(
+        organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, areas=[areas["ML10"]], user__username="im.menaka"
+    ).user
+
+
+def test_a_role_without_the_export_permission_may_not_download_the_report(client, tmp_path, menaka):
+    path = kobo_workbook(tmp_path / "menaka.xlsx", [household_row(1, **{"location/admin2": "ML9999"})], family(1))
+    client.force_login(menaka)
+    _upload(client, path)
+    batch = ImportBatch.objects.get()
+    page = client.get(reverse("intake:batch_detail", args=[batch.pk]))
+    assert "Code P inconnu : ML9999." in page.content.decode()
+    assert reverse("intake:batch_report", args=[batch.pk]) not in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+
+    response = client.get(reverse("intake:batch_report", args=[batch.pk]))
+    assert response.status_code == 403
+    assert "données personnelles" in response.content.decode()  # the page speaks French, Abri's default
+    assert response["Content-Type"].startswith("text/html")
+    assert not AuditEntry.objects.filter(action="import_batch.report_download").exists()
+
+
+def test_the_report_download_is_audited_and_never_cached(client, tmp_path, menaka, manager):
+    households = [household_row(1, **{"location/admin2": "ML9999"})]
+    path = kobo_workbook(tmp_path / "menaka.xlsx", households, family(1, given_names="@SUM(1,2)"))
+    client.force_login(menaka)
+    _upload(client, path)
+    batch = ImportBatch.objects.get()
+    client.force_login(manager)
+    page = client.get(reverse("intake:batch_detail", args=[batch.pk]))
+    assert reverse("intake:batch_report", args=[batch.pk]) in page.content.decode()
+
+    response = client.get(reverse("intake:batch_report", args=[batch.pk]))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    entry = AuditEntry.objects.get(action="import_batch.report_download")
+    assert entry.actor == manager
+    assert entry.target_id == str(batch.pk)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [cell.value for row in workbook["members"].iter_rows() for cell in row]
+    assert "'@SUM(1,2)" in values
+    assert all(cell.data_type != "f" for row in workbook["members"].iter_rows() for cell in row)
