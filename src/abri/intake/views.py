@@ -330,7 +330,9 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
         if sample_form.is_valid():
             [(path, name)] = _stored([sample_form.cleaned_data["sample"]])
             try:
-                workbook = read_file(path, original_name=name)
+                workbook = read_file(
+                    path, original_name=name, max_bytes=int(settings.ABRI_IMPORT_MAX_BYTES), sample=True
+                )
                 headers = [column for table in workbook.tables for column in table.frame.columns]
             except UnreadableFile as error:
                 sample_form.add_error("sample", error.message)
