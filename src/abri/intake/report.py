@@ -43,7 +43,7 @@ def _rows(frame: pl.DataFrame, columns: Sequence[str], by_row: dict[tuple[str, i
 
 def batch_report(batch: ImportBatch) -> bytes:
     """The report workbook's bytes (every cell written as text, never as a formula)."""
-    households = staging.frame_read(batch, "households")
+    households = staging.households_read(batch)
     raw_households = staging.frame_read(batch, "raw_households")
     raw_members = staging.frame_read(batch, "raw_members")
     columns = staging.columns_read(batch)
@@ -56,7 +56,7 @@ def batch_report(batch: ImportBatch) -> bytes:
             by_row.setdefault((sheet_name, row), []).append(message)
     sheets: list[Sheet] = []
     if households is not None and raw_households is not None and raw_members is not None:
-        held = households.filter(pl.col("status").is_in(["invalid", "duplicate"]))["key"]
+        held = households.filter(pl.col("verdict").is_in(["invalid", "duplicate"]))["key"]
         frames: list[tuple[pl.DataFrame, str | None]] = [
             (raw_households.filter(pl.col("_key").is_in(held)), "_key"),
             (raw_members.filter(pl.col("_household_key").is_in(held) | pl.col("_household_key").is_null()), None),

@@ -37,6 +37,7 @@ from abri.intake.selectors import batch_scope_fields
 from abri.intake.validate import column_for, existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
+from abri.registry.models import HouseholdStatus
 
 Actor = User | AnonymousUser | None
 Progress = Callable[[str, int, int], None]
@@ -188,8 +189,8 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
             raw_members=staged.members,
         )
         staging.columns_write(batch, staged.columns)
-        statuses = validated.households["status"].value_counts()
-        count = dict(zip(statuses["status"].to_list(), statuses["count"].to_list(), strict=True))
+        verdicts = validated.households["verdict"].value_counts()
+        count = dict(zip(verdicts["verdict"].to_list(), verdicts["count"].to_list(), strict=True))
         with transaction.atomic():
             ImportIssue.objects.filter(batch=batch).delete()
             _issues_store(batch, validated.issues, staged.warnings)
@@ -220,7 +221,7 @@ def _likely_duplicates_find(
     households: pl.DataFrame, members: pl.DataFrame, report: Progress
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's likely duplicates of the households without errors, and the households marked."""
-    checked = households.filter(pl.col("status") != "invalid")
+    checked = households.filter(pl.col("verdict") != "invalid")
     duplicates = likely_duplicates(
         checked,
         members.filter(pl.col("household_key").is_in(checked["key"].implode())),
@@ -348,7 +349,7 @@ def _households_chosen(
     wanted = ["valid", "duplicate"] if include_duplicates else ["valid"]
     if "likely_duplicate" not in households.columns:  # validated before the engine ran at validation
         households = households.with_columns(pl.lit(False).alias("likely_duplicate"))
-    chosen = households.filter(pl.col("status").is_in(wanted))
+    chosen = households.filter(pl.col("verdict").is_in(wanted))
     if hold_likely_duplicates:
         chosen = chosen.filter(~pl.col("likely_duplicate"))
     refused = _outside_scope(batch, chosen, actor)
@@ -358,13 +359,15 @@ def _households_chosen(
         households = households.with_columns(
             pl.when(pl.col("key").is_in(refused["key"].implode()))
             .then(pl.lit("invalid"))
-            .otherwise(pl.col("status"))
-            .alias("status")
+            .otherwise(pl.col("verdict"))
+            .alias("verdict")
         )
         batch.households_invalid += refused.height
-        batch.households_valid -= int((refused["status"] == "valid").sum())
-        batch.households_duplicate -= int((refused["status"] == "duplicate").sum())
-    return households, chosen.drop("existing_household_id", "likely_duplicate")
+        batch.households_valid -= int((refused["verdict"] == "valid").sum())
+        batch.households_duplicate -= int((refused["verdict"] == "duplicate").sum())
+    # An imported household starts its life registered (`abri.registry.flows`), whatever a column said.
+    chosen = chosen.with_columns(pl.lit(HouseholdStatus.REGISTERED.value).alias("status"))
+    return households, chosen.drop("existing_household_id", "likely_duplicate", "verdict")
 
 
 def batch_commit(
@@ -388,7 +391,7 @@ def batch_commit(
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != BatchStatus.COMMITTING:
             return batch
-        households = staging.frame_read(batch, "households")
+        households = staging.households_read(batch)
         members = staging.frame_read(batch, "members")
         if households is None or members is None:
             raise ValidationFailed({"__all__": [_("This batch has not been validated.")]})
@@ -435,7 +438,11 @@ def batch_commit(
         updates = chosen.filter(pl.col("existing_household_id").is_not_null())
         results = households_bulk_update(
             actor=actor,
-            prepared=prepared,
+            # A re-import changes what the form says, never the household's place in its lifecycle.
+            prepared=type(prepared)(
+                households=prepared.households.drop("status", "registered_on", strict=False),
+                members=prepared.members,
+            ),
             household_ids=dict(zip(updates["key"].to_list(), updates["existing_household_id"].to_list(), strict=True)),
             audit_changes=audit_extra,
         )
@@ -467,8 +474,8 @@ def batch_commit(
         households=households.with_columns(
             pl.when(pl.col("key").is_in(chosen["key"]))
             .then(pl.lit("committed"))
-            .otherwise(pl.col("status"))
-            .alias("status")
+            .otherwise(pl.col("verdict"))
+            .alias("verdict")
         ),
     )
     report("committed", chosen.height, chosen.height)

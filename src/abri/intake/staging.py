@@ -79,6 +79,17 @@ def frame_read(batch: ImportBatch, name: str) -> pl.DataFrame | None:
     return pl.read_parquet(path) if path.exists() else None
 
 
+def households_read(batch: ImportBatch) -> pl.DataFrame | None:
+    """The staged households, each with its row ``verdict`` (valid, invalid, duplicate, committed).
+
+    Batches staged before the verdict had its own column kept it in ``status``.
+    """
+    households = frame_read(batch, "households")
+    if households is not None and "verdict" not in households.columns:
+        households = households.rename({"status": "verdict"}).with_columns(pl.lit("registered").alias("status"))
+    return households
+
+
 def columns_write(batch: ImportBatch, columns: dict[str, dict[str, str]]) -> None:
     (batch_folder(batch) / "columns.json").write_text(json.dumps(columns))
 
