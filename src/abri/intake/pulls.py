@@ -150,6 +150,7 @@ def batch_pull_kobo(
             destination=destination,
             transport=transport,
             progress=report,
+            open_text=staging.encrypted_text,
         )
 
     return _pulled(batch_id, f"kobo-{asset_uid}.json", pull, progress)
@@ -169,7 +170,12 @@ def batch_pull_odk(
         if submissions is None:
             raise ValidationFailed({"password": [_("The password is no longer kept: pull the form again.")]})
         return odk_pull(
-            submissions=submissions, form_id=form_id, project_id=project_id, destination=destination, progress=report
+            submissions=submissions,
+            form_id=form_id,
+            project_id=project_id,
+            destination=destination,
+            progress=report,
+            open_text=staging.encrypted_text,
         )
 
     return _pulled(batch_id, f"odk-{project_id}-{form_id}.json", pull, progress)

@@ -109,7 +109,8 @@ def _stage_sources(batch: ImportBatch) -> Staged:
     for _group, entries in staging.source_groups(batch):
         workbook = Workbook(tables=[])
         for path, name in entries:
-            read = read_file(path, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
+            with staging.opened(path) as clear:
+                read = read_file(clear, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
             workbook.tables.extend(read.tables)
             workbook.warnings.extend(read.warnings)
         staged_groups.append(stage(workbook, spec, namespace=batch.mapping.name if batch.mapping else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -78,14 +79,13 @@ def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
 
 
 def _stored(uploads: list[UploadedFile]) -> list[tuple[Path, str]]:
-    """Write uploads to temporary files the batch then moves into its folder."""
+    """Write uploads, encrypted (`abri.intake.staging`), to temporary files the batch then moves into its folder."""
     stored = []
     for upload in uploads:
-        handle = tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name or "").suffix)  # noqa: SIM115
-        with handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        stored.append((Path(handle.name), Path(upload.name or "upload").name))
+        descriptor, name = tempfile.mkstemp(suffix=Path(upload.name or "").suffix)
+        os.close(descriptor)
+        staging.encrypt_to(Path(name), upload.chunks())
+        stored.append((Path(name), Path(upload.name or "upload").name))
     return stored
 
 
@@ -330,9 +330,10 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
         if sample_form.is_valid():
             [(path, name)] = _stored([sample_form.cleaned_data["sample"]])
             try:
-                workbook = read_file(
-                    path, original_name=name, max_bytes=int(settings.ABRI_IMPORT_MAX_BYTES), sample=True
-                )
+                with staging.opened(path) as clear:
+                    workbook = read_file(
+                        clear, original_name=name, max_bytes=int(settings.ABRI_IMPORT_MAX_BYTES), sample=True
+                    )
                 headers = [column for table in workbook.tables for column in table.frame.columns]
             except UnreadableFile as error:
                 sample_form.add_error("sample", error.message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import re
 import zipfile
@@ -359,14 +360,15 @@ def _separator(first_line: str) -> str:
 
 def _read_csv(path: Path, name: str, limits: Limits, *, n_rows: int | None = None) -> Workbook:
     encoding = _encoding(path)
-    source = path
+    source: Path | io.BytesIO = path
     if encoding != "utf-8":
-        source = path.with_suffix(".utf8.csv")
-        with path.open(encoding=encoding, errors="replace", newline="") as reader, source.open("w", newline="") as out:
-            while chunk := reader.read(1 << 20):
-                out.write(chunk)
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        first_line = handle.readline()
+        # Converted in memory: the file may be the clear content of an encrypted staged file.
+        source = io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8"))
+        first_line = source.readline().decode("utf-8").lstrip("\ufeff")
+        source.seek(0)
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first_line = handle.readline()
     separator = _separator(first_line)
     header = next(csv.reader([first_line], delimiter=separator), [])
     if len(header) > limits.columns:
