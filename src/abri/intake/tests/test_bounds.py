@@ -140,3 +140,21 @@ def test_any_error_in_the_job_leaves_the_batch_failed_and_discardable(client, tm
     assert "RuntimeError" in message
     assert "must not be shown" not in message
     assert "Rien n'a été écrit" in message
+
+
+def test_a_commit_job_that_stops_on_an_error_writes_nothing_and_leaves_the_batch_failed(
+    client, tmp_path, areas, officer, monkeypatch
+):
+    path = kobo_workbook(tmp_path / "export.xlsx", [household_row(1)], family(1))
+    client.force_login(officer)
+    _upload(client, path)
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.VALIDATED
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("abri.intake.services.households_write_new", broken)
+    response = client.post(reverse("intake:batch_commit", args=[batch.pk]))
+    message, _page = _failed_and_discardable(client, response)
+    assert "OSError" in message

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory
+from abri.assistance.models import Programme
 from abri.core.models import AuditEntry
 from abri.intake import staging
 from abri.intake.models import BatchStatus, ImportBatch
@@ -139,3 +140,25 @@ def test_the_report_download_is_audited_and_never_cached(client, tmp_path, menak
     values = [cell.value for row in workbook["members"].iter_rows() for cell in row]
     assert "'@SUM(1,2)" in values
     assert all(cell.data_type != "f" for row in workbook["members"].iter_rows() for cell in row)
+
+
+def test_a_batch_uploaded_under_a_programme_is_for_grants_over_that_programme(client, tmp_path, iom, areas):
+    nfi = Programme.objects.create(code="MLI-MNK-NFI-2022", name="NFI Ménaka", organisation=iom)
+    shelter = Programme.objects.create(code="MLI-MNK-SHL-2022", name="Abris Ménaka", organisation=iom)
+    uploader = MembershipFactory(organisation=iom, areas=[areas["ML10"]], programme_list=[nfi], user__username="u").user
+    same = MembershipFactory(organisation=iom, areas=[areas["ML10"]], programme_list=[nfi], user__username="s").user
+    other = MembershipFactory(
+        organisation=iom, areas=[areas["ML10"]], programme_list=[shelter], user__username="o"
+    ).user
+    client.force_login(uploader)
+    _upload(client, kobo_workbook(tmp_path / "nfi.xlsx", [household_row(1)], family(1)))
+    batch = ImportBatch.objects.get()
+    assert batch.scope_programmes == [nfi.pk]
+    url = reverse("intake:batch_detail", args=[batch.pk])
+    client.force_login(same)
+    assert client.get(url).status_code == 200
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    assert client.post(reverse("intake:batch_discard", args=[batch.pk])).status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.VALIDATED

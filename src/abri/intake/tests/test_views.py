@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory
+from abri.core import crypto
 from abri.intake import staging
 from abri.intake.models import BatchStatus, ColumnMapping, ImportBatch
 from abri.intake.tests.factories import family, household_row, kobo_workbook, submission_uuid
@@ -145,3 +146,29 @@ def test_a_running_batch_says_its_phase_in_french_with_the_engine_stage(client, 
     fragment = client.get(reverse("intake:batch_detail", args=[batch.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "Recherche des personnes déjà enregistrées · dans le lot · Calcul des scores des paires" in fragment
     assert "duplicates:" not in fragment
+
+
+def test_a_corrected_report_imports_the_values_as_they_were_before_neutralising(
+    client, tmp_path, areas, officer, exporter
+):
+    households = [household_row(1, **{"location/admin2": "ML9999"})]
+    path = kobo_workbook(tmp_path / "export.xlsx", households, family(1, given_names="@Fatou"))
+    client.force_login(officer)
+    _upload(client, path)
+    batch = ImportBatch.objects.get()
+    client.force_login(exporter)
+    report = openpyxl.load_workbook(io.BytesIO(client.get(reverse("intake:batch_report", args=[batch.pk])).content))
+    main = report["Enregistrement des ménages"]
+    header = [cell.value for cell in main[1]]
+    assert main.cell(row=2, column=header.index("phone") + 1).value == "'+223 76 12 34 56"
+    main.cell(row=2, column=header.index("location/admin2") + 1).value = "ML1001"
+    corrected = tmp_path / "corrected.xlsx"
+    report.save(corrected)
+
+    with corrected.open("rb") as handle:
+        client.post(reverse("intake:batch_add", args=[batch.pk]), {"upload": handle})
+    client.post(reverse("intake:batch_commit", args=[batch.pk]))
+    household = Household.objects.get()
+    assert household.head.given_names == "@Fatou"
+    assert household.admin_area_id == "ML1001"
+    assert crypto.decrypt(household.phone_encrypted) == "76123456"
