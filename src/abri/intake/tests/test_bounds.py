@@ -158,3 +158,15 @@ def test_a_commit_job_that_stops_on_an_error_writes_nothing_and_leaves_the_batch
     response = client.post(reverse("intake:batch_commit", args=[batch.pk]))
     message, _page = _failed_and_discardable(client, response)
     assert "OSError" in message
+
+
+def test_a_large_sample_for_the_mapping_builder_is_refused_unread(client, tmp_path, areas, officer, monkeypatch):
+    monkeypatch.setattr("abri.intake.forms.SAMPLE_MAX_BYTES", 1000)
+    path = tmp_path / "sample.csv"
+    path.write_text("household,name\n" + "".join(f"{index},Aminata\n" for index in range(500)))
+    client.force_login(officer)
+    with path.open("rb") as handle:
+        builder = client.post(reverse("intake:mapping_list"), {"sample": handle})
+    assert builder.status_code == 200
+    assert builder.context["form"] is None  # no column was read, so no mapping to build
+    assert "L'échantillon sample.csv" in builder.context["sample_form"].errors["sample"][0]
