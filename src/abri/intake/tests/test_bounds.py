@@ -170,3 +170,28 @@ def test_a_large_sample_for_the_mapping_builder_is_refused_unread(client, tmp_pa
     assert builder.status_code == 200
     assert builder.context["form"] is None  # no column was read, so no mapping to build
     assert "L'échantillon sample.csv" in builder.context["sample_form"].errors["sample"][0]
+
+
+def _nesting(value):
+    if isinstance(value, list):
+        return 1 + max((_nesting(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_nesting(item) for item in value.values()), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "[[[[", "b": [[]]}',
+        '["\\\\", ["\\"]"]]',
+        '"[[["',
+        '[{"a\\\\\\"[": [1]}]',
+        '{"note": "a {b} \\\\\\\\", "x": [{"y": ["]]]"]}]}',
+        "[]",
+        '"x"',
+        "[[[[[]]]]]",
+    ],
+)
+def test_the_depth_of_json_is_counted_outside_its_strings(text):
+    assert files.json_depth(text.encode()) == _nesting(json.loads(text))
