@@ -59,10 +59,12 @@ def batch_in_scope(scope: Scope, batch: ImportBatch, permission: str = IMPORT_RE
 
 
 def batch_scope_fields(*, actor: User | AnonymousUser | None, organisation: Organisation) -> dict[str, Any]:
-    """The scope a new batch records: the areas and programmes the uploader's import grants cover
-    in ``organisation`` (no area: all of them; no programme: bound to none, as when a grant names
+    """The scope a new batch records: the areas and programmes of the uploader's import grant in
+    ``organisation`` (no area: all of them; no programme: bound to none, as when the grant names
     no programme or covers them all). No user (the operator's command line) or a superuser: all.
 
+    One grant, so that the uploader's own grant always covers the batch: the broadest when the
+    uploader holds several (every area first, then every programme), else the first one.
     A user with no import grant covering any area of the organisation may not upload for it.
     """
     if actor is None or (actor.is_authenticated and actor.is_active and actor.is_superuser):
@@ -80,14 +82,14 @@ def batch_scope_fields(*, actor: User | AnonymousUser | None, organisation: Orga
                 ]
             }
         )
-    areas: list[str] = []
-    if not any(grant.all_areas for grant in grants):
-        pcodes = sorted({pcode for grant in grants for pcode in grant.area_pcodes})
-        # An area below another one already listed adds nothing.
-        areas = [pcode for pcode in pcodes if not any(pcode != other and pcode.startswith(other) for other in pcodes)]
-    programmes: list[int] = []
-    if not any(grant.all_programmes or not grant.programme_ids for grant in grants):
-        programmes = sorted({programme for grant in grants for programme in grant.programme_ids})
+    grant = min(
+        enumerate(grants),
+        key=lambda item: (not item[1].all_areas, not (item[1].all_programmes or not item[1].programme_ids), item[0]),
+    )[1]
+    pcodes = [] if grant.all_areas else sorted(set(grant.area_pcodes))
+    # An area below another one already listed adds nothing.
+    areas = [pcode for pcode in pcodes if not any(pcode != other and pcode.startswith(other) for other in pcodes)]
+    programmes = [] if grant.all_programmes else sorted(grant.programme_ids)
     return {"scope_areas": areas, "scope_programmes": programmes}
 
 

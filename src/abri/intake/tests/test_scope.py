@@ -162,3 +162,15 @@ def test_a_batch_uploaded_under_a_programme_is_for_grants_over_that_programme(cl
     assert client.post(reverse("intake:batch_discard", args=[batch.pk])).status_code == 404
     batch.refresh_from_db()
     assert batch.status == BatchStatus.VALIDATED
+
+
+def test_an_uploader_with_two_grants_still_follows_the_batch(client, tmp_path, iom, areas):
+    uploader = MembershipFactory(organisation=iom, areas=[areas["ML10"]], user__username="two").user
+    MembershipFactory(
+        organisation=iom, user=uploader, role=Role.INFORMATION_MANAGEMENT_OFFICER, areas=[areas["ML0501"]]
+    )
+    client.force_login(uploader)
+    _upload(client, kobo_workbook(tmp_path / "two.xlsx", [household_row(1)], family(1)))
+    batch = ImportBatch.objects.get()
+    assert batch.scope_areas == ["ML10"]
+    assert client.get(reverse("intake:batch_detail", args=[batch.pk])).status_code == 200
