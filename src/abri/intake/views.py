@@ -89,6 +89,11 @@ def _stored(uploads: list[UploadedFile]) -> list[tuple[Path, str]]:
     return stored
 
 
+def _unlink(stored: list[tuple[Path, str]]) -> None:
+    for path, _name in stored:
+        path.unlink(missing_ok=True)
+
+
 def _errors(failure: ValidationFailed) -> str:
     return " ".join(message for messages_ in failure.errors.values() for message in messages_)
 
@@ -103,16 +108,18 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not memberships:
             raise Http404
+        stored = _stored(form.cleaned_data["upload"])
         try:
             batch = batch_create(
                 actor=request.user,
                 organisation=memberships[0].organisation,
-                files=_stored(form.cleaned_data["upload"]),
+                files=stored,
                 mapping=form.cleaned_data["mapping"],
                 move=True,
             )
         except ValidationFailed as failure:
             form.add_error("upload", _errors(failure))
+            _unlink(stored)
         else:
             batch_validate_job.enqueue(batch_id=batch.pk)
             return redirect("intake:batch_detail", batch_id=batch.pk)
@@ -281,12 +288,15 @@ def batch_add(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     form = AddFilesForm(request.POST, request.FILES)
     if form.is_valid():
+        stored = _stored(form.cleaned_data["upload"])
         try:
-            batch_add_files(actor=request.user, batch=batch, files=_stored(form.cleaned_data["upload"]))
+            batch_add_files(actor=request.user, batch=batch, files=stored)
         except ValidationFailed as failure:
             messages.error(request, _errors(failure))
         else:
             batch_validate_job.enqueue(batch_id=batch.pk)
+        finally:
+            _unlink(stored)  # the batch keeps its own copies
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 

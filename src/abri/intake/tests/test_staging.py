@@ -94,3 +94,19 @@ def test_a_damaged_staged_file_is_refused_not_read(tmp_path, damage):
     target.write_bytes(bytes(raw))
     with pytest.raises(staging.StagedFileError):
         b"".join(staging.decrypted_chunks(target))
+
+
+def test_an_added_file_leaves_no_copy_behind_in_the_temporary_folder(client, tmp_path, areas, officer, monkeypatch):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(uploads))
+    path = tmp_path / "kobo.json"
+    path.write_text(json.dumps({"results": [_record()]}), encoding="utf-8")
+    client.force_login(officer)
+    with path.open("rb") as handle:
+        client.post(reverse("intake:batch_list"), {"upload": handle})
+    batch = ImportBatch.objects.get()
+    with path.open("rb") as handle:
+        client.post(reverse("intake:batch_add", args=[batch.pk]), {"upload": handle})
+    assert len(staging.source_entries(batch)) == 2
+    assert list(uploads.iterdir()) == []
