@@ -35,8 +35,8 @@ from abri.core import crypto
 from abri.dedup import lists_storage
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
 from abri.demo import LOGINS, demo_load
-from abri.intake import services as intake_services
 from abri.intake.models import ImportBatch
+from abri.intake.selectors import batch_scope_fields
 from abri.registry.merge import household_merge
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
 
@@ -163,8 +163,12 @@ def _records() -> Records:
         .order_by("-id")[:2]
     )
     merge = household_merge(actor=users[ADMIN], keep=kept, absorb=absorbed, reason="Matrice d'accès")
-    batch = ImportBatch.objects.create(organisation=iom, created_by=users[REG_MENAKA], file_name="menaka.xlsx")
-    _batch_scope(batch, users[REG_MENAKA])
+    batch = ImportBatch.objects.create(
+        organisation=iom,
+        created_by=users[REG_MENAKA],
+        file_name="menaka.xlsx",
+        **batch_scope_fields(actor=users[REG_MENAKA], organisation=iom),  # as an upload records it
+    )
     run = DeduplicationRun.objects.create(started_by=users[ADMIN], status=RunStatus.DONE, threshold=0.8)
     first, second = sorted(
         Household.objects.filter(admin_area__pk__startswith="ML10", status=HouseholdStatus.REGISTERED)
@@ -221,13 +225,6 @@ def _records() -> Records:
         "bandiagara": registered.filter(admin_area__pk__startswith="ML05").count(),
     }
     return Records(menaka, bandiagara, merge, batch, pair, list_run, done_run, others, counts)
-
-
-def _batch_scope(batch: ImportBatch, uploader: User) -> None:
-    """Record the uploader's scope on the batch, as an upload does."""
-    record = getattr(intake_services, "batch_scope_record", None)
-    if record is not None:
-        record(batch=batch, user=uploader)
 
 
 @pytest.fixture

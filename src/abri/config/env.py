@@ -124,6 +124,26 @@ VARIABLES: dict[str, Variable] = {
             "Largest registration file an import accepts, in megabytes.",
         ),
         Variable(
+            "ABRI_IMPORT_MAX_UNCOMPRESSED_MB",
+            int,
+            1000,
+            "Largest uncompressed content of an uploaded XLSX (all its parts together), in megabytes.",
+        ),
+        Variable(
+            "ABRI_IMPORT_MAX_COMPRESSION_RATIO",
+            int,
+            100,
+            "Largest compression ratio of a part of an uploaded XLSX; a higher one is refused as a zip bomb.",
+        ),
+        Variable("ABRI_IMPORT_MAX_COLUMNS", int, 2000, "Most columns a sheet or CSV file of an import may have."),
+        Variable("ABRI_IMPORT_MAX_ROWS", int, 2_000_000, "Most rows a sheet or CSV file of an import may have."),
+        Variable(
+            "ABRI_IMPORT_MAX_JSON_DEPTH",
+            int,
+            64,
+            "Deepest nesting of objects and lists an uploaded JSON file may have.",
+        ),
+        Variable(
             "ABRI_BATCH_PAIRS_MAX_PEOPLE",
             int,
             100_000,

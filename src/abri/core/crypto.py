@@ -73,6 +73,19 @@ def _keys(master_b64: bytes) -> tuple[Fernet, bytes, Fernet]:
     return Fernet(base64.urlsafe_b64encode(fernet_key)), index_key, Fernet(base64.urlsafe_b64encode(files_key))
 
 
+@lru_cache(maxsize=16)
+def _purpose_key(master_b64: bytes, purpose: str) -> bytes:
+    _derived(master_b64)  # the same checks of the field key
+    master = base64.urlsafe_b64decode(master_b64)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"abri {purpose}".encode()).derive(master)
+
+
+def purpose_key(purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` (such as "staged import files"), derived from the field key by
+    HKDF-SHA256 like the others, and independent of them."""
+    return _purpose_key(_master_key(), purpose)
+
+
 def _master_key() -> bytes:
     configured: str = settings.ABRI_FIELD_KEY
     if configured:

@@ -3,7 +3,8 @@
 uploaded → validating → validated → committing → committed
                       ↘ failed      ↘ partially committed (rows with errors stay) → validating …
 A commit that died (crash, kill -9) leaves the batch "committing" with nothing written: it may
-run again. Any batch not being committed may be discarded.
+run again. A job that stops on an error (any error) leaves its batch failed, with the reason,
+and nothing written. Any batch not being committed may be discarded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.UPLOADED: frozenset({S.VALIDATING, S.FAILED, S.DISCARDED}),
     S.VALIDATING: frozenset({S.VALIDATING, S.VALIDATED, S.FAILED, S.DISCARDED}),
     S.VALIDATED: frozenset({S.VALIDATING, S.COMMITTING, S.DISCARDED}),
-    S.COMMITTING: frozenset({S.COMMITTING, S.COMMITTED, S.PARTIALLY_COMMITTED, S.VALIDATED}),
+    S.COMMITTING: frozenset({S.COMMITTING, S.COMMITTED, S.PARTIALLY_COMMITTED, S.VALIDATED, S.FAILED}),
     S.PARTIALLY_COMMITTED: frozenset({S.VALIDATING, S.COMMITTING, S.DISCARDED}),
     S.FAILED: frozenset({S.VALIDATING, S.DISCARDED}),
     S.COMMITTED: frozenset(),

@@ -75,6 +75,19 @@ class ImportBatch(TimeStampedModel):
     mapping = models.ForeignKey(
         ColumnMapping, verbose_name=_("column mapping"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    # The uploader's scope at upload: who may follow, download, discard or commit the batch.
+    scope_areas = models.JSONField(
+        _("admin areas of the batch"),
+        default=list,
+        blank=True,
+        help_text=_("P-codes the uploader imported for; empty: every admin area of the organisation."),
+    )
+    scope_programmes = models.JSONField(
+        _("programmes of the batch"),
+        default=list,
+        blank=True,
+        help_text=_("Programmes the uploader imported for; empty: bound to no programme."),
+    )
     status = models.CharField(_("status"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.UPLOADED)
     language = models.CharField(_("language of the messages"), max_length=8, default="fr")
     message = models.TextField(_("message"), blank=True, help_text=_("Why the file could not be read."))

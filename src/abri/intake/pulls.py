@@ -27,6 +27,7 @@ from abri.intake.connectors.kobo import kobo_pull
 from abri.intake.connectors.odk import SubmissionsReader, odk_pull
 from abri.intake.flows import batch_move
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
+from abri.intake.selectors import batch_scope_fields
 from abri.intake.services import Actor, Progress, batch_create, progress_to
 
 
@@ -76,8 +77,10 @@ def batch_create_from_odk(
 
 def batch_pull_start(*, actor: Actor, organisation: Organisation, source: str, name: str) -> ImportBatch:
     """A batch waiting for the submissions of a form on a server: its job pulls them, then validates."""
+    scope_fields = batch_scope_fields(actor=actor, organisation=organisation)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
+            **scope_fields,
             organisation=organisation,
             created_by=actor if actor is not None and actor.is_authenticated else None,
             source=source,
@@ -147,6 +150,7 @@ def batch_pull_kobo(
             destination=destination,
             transport=transport,
             progress=report,
+            open_text=staging.encrypted_text,
         )
 
     return _pulled(batch_id, f"kobo-{asset_uid}.json", pull, progress)
@@ -166,7 +170,12 @@ def batch_pull_odk(
         if submissions is None:
             raise ValidationFailed({"password": [_("The password is no longer kept: pull the form again.")]})
         return odk_pull(
-            submissions=submissions, form_id=form_id, project_id=project_id, destination=destination, progress=report
+            submissions=submissions,
+            form_id=form_id,
+            project_id=project_id,
+            destination=destination,
+            progress=report,
+            open_text=staging.encrypted_text,
         )
 
     return _pulled(batch_id, f"odk-{project_id}-{form_id}.json", pull, progress)

@@ -33,9 +33,11 @@ from abri.intake.models import (
 )
 from abri.intake.parsers.files import UnreadableFile, Workbook, read_file
 from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, column_filter, stage
+from abri.intake.selectors import batch_scope_fields
 from abri.intake.validate import column_for, existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
 from abri.registry.bulk.write import rows_insert, timestamp_literal
+from abri.registry.models import HouseholdStatus
 
 Actor = User | AnonymousUser | None
 Progress = Callable[[str, int, int], None]
@@ -68,8 +70,10 @@ def batch_create(
                     ]
                 }
             )
+    scope_fields = batch_scope_fields(actor=actor, organisation=organisation)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
+            **scope_fields,
             organisation=organisation,
             created_by=actor if actor is not None and actor.is_authenticated else None,
             source=source,
@@ -105,7 +109,8 @@ def _stage_sources(batch: ImportBatch) -> Staged:
     for _group, entries in staging.source_groups(batch):
         workbook = Workbook(tables=[])
         for path, name in entries:
-            read = read_file(path, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
+            with staging.opened(path) as clear:
+                read = read_file(clear, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
             workbook.tables.extend(read.tables)
             workbook.warnings.extend(read.warnings)
         staged_groups.append(stage(workbook, spec, namespace=batch.mapping.name if batch.mapping else ""))
@@ -185,8 +190,8 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
             raw_members=staged.members,
         )
         staging.columns_write(batch, staged.columns)
-        statuses = validated.households["status"].value_counts()
-        count = dict(zip(statuses["status"].to_list(), statuses["count"].to_list(), strict=True))
+        verdicts = validated.households["verdict"].value_counts()
+        count = dict(zip(verdicts["verdict"].to_list(), verdicts["count"].to_list(), strict=True))
         with transaction.atomic():
             ImportIssue.objects.filter(batch=batch).delete()
             _issues_store(batch, validated.issues, staged.warnings)
@@ -217,7 +222,7 @@ def _likely_duplicates_find(
     households: pl.DataFrame, members: pl.DataFrame, report: Progress
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engine's likely duplicates of the households without errors, and the households marked."""
-    checked = households.filter(pl.col("status") != "invalid")
+    checked = households.filter(pl.col("verdict") != "invalid")
     duplicates = likely_duplicates(
         checked,
         members.filter(pl.col("household_key").is_in(checked["key"].implode())),
@@ -345,7 +350,7 @@ def _households_chosen(
     wanted = ["valid", "duplicate"] if include_duplicates else ["valid"]
     if "likely_duplicate" not in households.columns:  # validated before the engine ran at validation
         households = households.with_columns(pl.lit(False).alias("likely_duplicate"))
-    chosen = households.filter(pl.col("status").is_in(wanted))
+    chosen = households.filter(pl.col("verdict").is_in(wanted))
     if hold_likely_duplicates:
         chosen = chosen.filter(~pl.col("likely_duplicate"))
     refused = _outside_scope(batch, chosen, actor)
@@ -355,13 +360,15 @@ def _households_chosen(
         households = households.with_columns(
             pl.when(pl.col("key").is_in(refused["key"].implode()))
             .then(pl.lit("invalid"))
-            .otherwise(pl.col("status"))
-            .alias("status")
+            .otherwise(pl.col("verdict"))
+            .alias("verdict")
         )
         batch.households_invalid += refused.height
-        batch.households_valid -= int((refused["status"] == "valid").sum())
-        batch.households_duplicate -= int((refused["status"] == "duplicate").sum())
-    return households, chosen.drop("existing_household_id", "likely_duplicate")
+        batch.households_valid -= int((refused["verdict"] == "valid").sum())
+        batch.households_duplicate -= int((refused["verdict"] == "duplicate").sum())
+    # An imported household starts its life registered (`abri.registry.flows`), whatever a column said.
+    chosen = chosen.with_columns(pl.lit(HouseholdStatus.REGISTERED.value).alias("status"))
+    return households, chosen.drop("existing_household_id", "likely_duplicate", "verdict")
 
 
 def batch_commit(
@@ -385,7 +392,7 @@ def batch_commit(
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != BatchStatus.COMMITTING:
             return batch
-        households = staging.frame_read(batch, "households")
+        households = staging.households_read(batch)
         members = staging.frame_read(batch, "members")
         if households is None or members is None:
             raise ValidationFailed({"__all__": [_("This batch has not been validated.")]})
@@ -432,7 +439,11 @@ def batch_commit(
         updates = chosen.filter(pl.col("existing_household_id").is_not_null())
         results = households_bulk_update(
             actor=actor,
-            prepared=prepared,
+            # A re-import changes what the form says, never the household's place in its lifecycle.
+            prepared=type(prepared)(
+                households=prepared.households.drop("status", "registered_on", strict=False),
+                members=prepared.members,
+            ),
             household_ids=dict(zip(updates["key"].to_list(), updates["existing_household_id"].to_list(), strict=True)),
             audit_changes=audit_extra,
         )
@@ -464,8 +475,8 @@ def batch_commit(
         households=households.with_columns(
             pl.when(pl.col("key").is_in(chosen["key"]))
             .then(pl.lit("committed"))
-            .otherwise(pl.col("status"))
-            .alias("status")
+            .otherwise(pl.col("verdict"))
+            .alias("verdict")
         ),
     )
     report("committed", chosen.height, chosen.height)

@@ -45,7 +45,7 @@ _AREA_SOURCES = {
 
 @dataclass
 class Validated:
-    households: pl.DataFrame  # typed + submission_id, _sheet, _row, status, existing_household_id
+    households: pl.DataFrame  # typed + submission_id, _sheet, _row, verdict, existing_household_id
     members: pl.DataFrame  # typed + _sheet, _row (orphans left out)
     issues: pl.DataFrame  # ISSUE_COLUMNS + submission_id
 
@@ -129,7 +129,7 @@ def validate(staged: Staged, *, organisation: Organisation, today: date) -> Vali
             .when(pl.col("_duplicate"))
             .then(pl.lit("duplicate"))
             .otherwise(pl.lit("valid"))
-            .alias("status")
+            .alias("verdict")  # the row's verdict, never the household's status
         )
         .drop("_error", "_duplicate")
     )

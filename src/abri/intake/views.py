@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from abri.access.roles import IMPORT_REGISTRATIONS, VIEW_HOUSEHOLD
 from abri.access.selectors import memberships_granting, scope_for, user_has_permission
-from abri.core.errors import NotFound, ValidationFailed
+from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.dedup.stages import ENGINE_STAGES
 from abri.intake import staging
 from abri.intake.forms import (
@@ -36,7 +38,8 @@ from abri.intake.forms import (
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.intake.pulls import batch_pull_start
-from abri.intake.report import batch_report
+from abri.intake.report import batch_report_download as report_for_download
+from abri.intake.report import may_download_report
 from abri.intake.selectors import (
     batch_get_for_user,
     batch_issues,
@@ -76,15 +79,19 @@ def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
 
 
 def _stored(uploads: list[UploadedFile]) -> list[tuple[Path, str]]:
-    """Write uploads to temporary files the batch then moves into its folder."""
+    """Write uploads, encrypted (`abri.intake.staging`), to temporary files the batch then moves into its folder."""
     stored = []
     for upload in uploads:
-        handle = tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name or "").suffix)  # noqa: SIM115
-        with handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-        stored.append((Path(handle.name), Path(upload.name or "upload").name))
+        descriptor, name = tempfile.mkstemp(suffix=Path(upload.name or "").suffix)
+        os.close(descriptor)
+        staging.encrypt_to(Path(name), upload.chunks())
+        stored.append((Path(name), Path(upload.name or "upload").name))
     return stored
+
+
+def _unlink(stored: list[tuple[Path, str]]) -> None:
+    for path, _name in stored:
+        path.unlink(missing_ok=True)
 
 
 def _errors(failure: ValidationFailed) -> str:
@@ -92,6 +99,7 @@ def _errors(failure: ValidationFailed) -> str:
 
 
 @login_required
+@never_cache
 def batch_list(request: HttpRequest) -> HttpResponse:
     """The organisation's import batches and the upload form."""
     _require_import(request)
@@ -100,16 +108,18 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not memberships:
             raise Http404
+        stored = _stored(form.cleaned_data["upload"])
         try:
             batch = batch_create(
                 actor=request.user,
                 organisation=memberships[0].organisation,
-                files=_stored(form.cleaned_data["upload"]),
+                files=stored,
                 mapping=form.cleaned_data["mapping"],
                 move=True,
             )
         except ValidationFailed as failure:
             form.add_error("upload", _errors(failure))
+            _unlink(stored)
         else:
             batch_validate_job.enqueue(batch_id=batch.pk)
             return redirect("intake:batch_detail", batch_id=batch.pk)
@@ -130,12 +140,16 @@ def _pull_start(request: HttpRequest, form: forms.Form, problem: str) -> ImportB
         return None
     data = form.cleaned_data
     kobo = isinstance(form, KoboPullForm)
-    return batch_pull_start(
-        actor=request.user,
-        organisation=memberships[0].organisation,
-        source=BatchSource.KOBO_API if kobo else BatchSource.ODK_CENTRAL,
-        name=f"Kobo {data['asset_uid']}" if kobo else f"ODK {data['project_id']}/{data['form_id']}",
-    )
+    try:
+        return batch_pull_start(
+            actor=request.user,
+            organisation=memberships[0].organisation,
+            source=BatchSource.KOBO_API if kobo else BatchSource.ODK_CENTRAL,
+            name=f"Kobo {data['asset_uid']}" if kobo else f"ODK {data['project_id']}/{data['form_id']}",
+        )
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+        return None
 
 
 @login_required
@@ -207,6 +221,7 @@ def _progress_context(batch: ImportBatch) -> dict[str, Any]:
 
 
 @login_required
+@never_cache
 @vary_on_headers("HX-Request")
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     """A batch: status, live progress, counts, problems and the actions its status allows."""
@@ -240,6 +255,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         add_form=AddFilesForm(),
         pairs_max=settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
         pairs_inside_skipped=batch.individuals_total > settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
+        may_download_report=may_download_report(user=request.user, batch=batch),
     )
     return render(request, "intake/batch_detail.html", context)
 
@@ -272,12 +288,15 @@ def batch_add(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     form = AddFilesForm(request.POST, request.FILES)
     if form.is_valid():
+        stored = _stored(form.cleaned_data["upload"])
         try:
-            batch_add_files(actor=request.user, batch=batch, files=_stored(form.cleaned_data["upload"]))
+            batch_add_files(actor=request.user, batch=batch, files=stored)
         except ValidationFailed as failure:
             messages.error(request, _errors(failure))
         else:
             batch_validate_job.enqueue(batch_id=batch.pk)
+        finally:
+            _unlink(stored)  # the batch keeps its own copies
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 
@@ -294,17 +313,21 @@ def batch_discard_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
+@never_cache
 def batch_report_download(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """The households still in the batch and their problems, as an XLSX workbook."""
+    """The households still in the batch and their problems, as an XLSX workbook (an audited export)."""
     batch = _batch(request, batch_id)
-    response = HttpResponse(
-        batch_report(batch), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    try:
+        content = report_for_download(actor=request.user, batch=batch)
+    except PermissionDenied as error:
+        return render(request, "intake/forbidden.html", {"message": str(error), "batch": batch}, status=403)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="abri-import-{batch.pk}-problems.xlsx"'
     return response
 
 
 @login_required
+@never_cache
 def mapping_list(request: HttpRequest) -> HttpResponse:
     """The saved column mappings, and the builder: upload a sample, pick a field per column."""
     _require_import(request)
@@ -317,7 +340,10 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
         if sample_form.is_valid():
             [(path, name)] = _stored([sample_form.cleaned_data["sample"]])
             try:
-                workbook = read_file(path, original_name=name)
+                with staging.opened(path) as clear:
+                    workbook = read_file(
+                        clear, original_name=name, max_bytes=int(settings.ABRI_IMPORT_MAX_BYTES), sample=True
+                    )
                 headers = [column for table in workbook.tables for column in table.frame.columns]
             except UnreadableFile as error:
                 sample_form.add_error("sample", error.message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import httpx
 from django.utils.translation import gettext as _
@@ -29,14 +30,18 @@ def kobo_pull(
     transport: httpx.BaseTransport | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     page_size: int = PAGE_SIZE,
+    open_text: Callable[[Path], IO[str]] | None = None,
 ) -> int:
-    """Write every submission of form ``asset_uid`` to ``destination`` (JSON); returns how many."""
+    """Write every submission of form ``asset_uid`` to ``destination`` (JSON); returns how many.
+
+    ``open_text`` opens the destination for writing (encrypted, for a batch); a clear UTF-8 file by default.
+    """
     url: str | None = f"{base_url.rstrip('/')}/api/v2/assets/{asset_uid}/data/"
     params: dict[str, str | int] | None = {"format": "json", "limit": page_size, "start": 0}
     count = 0
     with (
         httpx.Client(headers={"Authorization": f"Token {token}"}, timeout=TIMEOUT, transport=transport) as client,
-        destination.open("w", encoding="utf-8") as out,
+        open_text(destination) if open_text else destination.open("w", encoding="utf-8") as out,
     ):
         out.write('{"results": [')
         while url:

@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.utils.translation import gettext as _
 from pyodk.client import Client
@@ -56,10 +56,14 @@ def odk_pull(
     destination: Path,
     page_size: int = 5000,
     progress: Callable[[str, int, int], None] | None = None,
+    open_text: Callable[[Path], IO[str]] | None = None,
 ) -> int:
-    """Write every submission of ``form_id`` (repeats expanded) to ``destination``; returns how many."""
+    """Write every submission of ``form_id`` (repeats expanded) to ``destination``; returns how many.
+
+    ``open_text`` opens the destination for writing (encrypted, for a batch); a clear UTF-8 file by default.
+    """
     count = 0
-    with destination.open("w", encoding="utf-8") as out:
+    with open_text(destination) if open_text else destination.open("w", encoding="utf-8") as out:
         out.write('{"value": [')
         while True:
             try:

@@ -95,8 +95,24 @@ class CommitForm(forms.Form):
 FIELD_CHOICES = [("", _("— ignore —"))] + [(name, name) for name in (*HOUSEHOLD_FIELDS, *MEMBER_FIELDS)]
 
 
+# The mapping builder reads a sample in the request: its headers and a few rows are enough.
+SAMPLE_MAX_BYTES = 20 * 1024 * 1024
+
+
 class MappingSampleForm(forms.Form):
     sample = forms.FileField(label=_("A sample file (its header row is read)"))
+
+    def clean_sample(self) -> Any:
+        sample = self.cleaned_data["sample"]
+        if sample.size > SAMPLE_MAX_BYTES:
+            raise forms.ValidationError(
+                _(
+                    "The sample %(name)s is %(size).0f MB; a sample needs only the header row and a few rows, "
+                    "at most %(limit).0f MB. Keep the first rows of the file and upload them."
+                )
+                % {"name": sample.name, "size": sample.size / 1e6, "limit": SAMPLE_MAX_BYTES / 1e6}
+            )
+        return sample
 
 
 class MappingForm(forms.Form):

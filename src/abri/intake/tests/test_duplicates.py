@@ -142,7 +142,7 @@ def test_the_choice_at_commit_leaves_the_likely_duplicates_in_the_batch(tmp_path
     assert list(ImportedSubmission.objects.values_list("submission_id", flat=True)) == [submission_uuid(2)]
     assert Household.objects.count() == 3  # the two registered before, and the Touré household
     staged = staging.frame_read(batch, "households").sort("_row")
-    assert staged.select("status", "likely_duplicate").rows() == [("valid", True), ("committed", False)]
+    assert staged.select("verdict", "likely_duplicate").rows() == [("valid", True), ("committed", False)]
 
     # Reviewed: the reviewer commits it after all.
     batch = _committed(officer, batch, hold_likely_duplicates=False)
@@ -186,4 +186,4 @@ def test_a_commit_leaves_households_outside_the_users_scope_with_an_error(tmp_pa
     assert "outside your scope" in batch.issues.get().message
     assert (batch.households_valid, batch.households_invalid) == (1, 1)
     staged = staging.frame_read(batch, "households").sort("_row")
-    assert staged["status"].to_list() == ["committed", "invalid"]
+    assert staged["verdict"].to_list() == ["committed", "invalid"]

@@ -60,6 +60,9 @@ def test_a_kobo_pull_runs_as_a_job_then_validates_and_keeps_no_token(client, are
     assert not list(folder.glob("*.secret"))
     assert "secret-token" not in "".join(path.read_text(errors="ignore") for path in folder.glob("*.json"))
     assert staging.progress_read(batch)["phase"] == "validated"
+    # The pulled submissions were written encrypted from the first page on: no clear copy is left.
+    assert [path.name for path in folder.iterdir() if path.name.startswith("kobo") or path.suffix == ".tmp"] == []
+    assert staging.is_encrypted(folder / "source-1.json")
 
 
 def test_a_refused_kobo_token_fails_the_batch_with_the_reason(client, areas, iom, officer, kobo_server):
