@@ -453,51 +453,138 @@ def _read_json(path: Path, name: str, limits: Limits) -> Workbook:
         raise UnreadableFile(_("The file %(name)s holds no list of submissions.") % {"name": name})
     if len(records) > limits.rows:
         raise _too_many_rows(name, limits)
-    id_key = "__id" if records and isinstance(records[0], dict) and "__id" in records[0] else "_uuid"
-    return records_to_workbook(records, id_key=id_key)
+    return records_to_workbook(records)
 
 
 def _leaf(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def records_to_workbook(
-    records: list[dict[str, Any]], *, id_key: str = "_uuid", repeat_sheet: str = "members"
-) -> Workbook:
+# Kobo's and ODK Central's system fields: metadata of a submission, never a repeat or a member
+# (Kobo API v2: _attachments, _geolocation, _notes, _tags, _validation_status …; Central's
+# OData: __id, __system; both: the meta group, formhub/uuid).
+def is_system_field(key: str) -> bool:
+    """Whether ``key`` (a JSON key or a column) names a Kobo or ODK system field."""
+    return key.startswith("_") or key.split("/", 1)[0] in {"meta", "formhub"} or "@odata" in key
+
+
+def submission_id_of(record: dict[str, Any]) -> str:
+    """The identity of a submission that stays the same across its edits and exports.
+
+    Kobo: ``meta/rootUuid`` (kept when the submission is edited), else ``_uuid``, else
+    ``meta/instanceID`` without its "uuid:" prefix; ODK Central: ``__id``.
+    """
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    for value, strip in (
+        (record.get("meta/rootUuid") or meta.get("rootUuid"), True),
+        (record.get("_uuid"), False),
+        (record.get("__id"), False),
+        (record.get("meta/instanceID") or meta.get("instanceID"), True),
+    ):
+        text = _text(value)
+        if text:
+            return text.removeprefix("uuid:") if strip else text
+    return ""
+
+
+@dataclass
+class _Repeat:
+    name: str  # the repeat's path in the form ("members", "household/members")
+    parent: str  # the table its rows belong to
+    rows: list[dict[str, str]]
+
+
+def records_to_workbook(records: list[dict[str, Any]], *, main_sheet: str = "submissions") -> Workbook:
     """Submissions as JSON (Kobo API v2: group paths joined by "/"; ODK Central OData: groups as
-    nested objects), repeats as lists, into a main table and a repeat table joined by submission."""
+    nested objects, repeats expanded), into a main table and one table per repeat group, as
+    Kobo's XLSX export lays them out: each repeat row carries ``_index``, ``_parent_index``,
+    ``_parent_table_name`` and ``_submission__uuid``. Nested repeats get their own tables."""
     main_rows: list[dict[str, str]] = []
-    member_rows: list[dict[str, str]] = []
+    repeats: dict[str, _Repeat] = {}
     for index, record in enumerate(records, start=1):
-        submission = _text(record.get(id_key, ""))
+        submission = submission_id_of(record)
         row: dict[str, str] = {"_index": str(index)}
-        repeats: list[dict[str, Any]] = []
-        _flatten(record, row, repeats)
+        if submission:
+            row["_uuid"] = submission
+        found: list[tuple[str, list[dict[str, Any]]]] = []
+        _flatten(record, row, found, path="", top=True)
         main_rows.append(row)
-        for item in repeats:
-            member: dict[str, str] = {}
-            _flatten(item, member, [])
-            member["_parent_index"] = str(index)
-            member["_submission__uuid"] = submission
-            member_rows.append(member)
-    tables = [Table(name="submissions", frame=_frame(main_rows))]
-    if member_rows:
-        tables.append(Table(name=repeat_sheet, frame=_frame(member_rows)))
+        _repeat_rows(found, parent=main_sheet, parent_index=str(index), submission=submission, repeats=repeats)
+    tables = [Table(name=main_sheet, frame=_frame(main_rows))]
+    names = _repeat_names(list(repeats))
+    tables.extend(Table(name=names[path], frame=_frame(repeat.rows)) for path, repeat in repeats.items())
+    for table, repeat in zip(tables[1:], repeats.values(), strict=True):
+        if repeat.parent != main_sheet:
+            table.frame = table.frame.with_columns(pl.lit(names[repeat.parent]).alias("_parent_table_name"))
     return Workbook(tables=tables)
 
 
-def _flatten(record: dict[str, Any], row: dict[str, str], repeats: list[dict[str, Any]]) -> None:
+def _repeat_rows(
+    found: list[tuple[str, list[dict[str, Any]]]],
+    *,
+    parent: str,
+    parent_index: str,
+    submission: str,
+    repeats: dict[str, _Repeat],
+) -> None:
+    for path, items in found:
+        repeat = repeats.setdefault(path, _Repeat(name=path, parent=parent, rows=[]))
+        for item in items:
+            member: dict[str, str] = {}
+            nested: list[tuple[str, list[dict[str, Any]]]] = []
+            _flatten(item, member, nested, path=path, top=False)
+            index = str(len(repeat.rows) + 1)
+            member.update(
+                {
+                    "_index": index,
+                    "_parent_index": parent_index,
+                    "_parent_table_name": parent,
+                    "_submission__uuid": submission,
+                }
+            )
+            repeat.rows.append(member)
+            _repeat_rows(nested, parent=path, parent_index=index, submission=submission, repeats=repeats)
+
+
+def _repeat_names(paths: list[str]) -> dict[str, str]:
+    """A table per repeat, named by the repeat's name (its path where two share a name)."""
+    leaves = [_leaf(path) for path in paths]
+    return {path: leaf if leaves.count(leaf) == 1 else path for path, leaf in zip(paths, leaves, strict=True)}
+
+
+def _flatten(
+    record: dict[str, Any],
+    row: dict[str, str],
+    repeats: list[tuple[str, list[dict[str, Any]]]],
+    *,
+    path: str,
+    top: bool,
+) -> None:
     for key, value in record.items():
         if key.startswith("__system") or "@odata" in key:
             continue
+        full = key if "/" in key or not path else f"{path}/{key}"
         if key == "_validation_status" and isinstance(value, dict):
             row[key] = _text(value.get("uid", ""))
+        elif top and is_system_field(key) and isinstance(value, (dict, list)) and key != "meta":
+            # A system field keeps its value as metadata: lists of attachments, notes, tags.
+            row.setdefault(key, _system_text(value))
         elif isinstance(value, dict):
-            _flatten(value, row, repeats)
+            _flatten(value, row, repeats, path=full, top=top and key == "meta")
         elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            repeats.extend(value)
+            repeats.append((full, value))
         else:
-            row.setdefault(_leaf(key), _text(value))
+            # The whole path names the column, as in Kobo's exports with group names: two groups
+            # asking a question of the same name (head/name, spouse/name) keep both answers.
+            row.setdefault(full, _text(value))
+
+
+def _system_text(value: object) -> str:
+    if isinstance(value, dict):
+        return "" if not value else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
+        return " ".join(_text(item) for item in value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
 
 def _text(value: object) -> str:

@@ -43,10 +43,16 @@ HOUSEHOLD_FIELDS = (
 )
 MEMBER_FIELDS = MEMBER_INPUT_FIELDS
 # Source names that mean an Abri field without any mapping (Kobo and ODK system columns).
-ALIASES = {"_uuid": "submission_id", "instanceID": "submission_id", "__id": "submission_id", "today": "registered_on"}
+ALIASES = {"today": "registered_on"}
+# The columns that can name a submission, the steadiest first, and whether they carry the
+# "uuid:" prefix to drop: Kobo's meta/rootUuid stays the same when a submission is edited and is
+# _uuid otherwise; ODK Central's __id (OData) and KEY (CSV) keep their prefix, as Central gives them.
+IDENTITY_SOURCES = (("rootUuid", True), ("_uuid", False), ("__id", False), ("KEY", False), ("instanceID", True))
 PARENT_UUID = "_submission__uuid"
 PARENT_INDEX = "_parent_index"
+PARENT_TABLE = "_parent_table_name"
 INDEX = "_index"
+LINK = "_link"  # what a repeat row's _submission__uuid points at: the submission's _uuid
 REPORT_SHEET = "Abri problems"  # the list of problems in an error report, skipped when re-imported
 
 
@@ -65,6 +71,7 @@ def column_filter(spec: dict[str, Any] | None) -> Callable[[str], bool]:
     the mapping's columns and household number."""
     spec = spec or {}
     wanted = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) | set(ALIASES) | {INDEX, PARENT_INDEX, PARENT_UUID}
+    wanted |= {source for source, _strip in IDENTITY_SOURCES} | {PARENT_TABLE}
     wanted |= set(spec.get("columns", {})) | ({spec["household_key"]} if spec.get("household_key") else set())
     return lambda column: column in wanted or _leaf(column) in wanted
 
@@ -86,7 +93,22 @@ def _rename(table: Table, mapping_columns: dict[str, str]) -> tuple[pl.DataFrame
         if target is not None and target not in sources:
             renames[column] = target
             sources[target] = column
-    frame = table.frame.select([pl.col(source).alias(target) for source, target in renames.items()])
+    selected = [pl.col(source).alias(target) for source, target in renames.items()]
+    leaves = {_leaf(column): column for column in reversed(table.frame.columns)}
+    if "submission_id" not in sources:
+        for name, strip in IDENTITY_SOURCES:
+            if name in leaves:
+                column = pl.col(leaves[name]).fill_null("")
+                selected.append((column.str.strip_prefix("uuid:") if strip else column).alias("submission_id"))
+                sources["submission_id"] = leaves[name]
+                break
+    if "_uuid" in leaves:
+        selected.append(pl.col(leaves["_uuid"]).fill_null("").alias(LINK))
+    elif "submission_id" in sources:
+        selected.append(pl.col(sources["submission_id"]).fill_null("").alias(LINK))
+    if PARENT_TABLE in leaves and PARENT_TABLE not in renames.values():
+        selected.append(pl.col(leaves[PARENT_TABLE]).alias(PARENT_TABLE))
+    frame = table.frame.select(selected)
     return frame, sources
 
 
@@ -124,7 +146,7 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
         raise UnreadableFile(_("The file holds no table."))
     layout = spec.get("layout") or ("kobo" if len(workbook.tables) > 1 else "rows")
     if layout == "kobo":
-        staged = _stage_kobo(workbook.tables, columns)
+        staged = _stage_kobo(workbook.tables, columns, spec.get("roster", ""))
     else:
         staged = _stage_rows(workbook.tables[0], columns, spec.get("household_key", ""))
     if namespace and layout == "rows":
@@ -145,21 +167,13 @@ def _numbered(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
     return frame.with_columns(pl.lit(sheet).alias("_sheet"), (pl.int_range(pl.len()) + 2).cast(pl.Int64).alias("_row"))
 
 
-def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str]) -> Staged:
+def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str], roster: str = "") -> Staged:
     renamed = [(table, *_rename(table, mapping_columns)) for table in tables]
     main = next(
         (
             (table, frame, sources)
             for table, frame, sources in renamed
             if PARENT_INDEX not in frame.columns and PARENT_UUID not in frame.columns and frame.width
-        ),
-        None,
-    )
-    repeat = next(
-        (
-            (table, frame, sources)
-            for table, frame, sources in renamed
-            if PARENT_INDEX in frame.columns or PARENT_UUID in frame.columns
         ),
         None,
     )
@@ -171,9 +185,16 @@ def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str]) -> Staged:
     )
     if INDEX not in households.columns:
         households = households.with_columns((pl.col("_key") + 1).cast(pl.String).alias(INDEX))
+    if LINK not in households.columns:
+        households = households.with_columns(pl.lit("").alias(LINK))
     households = _with_fields(households, HOUSEHOLD_FIELDS)
     columns = {main_table.name: main_sources}
-    if repeat is None:
+    repeats = [
+        (table, frame, sources)
+        for table, frame, sources in renamed
+        if PARENT_INDEX in frame.columns or PARENT_UUID in frame.columns
+    ]
+    if not repeats:
         raise UnreadableFile(
             _(
                 "No sheet of household members was found (a sheet with a %(parent)s or %(uuid)s column). "
@@ -181,23 +202,73 @@ def _stage_kobo(tables: list[Table], mapping_columns: dict[str, str]) -> Staged:
             )
             % {"parent": PARENT_INDEX, "uuid": PARENT_UUID}
         )
-    repeat_table, members, member_sources = repeat
+    chosen = _roster(repeats, roster)
+    repeat_table, members, member_sources = chosen
     columns[repeat_table.name] = member_sources
+    warnings = [
+        _(
+            "The repeat group %(name)s (%(rows)s rows) is not the household roster: its rows stay in the batch's "
+            "copy of the file and are not imported as members. Choose the roster in the column mapping if it is."
+        )
+        % {"name": table.name, "rows": table.frame.height}
+        for table, _frame, _sources in repeats
+        if table is not repeat_table
+    ]
     members = _numbered(members, repeat_table.name)
-    if PARENT_UUID in members.columns and households["submission_id"].ne("").any():
-        lookup = (
-            households.filter(pl.col("submission_id") != "")
-            .unique("submission_id", keep="first")
-            .select(pl.col("submission_id").alias(PARENT_UUID), pl.col("_key").alias("_household_key"))
-        )
-        members = members.join(lookup, on=PARENT_UUID, how="left").with_columns(pl.col(PARENT_UUID).alias("_parent"))
-    else:
-        lookup = households.unique(INDEX, keep="first").select(
-            pl.col(INDEX).alias(PARENT_INDEX), pl.col("_key").alias("_household_key")
-        )
-        members = members.join(lookup, on=PARENT_INDEX, how="left").with_columns(pl.col(PARENT_INDEX).alias("_parent"))
+    members = _linked(members, households, main_table.name)
     members = _positions(_with_fields(members, MEMBER_FIELDS))
-    return Staged(households=households, members=members, columns=columns)
+    return Staged(households=households, members=members, columns=columns, warnings=warnings)
+
+
+def _roster(
+    repeats: list[tuple[Table, pl.DataFrame, dict[str, str]]], roster: str
+) -> tuple[Table, pl.DataFrame, dict[str, str]]:
+    """The repeat group that lists the household's members: the one the mapping names, else the
+    one that answers the most member questions (the first of them on a tie)."""
+    if roster:
+        for repeat in repeats:
+            if repeat[0].name == roster or _leaf(repeat[0].name) == roster:
+                return repeat
+        raise UnreadableFile(
+            _("The column mapping names %(roster)s as the household roster, but the file has no such repeat group.")
+            % {"roster": roster}
+        )
+    member_fields = set(MEMBER_FIELDS)
+    return max(repeats, key=lambda repeat: len(member_fields & set(repeat[1].columns)))
+
+
+def _linked(members: pl.DataFrame, households: pl.DataFrame, main_name: str) -> pl.DataFrame:
+    """Each member's household: by the submission's _uuid where the row names it, else by the
+    household row's _index (only for rows of a repeat directly under the main sheet)."""
+    by_uuid = pl.lit(None, dtype=pl.Int64)
+    if PARENT_UUID in members.columns and households[LINK].ne("").any():
+        lookup = (
+            households.filter(pl.col(LINK) != "")
+            .unique(LINK, keep="first")
+            .select(pl.col(LINK).alias(PARENT_UUID), pl.col("_key").alias("_by_uuid"))
+        )
+        members = members.join(lookup, on=PARENT_UUID, how="left", coalesce=True)
+        by_uuid = pl.col("_by_uuid")
+    by_index = pl.lit(None, dtype=pl.Int64)
+    if PARENT_INDEX in members.columns:
+        lookup = households.unique(INDEX, keep="first").select(
+            pl.col(INDEX).alias(PARENT_INDEX), pl.col("_key").alias("_by_index")
+        )
+        members = members.join(lookup, on=PARENT_INDEX, how="left", coalesce=True)
+        under_main = (
+            (pl.col(PARENT_TABLE).fill_null("").is_in(["", main_name])) if PARENT_TABLE in members.columns else True
+        )
+        by_index = pl.when(under_main).then(pl.col("_by_index"))
+    uuid_given = pl.col(PARENT_UUID).fill_null("") != "" if PARENT_UUID in members.columns else pl.lit(False)
+    parent = (
+        pl.when(uuid_given).then(pl.col(PARENT_UUID)).otherwise(pl.col(PARENT_INDEX))
+        if PARENT_INDEX in members.columns and PARENT_UUID in members.columns
+        else pl.col(PARENT_UUID if PARENT_UUID in members.columns else PARENT_INDEX)
+    )
+    members = members.with_columns(
+        pl.when(uuid_given).then(by_uuid).otherwise(by_index).alias("_household_key"), parent.alias("_parent")
+    )
+    return members.drop([name for name in ("_by_uuid", "_by_index") if name in members.columns])
 
 
 def _positions(members: pl.DataFrame) -> pl.DataFrame:
