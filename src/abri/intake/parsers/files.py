@@ -474,7 +474,7 @@ def submission_id_of(record: dict[str, Any]) -> str:
     Kobo: ``meta/rootUuid`` (kept when the submission is edited), else ``_uuid``, else
     ``meta/instanceID`` without its "uuid:" prefix; ODK Central: ``__id``.
     """
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    meta: dict[str, Any] = record["meta"] if isinstance(record.get("meta"), dict) else {}
     for value, strip in (
         (record.get("meta/rootUuid") or meta.get("rootUuid"), True),
         (record.get("_uuid"), False),

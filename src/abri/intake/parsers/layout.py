@@ -98,8 +98,8 @@ def _rename(table: Table, mapping_columns: dict[str, str]) -> tuple[pl.DataFrame
     if "submission_id" not in sources:
         for name, strip in IDENTITY_SOURCES:
             if name in leaves:
-                column = pl.col(leaves[name]).fill_null("")
-                selected.append((column.str.strip_prefix("uuid:") if strip else column).alias("submission_id"))
+                identity = pl.col(leaves[name]).fill_null("")
+                selected.append((identity.str.strip_prefix("uuid:") if strip else identity).alias("submission_id"))
                 sources["submission_id"] = leaves[name]
                 break
     if "_uuid" in leaves:
