@@ -24,7 +24,7 @@ from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.models import Household, HouseholdStatus, Individual
 from abri.registry.normalise import fold, phone_normalise
-from abri.registry.search import members_named
+from abri.registry.search import households_named
 
 SEARCH_MAX_WORDS = 6
 
@@ -78,7 +78,7 @@ def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
     words = fold(term).split()[:SEARCH_MAX_WORDS]
     if not words:
         return nothing
-    return Q(pk__in=members_named(words).values("household_id")) & personal
+    return Q(pk__in=households_named(words)) & personal
 
 
 def household_list(*, scope: Scope, filters: HouseholdFilters, search: str = "") -> QuerySet[Household]:

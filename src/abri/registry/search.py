@@ -66,6 +66,24 @@ def members_named(words: Sequence[str]) -> QuerySet[Individual]:
     return members
 
 
+FEW = 2000  # households: up to this many, the ids found are read once and passed as a list
+
+
+def households_named(words: Sequence[str]) -> QuerySet[Individual] | list[int]:
+    """The ids of the households with a member named by every one of ``words`` (already folded).
+
+    On SQLite a page counts, lists and loads its households in three queries, and each would
+    search the name index again: when the index finds few households (a person's name), their
+    ids are read once and the three queries take them as a list.
+    """
+    households = members_named(words).values("household_id")
+    if connection.vendor == "sqlite":
+        found = list(households.values_list("household_id", flat=True).order_by().distinct()[: FEW + 1])
+        if len(found) <= FEW:
+            return found
+    return households
+
+
 def sqlite_name_index_ensure(*, using: Any = None) -> bool:
     """On SQLite, create the name index and its triggers where missing (and refill it then); returns
     whether anything was created. Does nothing on other databases."""

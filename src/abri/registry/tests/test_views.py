@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from abri.access.models import Role
@@ -234,7 +235,8 @@ def test_list_query_count_does_not_grow_with_rows(clerk, iom, households, django
         clerk.get("/households/")
     for _ in range(10):
         household_saved(organisation=iom)
-    with django_assert_num_queries(13):
+    # On SQLite a name search reads the households the name index finds once, up front.
+    with django_assert_num_queries(14 if connection.vendor == "sqlite" else 13):
         response = clerk.post("/households/", {"q": "fatoumata"})
     assert len(listed(response)) == 11
 
