@@ -69,7 +69,7 @@ def members_named(words: Sequence[str]) -> QuerySet[Individual]:
 FEW = 2000  # households: up to this many, the ids found are read once and passed as a list
 
 
-def households_named(words: Sequence[str]) -> QuerySet[Individual] | list[int]:
+def households_named(words: Sequence[str]) -> QuerySet[Any, Any] | list[int]:
     """The ids of the households with a member named by every one of ``words`` (already folded).
 
     On SQLite a page counts, lists and loads its households in three queries, and each would

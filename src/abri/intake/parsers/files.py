@@ -156,7 +156,10 @@ def read_file(
             % {"name": name}
         )
     bounds = limits or Limits.from_settings()
-    if head.startswith(ZIP_MAGIC) or suffix in {".xlsx", ".xlsm"}:
+    if suffix == ".zip":
+        _check_archive(path, name, bounds)
+        workbook = _read_zip(path, name, bounds, n_rows=SAMPLE_ROWS if sample else None)
+    elif head.startswith(ZIP_MAGIC) or suffix in {".xlsx", ".xlsm"}:
         _check_archive(path, name, bounds)
         workbook = _read_xlsx(path, name, keep_column, n_rows=SAMPLE_ROWS if sample else None)
     elif suffix == ".json":
@@ -341,10 +344,10 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     return frame if filled.all() else frame.filter(filled)  # no copy of a large sheet with no empty row
 
 
-def _encoding(path: Path) -> str:
+def _encoding(path: Path | bytes) -> str:
     """utf-8 when the whole file decodes as UTF-8, else Windows-1252 (a superset of Latin-1's letters)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
+    with path.open("rb") if isinstance(path, Path) else io.BytesIO(path) as handle:
         try:
             while chunk := handle.read(1 << 20):
                 decoder.decode(chunk)
@@ -359,12 +362,35 @@ def _separator(first_line: str) -> str:
     return max(counts, key=lambda separator: counts[separator])
 
 
-def _read_csv(path: Path, name: str, limits: Limits, *, n_rows: int | None = None) -> Workbook:
+def _read_zip(path: Path, name: str, limits: Limits, *, n_rows: int | None = None) -> Workbook:
+    """The CSV files of a zip (ODK Central's export: the form's file and one per repeat group),
+    read from memory: nothing of them is written to disk in clear."""
+    tables: list[Table] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                inner = Path(member.filename)
+                if member.is_dir() or inner.suffix.lower() != ".csv" or inner.name.startswith("."):
+                    continue
+                data = archive.read(member)
+                tables.extend(_read_csv(data, f"{name}/{inner.name}", limits, n_rows=n_rows, table=inner.stem).tables)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise _damaged(name) from error
+    if not tables:
+        raise UnreadableFile(
+            _("The zip file %(name)s holds no CSV file (ODK Central's export holds one per form and repeat group).")
+            % {"name": name}
+        )
+    return Workbook(tables=tables)
+
+
+def _read_csv(path: Path | bytes, name: str, limits: Limits, *, n_rows: int | None = None, table: str = "") -> Workbook:
     encoding = _encoding(path)
-    source: Path | io.BytesIO = path
-    if encoding != "utf-8":
+    source: Path | io.BytesIO = path if isinstance(path, Path) else io.BytesIO(path)
+    if encoding != "utf-8" or not isinstance(path, Path):
         # Converted in memory: the file may be the clear content of an encrypted staged file.
-        source = io.BytesIO(path.read_bytes().decode(encoding, errors="replace").encode("utf-8"))
+        raw = path.read_bytes() if isinstance(path, Path) else path
+        source = io.BytesIO(raw.decode(encoding, errors="replace").encode("utf-8"))
         first_line = source.readline().decode("utf-8").lstrip("\ufeff")
         source.seek(0)
     else:
@@ -396,7 +422,7 @@ def _read_csv(path: Path, name: str, limits: Limits, *, n_rows: int | None = Non
     first = frame.columns[0] if frame.columns else ""
     if first.startswith("\ufeff"):
         frame = frame.rename({first: first.lstrip("\ufeff")})
-    return Workbook(tables=[Table(name=Path(name).stem, frame=_clean(frame))])
+    return Workbook(tables=[Table(name=table or Path(name).stem, frame=_clean(frame))])
 
 
 _JSON_KEPT = b'"[]{}'

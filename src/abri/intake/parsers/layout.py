@@ -52,6 +52,8 @@ PARENT_UUID = "_submission__uuid"
 PARENT_INDEX = "_parent_index"
 PARENT_TABLE = "_parent_table_name"
 INDEX = "_index"
+CENTRAL_PARENT = "PARENT_KEY"  # ODK Central's CSV: a repeat row's parent ("uuid:…" or "uuid:…/members[1]")
+CENTRAL_KEY = "KEY"
 LINK = "_link"  # what a repeat row's _submission__uuid points at: the submission's _uuid
 REPORT_SHEET = "Abri problems"  # the list of problems in an error report, skipped when re-imported
 
@@ -73,7 +75,9 @@ def column_filter(spec: dict[str, Any] | None) -> Callable[[str], bool]:
     wanted = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) | set(ALIASES) | {INDEX, PARENT_INDEX, PARENT_UUID}
     wanted |= {source for source, _strip in IDENTITY_SOURCES} | {PARENT_TABLE}
     wanted |= set(spec.get("columns", {})) | ({spec["household_key"]} if spec.get("household_key") else set())
-    return lambda column: column in wanted or _leaf(column) in wanted
+    wanted |= {CENTRAL_PARENT}
+    # ODK Central's CSV joins group names with "-" (location-admin1).
+    return lambda column: column in wanted or _leaf(column) in wanted or _leaf(column.replace("-", "/")) in wanted
 
 
 def _leaf(name: str) -> str:
@@ -144,6 +148,7 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
     )
     if not workbook.tables:
         raise UnreadableFile(_("The file holds no table."))
+    workbook = Workbook(tables=from_central(workbook.tables), warnings=workbook.warnings)
     layout = spec.get("layout") or ("kobo" if len(workbook.tables) > 1 else "rows")
     if layout == "kobo":
         staged = _stage_kobo(workbook.tables, columns, spec.get("roster", ""))
@@ -161,6 +166,32 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
     staged.members = _translate(staged.members, values)
     staged.warnings.extend(workbook.warnings)
     return staged
+
+
+def from_central(tables: list[Table]) -> list[Table]:
+    """ODK Central's CSV export (a file for the form, one per repeat group, linked by KEY and
+    PARENT_KEY, groups joined by "-") laid out as Kobo's: "/" in paths, each repeat row naming its
+    submission (``_submission__uuid``, the root of its PARENT_KEY) and its parent table."""
+    main = next(
+        (table for table in tables if CENTRAL_KEY in table.frame.columns and CENTRAL_PARENT not in table.frame.columns),
+        None,
+    )
+    if main is None or not any(CENTRAL_PARENT in table.frame.columns for table in tables):
+        return tables
+    laid_out = []
+    for table in tables:
+        frame = table.frame.rename({column: column.replace("-", "/") for column in table.frame.columns})
+        if CENTRAL_PARENT in frame.columns:
+            parent = pl.col(CENTRAL_PARENT).fill_null("")
+            frame = frame.with_columns(
+                parent.str.split("/").list.first().alias(PARENT_UUID),
+                pl.when(parent.str.contains("/"))
+                .then(parent.str.extract(r"/([^/\[]+)\[\d+\]$"))
+                .otherwise(pl.lit(main.name))
+                .alias(PARENT_TABLE),
+            )
+        laid_out.append(Table(name=table.name, frame=frame))
+    return laid_out
 
 
 def _numbered(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
@@ -227,7 +258,8 @@ def _roster(
     one that answers the most member questions (the first of them on a tie)."""
     if roster:
         for repeat in repeats:
-            if repeat[0].name == roster or _leaf(repeat[0].name) == roster:
+            name = repeat[0].name
+            if roster in {name, _leaf(name), name.rsplit("-", 1)[-1]}:  # Central: form-repeat.csv
                 return repeat
         raise UnreadableFile(
             _("The column mapping names %(roster)s as the household roster, but the file has no such repeat group.")
