@@ -26,7 +26,7 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     upload = MultipleFileField(
         label=_("Files"),
-        widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json"}),
+        widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json,.zip"}),
         help_text=_(
             "A Kobo or ODK export (XLSX with its repeat sheets, or the main and members CSV files), or a list."
         ),
@@ -66,7 +66,7 @@ class OdkPullForm(forms.Form):
 
 class AddFilesForm(forms.Form):
     upload = MultipleFileField(
-        label=_("Corrected file"), widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json"})
+        label=_("Corrected file"), widget=MultipleFileInput(attrs={"accept": ".xlsx,.csv,.json,.zip"})
     )
 
 
