@@ -76,6 +76,12 @@ class ImportBatch(TimeStampedModel):
         ColumnMapping, verbose_name=_("column mapping"), null=True, blank=True, on_delete=models.SET_NULL
     )
     # The uploader's scope at upload: who may follow, download, discard or commit the batch.
+    household_key = models.CharField(
+        _("household number column"),
+        max_length=200,
+        blank=True,
+        help_text=_("The column that links a people sheet to the household sheet, chosen for this batch."),
+    )
     scope_areas = models.JSONField(
         _("admin areas of the batch"),
         default=list,
@@ -93,6 +99,7 @@ class ImportBatch(TimeStampedModel):
     message = models.TextField(_("message"), blank=True, help_text=_("Why the file could not be read."))
     households_total = models.PositiveIntegerField(_("households"), default=0)
     individuals_total = models.PositiveIntegerField(_("individuals"), default=0)
+    individuals_without_household = models.PositiveIntegerField(_("individuals without a household"), default=0)
     households_valid = models.PositiveIntegerField(_("valid households"), default=0)
     households_invalid = models.PositiveIntegerField(_("households with errors"), default=0)
     households_duplicate = models.PositiveIntegerField(_("households held as possible duplicates"), default=0)

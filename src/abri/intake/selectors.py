@@ -143,3 +143,33 @@ def mappings_for_user(*, user: User | AnonymousUser) -> QuerySet[ColumnMapping]:
     mappings = ColumnMapping.objects.select_related("organisation")
     organisations = _organisation_ids(user)
     return mappings if organisations is None else mappings.filter(organisation_id__in=organisations)
+
+
+def batch_summary(*, batch: ImportBatch) -> dict[str, Any]:
+    """A batch's counts and every problem with its place, as ``abri import --json`` prints them."""
+    return {
+        "batch": batch.pk,
+        "status": batch.status,
+        "message": batch.message,
+        "households": batch.households_total,
+        "members": batch.individuals_total,
+        "members_without_household": batch.individuals_without_household,
+        "valid": batch.households_valid,
+        "invalid": batch.households_invalid,
+        "duplicates": batch.households_duplicate,
+        "updates": batch.households_update,
+        "created": batch.households_created,
+        "updated": batch.households_updated,
+        "problems": [
+            {
+                "severity": issue.severity,
+                "submission": issue.submission_id,
+                "sheet": issue.sheet,
+                "row": issue.row,
+                "column": issue.column,
+                "field": issue.field,
+                "message": issue.message,
+            }
+            for issue in batch.issues.order_by("id").iterator()
+        ],
+    }

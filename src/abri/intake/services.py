@@ -56,8 +56,10 @@ def batch_create(
     source: str = BatchSource.FILE,
     language: str | None = None,
     move: bool = False,
+    household_key: str = "",
 ) -> ImportBatch:
-    """Start a batch from uploaded or pulled files (read together: a workbook, or main and repeat CSVs)."""
+    """Start a batch from uploaded or pulled files (read together: a workbook, or main and repeat CSVs);
+    ``household_key`` names the column that links people to their household, over the mapping's."""
     if not files:
         raise ValidationFailed({"files": [_("Choose a file to import.")]})
     for path, name in files:
@@ -79,6 +81,7 @@ def batch_create(
             source=source,
             file_name=", ".join(name for _path, name in files)[:255],
             mapping=mapping,
+            household_key=household_key.strip(),
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
         # A folder left by a batch whose creation was rolled back must not leak into this one.
@@ -103,7 +106,9 @@ def batch_add_files(*, actor: Actor, batch: ImportBatch, files: Sequence[tuple[P
 
 def _stage_sources(batch: ImportBatch) -> Staged:
     """Read every file group of the batch; a submission in a later group replaces an earlier one."""
-    spec: dict[str, Any] = batch.mapping.spec if batch.mapping else {}
+    spec: dict[str, Any] = dict(batch.mapping.spec) if batch.mapping else {}
+    if batch.household_key:
+        spec["household_key"] = batch.household_key
     staged_groups: list[Staged] = []
     keep = column_filter(spec)
     for _group, entries in staging.source_groups(batch):
@@ -201,6 +206,7 @@ def batch_validate(*, batch_id: int, progress: Progress | None = None) -> Import
             batch_move(batch, BatchStatus.VALIDATED)
             batch.households_total = validated.households.height
             batch.individuals_total = staged.members.height
+            batch.individuals_without_household = int(staged.members["_household_key"].is_null().sum())
             batch.households_valid = count.get("valid", 0)
             batch.households_invalid = count.get("invalid", 0)
             batch.households_duplicate = count.get("duplicate", 0)
@@ -516,6 +522,7 @@ def mapping_save(*, actor: Actor, organisation: Organisation, name: str, spec: d
     cleaned = {
         "layout": spec.get("layout", "rows"),
         "household_key": spec.get("household_key", ""),
+        **({"roster": str(spec["roster"])} if spec.get("roster") else {}),
         "columns": {str(source): str(target) for source, target in columns.items() if target},
         "values": {
             str(field): {str(source): str(target) for source, target in table.items()}

@@ -8,12 +8,14 @@ flags (held back unless the user commits them too), otherwise "valid".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
+from django import forms
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -64,6 +66,39 @@ def column_for(columns: dict[str, dict[str, str]], sheet: pl.Expr, field: pl.Exp
     return lookup.replace_strict(pairs, default="", return_dtype=pl.String)
 
 
+def named(field: pl.Expr, column: pl.Expr, message: pl.Expr) -> pl.Expr:
+    """A message that would read the same for any field ("This field is required.") with the Abri
+    field and the source column it is about: "consent, column consent_given: This field is required."."""
+    with_column = _("%(field)s, column %(column)s: %(message)s")
+    without_column = _("%(field)s (no column of the file gives it): %(message)s")
+
+    def filled(template: str) -> pl.Expr:
+        parts = re.split(r"(%\((?:field|column|message)\)s)", template)
+        values = {"%(field)s": field, "%(column)s": column, "%(message)s": message}
+        return pl.concat_str([values[part] if part in values else pl.lit(part) for part in parts if part])
+
+    generic = [
+        str(text)
+        for text in (
+            forms.Field.default_error_messages["required"],
+            forms.DateField.default_error_messages["invalid"],
+            forms.IntegerField.default_error_messages["invalid"],
+            forms.DecimalField.default_error_messages["invalid"],
+            forms.ChoiceField.default_error_messages["invalid_choice"],
+        )
+    ]
+    choice_start = generic[-1].split("%(value)s")[0]
+    said_alone = message.is_in(generic[:-1]) | message.str.starts_with(choice_start)
+    field_given = field.fill_null("") != ""
+    return (
+        pl.when(~field_given | ~said_alone)
+        .then(message)
+        .when(column.fill_null("") != "")
+        .then(filled(with_column))
+        .otherwise(filled(without_column))
+    )
+
+
 def _templated(template: str, value: pl.Expr) -> pl.Expr:
     prefix, _separator, suffix = template.partition(_MARK)
     return pl.concat_str([pl.lit(prefix), value.cast(pl.String), pl.lit(suffix)])
@@ -86,7 +121,7 @@ def validate(staged: Staged, *, organisation: Organisation, today: date) -> Vali
             column_for(columns, pl.col("_sheet"), pl.col("field")).alias("column"),
             pl.col("field"),
             pl.col("message"),
-        )
+        ).with_columns(named(pl.col("field"), pl.col("column"), pl.col("message")).alias("message"))
 
     issues.append(located(typed.issues, IssueSeverity.ERROR))
     orphans = members.filter(pl.col("household_key").is_null())

@@ -76,8 +76,23 @@ def column_filter(spec: dict[str, Any] | None) -> Callable[[str], bool]:
     wanted |= {source for source, _strip in IDENTITY_SOURCES} | {PARENT_TABLE}
     wanted |= set(spec.get("columns", {})) | ({spec["household_key"]} if spec.get("household_key") else set())
     wanted |= {CENTRAL_PARENT}
-    # ODK Central's CSV joins group names with "-" (location-admin1).
-    return lambda column: column in wanted or _leaf(column) in wanted or _leaf(column.replace("-", "/")) in wanted
+
+    def kept(column: str) -> bool:
+        # ODK Central's CSV joins group names with "-" (location-admin1).
+        leaf = _leaf(column.replace("-", "/"))
+        return column in wanted or _leaf(column) in wanted or leaf in wanted or _may_number_households(leaf)
+
+    return kept
+
+
+# Words in a column's name that may mean a household number shared by two sheets (the guess of
+# linked_sheets looks at these columns only: the others are not read from a large workbook).
+HOUSEHOLD_NUMBER_WORDS = ("household", "menage", "ménage", "foyer", "famil")
+
+
+def _may_number_households(name: str) -> bool:
+    folded = name.casefold()
+    return folded.endswith("id") or any(word in folded for word in HOUSEHOLD_NUMBER_WORDS)
 
 
 def _leaf(name: str) -> str:
@@ -150,11 +165,16 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
         raise UnreadableFile(_("The file holds no table."))
     workbook = Workbook(tables=from_central(workbook.tables), warnings=workbook.warnings)
     layout = spec.get("layout") or ("kobo" if len(workbook.tables) > 1 else "rows")
-    if layout == "kobo":
+    linked = False
+    if layout == "kobo" and len(workbook.tables) > 1 and not any(_is_repeat(table) for table in workbook.tables):
+        # Another system's template: a household sheet and a people sheet sharing a column.
+        tables, linked = linked_sheets(workbook.tables, spec.get("household_key", "")), True
+        staged = _stage_kobo(tables, columns, spec.get("roster", ""))
+    elif layout == "kobo":
         staged = _stage_kobo(workbook.tables, columns, spec.get("roster", ""))
     else:
         staged = _stage_rows(workbook.tables[0], columns, spec.get("household_key", ""))
-    if namespace and layout == "rows":
+    if namespace and (layout == "rows" or linked):
         submission = pl.col("submission_id")
         staged.households = staged.households.with_columns(
             pl.when(submission != "")
@@ -166,6 +186,49 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
     staged.members = _translate(staged.members, values)
     staged.warnings.extend(workbook.warnings)
     return staged
+
+
+def _is_repeat(table: Table) -> bool:
+    return any(_leaf(column) in {PARENT_INDEX, PARENT_UUID, CENTRAL_PARENT} for column in table.frame.columns)
+
+
+def linked_sheets(tables: list[Table], household_key: str = "") -> list[Table]:
+    """A household sheet and a people sheet linked by a column both hold (``household_key``, or
+    the shared column whose values are unique on one sheet and all found there from the other),
+    laid out as Kobo's: the household sheet named by that column, each person pointing at it."""
+    pairs = [(first, second) for first in tables for second in tables if first is not second]
+    for households, people in pairs:
+        shared = [column for column in households.frame.columns if column in people.frame.columns]
+        for column in [household_key] if household_key else shared:
+            if column in shared and _numbers_households(households, people, column, guessed=not household_key):
+                return [
+                    Table(name=households.name, frame=households.frame.with_columns(pl.col(column).alias("_uuid"))),
+                    Table(name=people.name, frame=people.frame.with_columns(pl.col(column).alias(PARENT_UUID))),
+                    *(table for table in tables if table is not households and table is not people),
+                ]
+    if household_key:
+        raise UnreadableFile(
+            _("The column %(column)s, chosen as the household number, is not on two sheets of the file.")
+            % {"column": household_key}
+        )
+    raise UnreadableFile(
+        _(
+            "The file has %(count)s sheets, but Abri cannot tell how their rows belong together: choose the column "
+            "the household sheet and the people sheet share (the household number) in the column mapping, "
+            "or with --household-key COLUMN."
+        )
+        % {"count": len(tables)}
+    )
+
+
+def _numbers_households(households: Table, people: Table, column: str, *, guessed: bool) -> bool:
+    """Whether ``column`` numbers the rows of ``households`` once each; a guess must also find
+    every person's number there (a chosen column leaves the missing ones to be reported)."""
+    keys = households.frame[column]
+    if not (keys.ne("").all() and keys.n_unique() == keys.len()):
+        return False
+    wanted = people.frame[column].filter(people.frame[column] != "")
+    return not guessed or bool(wanted.len() and wanted.is_in(keys.implode()).all())
 
 
 def from_central(tables: list[Table]) -> list[Table]:

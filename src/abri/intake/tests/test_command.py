@@ -25,7 +25,7 @@ def test_import_command_validates_commits_and_shows_progress(tmp_path, areas, io
             f"Lot {batch.pk} : 2 ménages (6 personnes) : 1 valides, 1 avec erreurs, 0 doublons possibles, "
             "0 déjà importés."
         ),
-        "  Erreur: Enregistrement des ménages!consent3 Ce champ est obligatoire.",
+        "  Erreur: Enregistrement des ménages!consent3 consent, colonne consent : Ce champ est obligatoire.",
         "Intégré : 1 créés, 0 mis à jour, 0 inchangés.",
     ]
     progress = err.getvalue()

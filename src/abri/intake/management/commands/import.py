@@ -1,7 +1,9 @@
-"""abri import FILE [FILE ...] [--mapping NAME] [--commit]: stage, validate and (optionally) commit."""
+"""abri import FILE [FILE ...] [--household-key COLUMN] [--mapping NAME | --mapping-file F] [--commit] [--json]:
+stage, validate and (optionally) commit."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -15,7 +17,8 @@ from abri.access.models import Organisation
 from abri.core.errors import ValidationFailed
 from abri.intake import staging
 from abri.intake.models import BatchStatus, ColumnMapping, ImportBatch
-from abri.intake.services import batch_commit, batch_commit_request, batch_create, batch_validate
+from abri.intake.selectors import batch_summary
+from abri.intake.services import batch_commit, batch_commit_request, batch_create, batch_validate, mapping_save
 
 
 class ProgressBar:
@@ -55,6 +58,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", type=Path, help="XLSX, CSV or Kobo JSON files read together")
         parser.add_argument("--mapping", default="", help="name of a saved column mapping")
+        parser.add_argument(
+            "--mapping-file",
+            type=Path,
+            default=None,
+            help="a column mapping as a JSON file (saved under its name, or the file's name, for the organisation)",
+        )
+        parser.add_argument(
+            "--household-key", default="", help="the column that links the people sheet to the household sheet"
+        )
+        parser.add_argument("--json", action="store_true", help="print a summary as one JSON object on the last line")
         parser.add_argument("--organisation", default="", help="acronym of the registering organisation")
         parser.add_argument("--user", default="", help="username recorded as the actor")
         parser.add_argument("--commit", action="store_true", help="commit the valid households after validation")
@@ -78,11 +91,7 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=options["user"]).first() if options["user"] else None
         if options["user"] and actor is None:
             raise CommandError(_("No user called %(name)s.") % {"name": options["user"]})
-        mapping = None
-        if options["mapping"]:
-            mapping = ColumnMapping.objects.filter(organisation=organisation, name=options["mapping"]).first()
-            if mapping is None:
-                raise CommandError(_("No column mapping called %(name)s.") % {"name": options["mapping"]})
+        mapping = self._mapping(options, organisation, actor)
         for path in options["files"]:
             if not path.is_file():
                 raise CommandError(_("No such file: %(path)s") % {"path": path})
@@ -93,6 +102,7 @@ class Command(BaseCommand):
                 organisation=organisation,
                 files=[(path, path.name) for path in options["files"]],
                 mapping=mapping,
+                household_key=options["household_key"],
             )
             batch = batch_validate(batch_id=batch.pk, progress=progress)
         except ValidationFailed as failure:
@@ -101,6 +111,8 @@ class Command(BaseCommand):
             ) from None
         self._summary(batch)
         if batch.status == BatchStatus.FAILED:
+            if options["json"]:
+                self.stdout.write(json.dumps(batch_summary(batch=batch), ensure_ascii=False))
             raise CommandError(batch.message)
         if options["commit"]:
             batch = batch_commit_request(actor=actor, batch=batch)
@@ -127,6 +139,45 @@ class Command(BaseCommand):
                     )
                     % {"count": batch.households_skipped_merged}
                 )
+        if options["json"]:
+            self.stdout.write(json.dumps(batch_summary(batch=batch), ensure_ascii=False))
+
+    def _mapping(self, options: dict[str, Any], organisation: Organisation, actor: User | None) -> ColumnMapping | None:
+        if options["mapping"] and options["mapping_file"]:
+            raise CommandError(_("Give a saved mapping (--mapping) or a mapping file (--mapping-file), not both."))
+        if options["mapping_file"]:
+            return self._mapping_from_file(options["mapping_file"], organisation, actor)
+        if not options["mapping"]:
+            return None
+        mapping = ColumnMapping.objects.filter(organisation=organisation, name=options["mapping"]).first()
+        if mapping is None:
+            raise CommandError(_("No column mapping called %(name)s.") % {"name": options["mapping"]})
+        return mapping
+
+    def _mapping_from_file(self, path: Path, organisation: Organisation, actor: User | None) -> ColumnMapping:
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise CommandError(
+                _("The mapping file %(path)s is not readable JSON: %(reason)s")
+                % {"path": path, "reason": str(error).splitlines()[0]}
+            ) from None
+        if not isinstance(spec, dict):
+            raise CommandError(_("The mapping file %(path)s must hold one JSON object.") % {"path": path})
+        try:
+            return mapping_save(
+                actor=actor, organisation=organisation, name=str(spec.get("name") or path.stem), spec=spec
+            )
+        except ValidationFailed as failure:
+            raise CommandError(
+                _("The mapping file %(path)s: %(errors)s")
+                % {
+                    "path": path,
+                    "errors": " ".join(
+                        f"{field}: {message}" for field, messages in failure.errors.items() for message in messages
+                    ),
+                }
+            ) from None
 
     def _organisation(self, acronym: str) -> Organisation:
         organisations = Organisation.objects.filter(is_active=True)
