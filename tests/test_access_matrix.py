@@ -336,6 +336,9 @@ MATRIX: dict[str, Case] = {
     "intake:batch_add": Case(
         "POST", lambda r, v: f"/imports/{r.batch.pk}/add/", each(BATCH), variants=ONE, ok=frozenset({200, 302})
     ),
+    "intake:batch_remap": Case(
+        "POST", lambda r, v: f"/imports/{r.batch.pk}/mapping/", each(BATCH), variants=ONE, ok=frozenset({302})
+    ),
     "intake:batch_commit": Case(
         "POST", lambda r, v: f"/imports/{r.batch.pk}/commit/", each(BATCH), variants=ONE, ok=frozenset({302})
     ),

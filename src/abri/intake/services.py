@@ -104,6 +104,31 @@ def batch_add_files(*, actor: Actor, batch: ImportBatch, files: Sequence[tuple[P
     return batch
 
 
+def batch_mapping_set(
+    *, actor: Actor, batch: ImportBatch, mapping: ColumnMapping | None, household_key: str = ""
+) -> ImportBatch:
+    """Read a batch under review again with another column mapping (or none) and household
+    number column; the caller then validates it again."""
+    if batch.status not in {BatchStatus.VALIDATED, BatchStatus.PARTIALLY_COMMITTED, BatchStatus.FAILED}:
+        raise ValidationFailed({"mapping": [_("The mapping can be changed only on a batch under review.")]})
+    if mapping is not None and mapping.organisation_id != batch.organisation_id:
+        raise ValidationFailed({"mapping": [_("Choose a mapping of the organisation that imports this batch.")]})
+    with transaction.atomic():
+        updated = ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+            mapping=mapping, household_key=household_key.strip(), updated_at=timezone.now()
+        )
+        if not updated:  # its status changed meanwhile (a job started)
+            raise ValidationFailed({"mapping": [_("The mapping can be changed only on a batch under review.")]})
+        audit_record(
+            actor=actor,
+            action="import_batch.mapping",
+            target=batch,
+            changes={"mapping": mapping.name if mapping else "", "household_key": household_key.strip()},
+        )
+    batch.refresh_from_db()
+    return batch
+
+
 def _stage_sources(batch: ImportBatch) -> Staged:
     """Read every file group of the batch; a submission in a later group replaces an earlier one."""
     spec: dict[str, Any] = dict(batch.mapping.spec) if batch.mapping else {}
@@ -118,6 +143,7 @@ def _stage_sources(batch: ImportBatch) -> Staged:
                 read = read_file(clear, original_name=name, max_bytes=_max_bytes(), keep_column=keep)
             workbook.tables.extend(read.tables)
             workbook.warnings.extend(read.warnings)
+            workbook.unmatched.update(read.unmatched)
         staged_groups.append(stage(workbook, spec, namespace=batch.mapping.name if batch.mapping else ""))
     return _merge(staged_groups)
 

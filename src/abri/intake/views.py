@@ -33,6 +33,7 @@ from abri.intake.forms import (
     MappingForm,
     MappingSampleForm,
     OdkPullForm,
+    RemapForm,
     UploadForm,
 )
 from abri.intake.models import BatchSource, BatchStatus, ImportBatch
@@ -52,6 +53,7 @@ from abri.intake.services import (
     batch_commit_request,
     batch_create,
     batch_discard,
+    batch_mapping_set,
     mapping_save,
 )
 from abri.intake.tasks import (
@@ -253,6 +255,10 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         issue_count=batch.issues.count(),
         commit_form=CommitForm(),
         add_form=AddFilesForm(),
+        remap_form=RemapForm(
+            initial={"mapping": batch.mapping_id, "household_key": batch.household_key},
+            mappings=_batch_mappings(request, batch),
+        ),
         pairs_max=settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
         pairs_inside_skipped=batch.individuals_total > settings.ABRI_BATCH_PAIRS_MAX_PEOPLE,
         may_download_report=may_download_report(user=request.user, batch=batch),
@@ -297,6 +303,33 @@ def batch_add(request: HttpRequest, batch_id: int) -> HttpResponse:
             batch_validate_job.enqueue(batch_id=batch.pk)
         finally:
             _unlink(stored)  # the batch keeps its own copies
+    return redirect("intake:batch_detail", batch_id=batch.pk)
+
+
+def _batch_mappings(request: HttpRequest, batch: ImportBatch) -> Any:
+    return mappings_for_user(user=request.user).filter(organisation_id=batch.organisation_id)
+
+
+@login_required
+@require_POST
+def batch_remap(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Read the batch again with another column mapping or household number column."""
+    batch = _batch(request, batch_id)
+    form = RemapForm(request.POST, mappings=_batch_mappings(request, batch))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("intake:batch_detail", batch_id=batch.pk)
+    try:
+        batch_mapping_set(
+            actor=request.user,
+            batch=batch,
+            mapping=form.cleaned_data["mapping"],
+            household_key=form.cleaned_data["household_key"],
+        )
+    except ValidationFailed as failure:
+        messages.error(request, _errors(failure))
+    else:
+        batch_validate_job.enqueue(batch_id=batch.pk)
     return redirect("intake:batch_detail", batch_id=batch.pk)
 
 

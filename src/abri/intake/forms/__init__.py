@@ -70,6 +70,26 @@ class AddFilesForm(forms.Form):
     )
 
 
+class RemapForm(forms.Form):
+    """Read the batch again with a saved column mapping and a household number column."""
+
+    mapping = forms.ModelChoiceField(
+        label=_("Column mapping"), queryset=ColumnMapping.objects.none(), required=False, empty_label=_("None")
+    )
+    household_key = forms.CharField(
+        label=_("Household number column"),
+        max_length=200,
+        required=False,
+        help_text=_("The column a people sheet shares with the household sheet, when Abri cannot find it."),
+    )
+
+    def __init__(self, *args: Any, mappings: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["mapping"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = mappings if mappings is not None else ColumnMapping.objects.none()
+
+
 class CommitForm(forms.Form):
     LIKELY_CHOICES = (
         ("hold", _("Leave the households that are likely duplicates in the batch, for review")),

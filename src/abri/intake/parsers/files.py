@@ -60,6 +60,8 @@ class Table:
 class Workbook:
     tables: list[Table]
     warnings: list[str] = field(default_factory=list)
+    # Sheets none of whose columns was read (none is a field Abri knows): sheet → its headers.
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
 
 
 # A part smaller than this is never refused for its compression ratio: a short, repetitive XML
@@ -273,6 +275,9 @@ def _read_xlsx(
                 for sheet in reader.sheet_names
                 if frames[sheet].width
             ]
+            unmatched = {
+                sheet: headers for sheet in frames if keep is not None and (headers := _headers(reader, sheet))
+            }
         except (fastexcel.FastExcelError, RuntimeError, ValueError) as error:
             raise UnreadableFile(damaged) from error
         try:
@@ -288,7 +293,12 @@ def _read_xlsx(
             )
             % {"name": name}
         )
-    return Workbook(tables=tables, warnings=warnings)
+    return Workbook(tables=tables, warnings=warnings, unmatched=unmatched)
+
+
+def _headers(reader: fastexcel.ExcelReader, sheet: str) -> list[str]:
+    """The header row of a sheet, without its cells below."""
+    return [str(column).strip() for column in _load_sheet(reader, sheet, None, 0).columns if str(column).strip()]
 
 
 def _sheet_sizes(path: Path) -> dict[str, int]:

@@ -159,8 +159,13 @@ def stage(workbook: Workbook, spec: dict[str, Any] | None = None, *, namespace: 
     columns = spec.get("columns", {})
     values = spec.get("values", {})
     workbook = Workbook(
-        tables=[table for table in workbook.tables if table.name != REPORT_SHEET], warnings=workbook.warnings
+        tables=[table for table in workbook.tables if table.name != REPORT_SHEET],
+        warnings=workbook.warnings,
+        unmatched=workbook.unmatched,
     )
+    if not workbook.tables and workbook.unmatched:
+        sheet, headers = next(iter(workbook.unmatched.items()))
+        raise UnreadableFile(_no_field_known(sheet, headers))
     if not workbook.tables:
         raise UnreadableFile(_("The file holds no table."))
     workbook = Workbook(tables=from_central(workbook.tables), warnings=workbook.warnings)
@@ -372,8 +377,18 @@ def _positions(members: pl.DataFrame) -> pl.DataFrame:
     return members.with_columns(pl.int_range(pl.len()).over("_household_key").cast(pl.Int32).add(1).alias("_position"))
 
 
+def _no_field_known(sheet: str, headers: list[str]) -> str:
+    shown = ", ".join(headers[:8]) + (", …" if len(headers) > 8 else "")
+    return _(
+        "No column of %(sheet)s is a field Abri knows (%(columns)s). Say what each column holds in a column "
+        "mapping, then read the batch again with it."
+    ) % {"sheet": sheet, "columns": shown}
+
+
 def _stage_rows(table: Table, mapping_columns: dict[str, str], household_key: str) -> Staged:
     frame, sources = _rename(table, mapping_columns)
+    if not sources and not household_key:
+        raise UnreadableFile(_no_field_known(table.name, table.frame.columns))
     key_column = household_key or ("submission_id" if "submission_id" in frame.columns else "")
     if not key_column or (key_column not in table.frame.columns and key_column not in frame.columns):
         raise UnreadableFile(
