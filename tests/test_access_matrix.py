@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from abri.access.models import Organisation
 from abri.config.api import api
 from abri.core import crypto
-from abri.dedup import lists_storage
+from abri.dedup.lists import storage as lists_storage
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
 from abri.demo import LOGINS, demo_load
 from abri.intake.models import ImportBatch

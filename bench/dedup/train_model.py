@@ -1,6 +1,6 @@
 """Regenerate Abri's default deduplication model from a synthetic registry with known matches.
 
-    python bench/dedup/train_model.py [--size 50000] [--seed 99] [--out src/abri/dedup/default_model.json]
+    python bench/dedup/train_model.py [--size 50000] [--seed 99] [--out src/abri/dedup/engine/default_model.json]
 
 m of every comparison level is counted on the true pairs (the error process of a
 re-registration); u on random pairs. The benchmark draws its registries with other seeds.
@@ -21,10 +21,11 @@ import django
 
 django.setup()
 
-from abri.dedup import engine, synthetic  # noqa: E402
-from abri.dedup.prepare import FieldMap, prepare  # noqa: E402
+from abri.dedup import synthetic  # noqa: E402
+from abri.dedup.engine import linkage  # noqa: E402
+from abri.dedup.engine.prepare import FieldMap, prepare  # noqa: E402
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "default_model.json"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "engine" / "default_model.json"
 
 
 def main() -> None:
@@ -45,7 +46,7 @@ def main() -> None:
         .join(ids.rename({"record_id": "id_a", "rid": "rid_a"}), on="id_a")
         .join(ids.rename({"record_id": "id_b", "rid": "rid_b"}), on="id_b")
     )
-    result = engine.deduplicate(records, settings=engine.Settings(labels=labels))
+    result = linkage.deduplicate(records, settings=linkage.Settings(labels=labels))
     found = result.pairs.select("id_a", "id_b")
     print("on the training registry itself:", common.pair_metrics(found, synthetic.true_pairs(registry)))
     model = result.model.to_dict()

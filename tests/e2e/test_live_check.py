@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from abri.dedup.live_check import live_registry
+from abri.dedup.live.check import live_registry
 from abri.demo import DEMO_PASSWORD, demo_load
 from abri.registry.models import Individual
 

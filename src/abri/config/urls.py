@@ -14,6 +14,6 @@ urlpatterns = [
     path("households/", include("abri.registry.urls")),
     path("imports/", include("abri.intake.urls")),
     path("duplicates/", include("abri.dedup.urls")),
-    path("lists/", include("abri.dedup.lists_urls")),
+    path("lists/", include("abri.dedup.lists.urls")),
     path("", include("abri.dashboard.urls")),
 ]

@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from abri.access import roles
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
-from abri.dedup.comparisons import HOUSEHOLD, PERSON_COMPARISONS
+from abri.dedup.engine.comparisons import HOUSEHOLD, PERSON_COMPARISONS
 from abri.dedup.forms import DecisionForm
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate
 from abri.dedup.selectors import (

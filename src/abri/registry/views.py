@@ -31,7 +31,7 @@ from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
-from abri.dedup.live_check import live_check
+from abri.dedup.live.check import live_check
 from abri.dedup.selectors import candidate_pairs_between
 from abri.registry.access import (
     HouseholdFilters,

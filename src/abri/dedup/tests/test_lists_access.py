@@ -15,8 +15,9 @@ from django.utils import timezone
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory
 from abri.core.models import AuditEntry
-from abri.dedup import lists_services, lists_storage
-from abri.dedup.lists_services import list_runs_purge_expired
+from abri.dedup.lists import services as lists_services
+from abri.dedup.lists import storage as lists_storage
+from abri.dedup.lists.services import list_runs_purge_expired
 from abri.dedup.models import ListRun, ListRunStatus
 from abri.dedup.tests.conftest import REGISTRATIONS
 from abri.dedup.tests.lists_fixtures import (

@@ -3,9 +3,10 @@
 import polars as pl
 import pytest
 
-from abri.dedup import normalise, scalar, synthetic
-from abri.dedup.live import LiveIndex
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup import synthetic
+from abri.dedup.engine import normalise, scalar
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.dedup.live.index import LiveIndex
 from abri.dedup.tests.conftest import MAP
 
 

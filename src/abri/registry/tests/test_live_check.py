@@ -10,7 +10,7 @@ from django.test import Client
 from abri.access.models import Role
 from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from abri.dedup.live_check import LiveRegistry, live_check, live_registry
+from abri.dedup.live.check import LiveRegistry, live_check, live_registry
 from abri.geo.tests.factories import mali_areas
 from abri.registry.tests.factories import household_saved, member_input
 

@@ -19,8 +19,8 @@ from django.utils import timezone
 from abri.access.roles import DEDUPE_FILES
 from abri.access.selectors import AnyUser, user_has_permission
 from abri.core.errors import NotFound
-from abri.dedup import lists_storage as storage
 from abri.dedup.files import Table, read_table
+from abri.dedup.lists import storage
 from abri.dedup.models import ListRun
 
 # Column names partners use for each known field, accents, case, spaces and signs removed.

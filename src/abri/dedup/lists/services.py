@@ -1,7 +1,7 @@
 """Partner lists in the browser: upload, map the columns, run the engine in the background, delete.
 
 The same work as `abri dedupe-file` and `abri link-files` (`abri.dedup.files`), with the files
-kept encrypted between the steps (`abri.dedup.lists_storage`) and only for their uploader.
+kept encrypted between the steps (`abri.dedup.lists.storage`) and only for their uploader.
 Every refusal is a `ValidationFailed` saying what and where; nothing is stored when a list is
 refused.
 """
@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from abri.core.errors import ValidationFailed
 from abri.core.exports import frame_csv_bytes
 from abri.core.services import audit_record
-from abri.dedup import lists_storage as storage
-from abri.dedup.engine import Settings
+from abri.dedup.engine.linkage import Settings
+from abri.dedup.engine.prepare import KNOWN_FIELDS, FieldMap
 from abri.dedup.files import (
     SPREADSHEET_SUFFIXES,
     FileRun,
@@ -39,9 +39,9 @@ from abri.dedup.files import (
     read_table,
 )
 from abri.dedup.flows import LIST_RUN
-from abri.dedup.lists_selectors import list_run_tables
+from abri.dedup.lists import storage
+from abri.dedup.lists.selectors import list_run_tables
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
-from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from abri.dedup.lists_selectors import ColumnPreview
-from abri.dedup.lists_services import MAX_COMPARE
+from abri.dedup.lists.selectors import ColumnPreview
+from abri.dedup.lists.services import MAX_COMPARE
 
 ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods"
 

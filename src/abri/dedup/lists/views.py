@@ -19,16 +19,16 @@ from django.views.decorators.vary import vary_on_headers
 from abri.access.roles import DEDUPE_FILES
 from abri.access.selectors import user_has_permission
 from abri.core.errors import NotFound, ValidationFailed
-from abri.dedup import lists_storage as storage
-from abri.dedup.lists_forms import ListMappingForm, ListUploadForm
-from abri.dedup.lists_selectors import (
+from abri.dedup.lists import storage
+from abri.dedup.lists.forms import ListMappingForm, ListUploadForm
+from abri.dedup.lists.selectors import (
     column_previews,
     list_run_get_for_user,
     list_run_pairs,
     list_run_tables,
     list_runs_for_user,
 )
-from abri.dedup.lists_services import (
+from abri.dedup.lists.services import (
     HISTOGRAM_BANDS,
     STAGES,
     list_run_configure,
@@ -36,7 +36,7 @@ from abri.dedup.lists_services import (
     list_run_delete,
     list_run_download,
 )
-from abri.dedup.lists_tasks import list_run_job
+from abri.dedup.lists.tasks import list_run_job
 from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
 from abri.dedup.stages import ENGINE_STAGES
 

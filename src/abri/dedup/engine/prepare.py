@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from abri.dedup import normalise
-from abri.dedup.variants import PARTICLES
+from abri.dedup.engine import normalise
+from abri.dedup.engine.variants import PARTICLES
 
 KNOWN_FIELDS: tuple[str, ...] = (
     "given_name",

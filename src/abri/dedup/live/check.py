@@ -35,9 +35,9 @@ from django.utils.translation import gettext as _
 
 from abri.access.selectors import Scope
 from abri.core import crypto
-from abri.dedup.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
-from abri.dedup.live import HouseholdMatch, LiveIndex, Match
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.dedup.live.index import HouseholdMatch, LiveIndex, Match
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
 from abri.registry.access import households_visible
 from abri.registry.models import Household, Individual

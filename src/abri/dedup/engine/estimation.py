@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from abri.dedup import model
-from abri.dedup.blocking import NAME_HIGH, NAME_LOW, Rule, candidate_pairs_sql
-from abri.dedup.comparisons import Comparison
-from abri.dedup.model import Model
+from abri.dedup.engine import model
+from abri.dedup.engine.blocking import NAME_HIGH, NAME_LOW, Rule, candidate_pairs_sql
+from abri.dedup.engine.comparisons import Comparison
+from abri.dedup.engine.model import Model
 
 # Pseudo-pairs behind the default u, pseudo-matches behind the default m.
 U_PSEUDO_COUNT = 200.0

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from abri.dedup.comparisons import Comparison
+from abri.dedup.engine.comparisons import Comparison
 
 # Probabilities are kept away from 0 and 1 so every weight stays finite.
 _FLOOR = 1e-6
@@ -87,7 +87,7 @@ class Model:
 
 def default_model() -> Model:
     """Parameters learnt on synthetic Sahelian registries: used when a list is too small to learn its own."""
-    text = resources.files("abri.dedup").joinpath("default_model.json").read_text(encoding="utf-8")
+    text = resources.files("abri.dedup.engine").joinpath("default_model.json").read_text(encoding="utf-8")
     return Model.from_dict(json.loads(text))
 
 

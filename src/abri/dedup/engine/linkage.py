@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from abri.dedup import blocking, estimation, model, results
-from abri.dedup.clusters import connected_components
-from abri.dedup.comparisons import (
+from abri.dedup.engine import blocking, estimation, model, results
+from abri.dedup.engine.clusters import connected_components
+from abri.dedup.engine.comparisons import (
     HOUSEHOLD,
     Comparison,
     gamma_sql,
@@ -37,8 +37,8 @@ from abri.dedup.comparisons import (
     name_pairs_sql,
     person_comparisons,
 )
-from abri.dedup.model import Model
-from abri.dedup.prepare import compare_column_name, present_fields
+from abri.dedup.engine.model import Model
+from abri.dedup.engine.prepare import compare_column_name, present_fields
 
 Progress = Callable[[str, int, int], None]
 
@@ -92,7 +92,7 @@ def deduplicate(
     settings: Settings | None = None,
     progress: Progress = _silent,
 ) -> Result:
-    """Duplicates inside one prepared list (see `abri.dedup.prepare`).
+    """Duplicates inside one prepared list (see `abri.dedup.engine.prepare`).
 
     The engine lets go of the frame once it is in DuckDB: a caller that keeps no reference
     to it (a registry of a million) lets Python free it for the rest of the run.

@@ -2,7 +2,7 @@
 
 The levels are Splink's own comparison-level creators (they write each backend's SQL:
 `jaro_winkler` on Spark, `jaro_winkler_similarity` on DuckDB), over the columns that
-`abri.dedup.prepare.prepare` writes; m, u and the prior are Abri's. What stays out: names
+`abri.dedup.engine.prepare.prepare` writes; m, u and the prior are Abri's. What stays out: names
 written crossed (given for family) are read straight, the full-name frequency correction
 is left to Splink's per-name term frequencies, and the household stage runs as SQL over
 Splink's predictions (see docs/deduplication.md).
@@ -20,9 +20,9 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
-from abri.dedup.blocking import RULES
-from abri.dedup.comparisons import Comparison
-from abri.dedup.model import Model
+from abri.dedup.engine.blocking import RULES
+from abri.dedup.engine.comparisons import Comparison
+from abri.dedup.engine.model import Model
 
 _FLOOR = 1e-6  # as Abri's model: no level is impossible
 

@@ -22,9 +22,9 @@ from django.utils import translation
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from abri.dedup import scalar
-from abri.dedup.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
-from abri.dedup.model import TF_PSEUDO_COUNT, Model, default_model, prior_weight
+from abri.dedup.engine import scalar
+from abri.dedup.engine.comparisons import BIRTH, FAMILY_NAME, GIVEN_NAME, ID_NUMBER, LOCATION, PHONE, SEX
+from abri.dedup.engine.model import TF_PSEUDO_COUNT, Model, default_model, prior_weight
 
 _NONE = -1
 _MAX_CANDIDATES = 20_000
@@ -139,7 +139,7 @@ class LiveIndex:
 
     @classmethod
     def build(cls, records: pl.DataFrame, model: Model | None = None, *, returning: float = 0.15) -> LiveIndex:
-        """Index prepared records (`abri.dedup.prepare.prepare`) with a model (the default one if none)."""
+        """Index prepared records (`abri.dedup.engine.prepare.prepare`) with a model (the default one if none)."""
         return cls(records, model or default_model(), returning=returning)
 
     # -- one person ---------------------------------------------------------------------

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from abri.dedup import normalise
-from abri.dedup.variants import GLUED_PARTICLES, KNOWN_NAMES, PARTICLES, VARIANTS
+from abri.dedup.engine import normalise
+from abri.dedup.engine.variants import GLUED_PARTICLES, KNOWN_NAMES, PARTICLES, VARIANTS
 
 _SPECIAL = str.maketrans(normalise.SPECIAL_LETTERS)
 _KEY_RULES = [

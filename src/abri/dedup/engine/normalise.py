@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from abri.dedup.variants import GLUED_PARTICLES, KNOWN_NAMES, PARTICLES, VARIANTS
+from abri.dedup.engine.variants import GLUED_PARTICLES, KNOWN_NAMES, PARTICLES, VARIANTS
 
 # Letters NFKD does not decompose: Bambara and Fulfulde letters, ligatures.
 SPECIAL_LETTERS: dict[str, str] = {

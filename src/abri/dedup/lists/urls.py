@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from abri.dedup import lists_views as views
+from abri.dedup.lists import views
 
 app_name = "lists"
 urlpatterns = [

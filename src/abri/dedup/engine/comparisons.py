@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from abri.dedup.prepare import compare_column_name
+from abri.dedup.engine.prepare import compare_column_name
 
 StrOrPromise = str | Promise
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from abri.dedup.comparisons import Comparison
+from abri.dedup.engine.comparisons import Comparison
 
 HOUSEHOLD_LINK_SCHEMA: dict[str, pl.DataType] = {
     "household_a": pl.String(),
