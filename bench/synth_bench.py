@@ -28,8 +28,12 @@ from django.utils import timezone  # noqa: E402
 from abri.access.models import Organisation  # noqa: E402
 from abri.geo.services import admin_areas_load  # noqa: E402
 from abri.registry.models import Household  # noqa: E402
-from abri.registry.synth import SynthSpec, population_inputs, population_save, synth_population  # noqa: E402
-from abri.registry.synth.output import population_chunks  # noqa: E402
+from abri.synth.output import (  # noqa: E402
+    population_chunks,
+    population_inputs,
+    population_save,
+)
+from abri.synth.people import SynthSpec, synth_population  # noqa: E402
 
 
 def main() -> None:

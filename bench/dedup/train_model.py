@@ -21,9 +21,9 @@ import django
 
 django.setup()
 
-from abri.dedup import synthetic  # noqa: E402
 from abri.dedup.engine import linkage  # noqa: E402
 from abri.dedup.engine.prepare import FieldMap, prepare  # noqa: E402
+from abri.synth import registries  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "engine" / "default_model.json"
 
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=99)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     arguments = parser.parse_args()
-    registry = synthetic.registry(arguments.size, seed=arguments.seed)
+    registry = registries.registry(arguments.size, seed=arguments.seed)
     records = prepare(
         registry,
         FieldMap(fields=common.FIELDS, id_column=common.ID_COLUMN),
@@ -42,13 +42,13 @@ def main() -> None:
     )
     ids = records.select("rid", "record_id")
     labels = (
-        synthetic.true_pairs(registry)
+        registries.true_pairs(registry)
         .join(ids.rename({"record_id": "id_a", "rid": "rid_a"}), on="id_a")
         .join(ids.rename({"record_id": "id_b", "rid": "rid_b"}), on="id_b")
     )
     result = linkage.deduplicate(records, settings=linkage.Settings(labels=labels))
     found = result.pairs.select("id_a", "id_b")
-    print("on the training registry itself:", common.pair_metrics(found, synthetic.true_pairs(registry)))
+    print("on the training registry itself:", common.pair_metrics(found, registries.true_pairs(registry)))
     model = result.model.to_dict()
     model["prior"] = 1e-5  # estimated again on every list
     for parameters in model["fields"].values():

@@ -4,7 +4,7 @@ Bandiagara relocation, September 2022.
 In December 2022 an IOM team in Ménaka handed NFI kits to 335 displaced households who had fled
 clashes in the Ménaka, Anderamboukane and Inékar cercles; in September 2022, about 500 people of
 60 households living in the Bandiagara museum were moved to a 3-hectare planned site. The people
-are synthetic (`abri.registry.synth`, fixed seeds): believable, never real.
+are synthetic (`abri.synth`, fixed seeds): believable, never real.
 
 As happens in the field, a few Ménaka households registered a second time, at another site a few
 days later, their names spelled another way (`RE_REGISTERED`): the registry holds 341 records of
@@ -38,7 +38,8 @@ from abri.geo.services import admin_areas_load, site_create
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import BirthDatePrecision, Household, Individual
 from abri.registry.services import household_create
-from abri.registry.synth import SynthSpec, population_save, synth_population
+from abri.synth.output import population_save
+from abri.synth.people import SynthSpec, synth_population
 
 # Printed by `abri demo` on purpose: demo data only, refused with the production settings.
 DEMO_PASSWORD = "abri-demo-2022"  # noqa: S105

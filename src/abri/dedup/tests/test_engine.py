@@ -4,11 +4,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from abri.dedup import synthetic
 from abri.dedup.engine import linkage
 from abri.dedup.engine.clusters import component_roots
 from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, MAP
+from abri.synth import registries
 
 
 def _records(frame: pl.DataFrame, **fields: str) -> pl.DataFrame:
@@ -115,7 +115,7 @@ def test_connected_components_follow_chains() -> None:
 
 @pytest.mark.parametrize("size", [3000])
 def test_a_synthetic_registry_is_deduplicated_with_high_precision_and_recall(size: int) -> None:
-    registry = synthetic.registry(size, seed=21)
+    registry = registries.registry(size, seed=21)
     records = prepare(
         registry,
         FieldMap(
@@ -126,7 +126,7 @@ def test_a_synthetic_registry_is_deduplicated_with_high_precision_and_recall(siz
         as_of_year=2024,
     )
     result = linkage.deduplicate(records)
-    truth = {(a, b) for a, b in synthetic.true_pairs(registry).iter_rows()}
+    truth = {(a, b) for a, b in registries.true_pairs(registry).iter_rows()}
     found = {(min(a, b), max(a, b)) for a, b in _pairs(result)}
     hits = len(found & truth)
     assert hits / len(found) > 0.85

@@ -10,10 +10,12 @@ being any real survey. The ethnic group only steers the names; it is never writt
 - `people`: the generator (`SynthSpec` → `Population` of two polars DataFrames);
 - `names` and `naming`: Tamasheq, Arab, Fulfulde, Songhai, Bambara and Dogon names with
   their real spelling variation, drawn in bulk;
-- `output`: the registry inputs, the bulk save through the registry services, CSV/XLSX files.
+- `output`: the registry inputs, the bulk save through the registry services, CSV/XLSX files;
+- `kobo`: the same population as a KoboToolbox export, for the intake tests and benchmarks;
+- `registries`: flat registration lists with known duplicates, to test and measure the
+  matching engine (`abri.dedup.engine`).
+
+The `abri synth` and `abri demo` commands live here too: this package sits above every
+domain app and no domain app imports it (tests and benchmarks do). Nothing is imported here:
+Django loads this package as an app before the models are ready.
 """
-
-from abri.registry.synth.output import population_inputs, population_save, population_write
-from abri.registry.synth.people import Population, SynthSpec, synth_population
-
-__all__ = ["Population", "SynthSpec", "population_inputs", "population_save", "population_write", "synth_population"]

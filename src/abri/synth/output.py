@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from abri.access.models import Organisation
 from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
 from abri.registry.services import Actor, households_bulk_create
-from abri.registry.synth.kobo import kobo_xlsx_write
-from abri.registry.synth.people import Population
+from abri.synth.kobo import kobo_xlsx_write
+from abri.synth.people import Population
 
 MEMBER_FIELDS = MEMBER_INPUT_FIELDS
 HOUSEHOLD_FIELDS = (

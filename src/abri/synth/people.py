@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from abri.registry.synth import names
-from abri.registry.synth.codes import (
+from abri.synth import names
+from abri.synth.codes import (
     BLANK,
     CAUSES,
     CHILD,
@@ -36,7 +36,7 @@ from abri.registry.synth.codes import (
     WG_SEVERE_WEIGHTS,
     WIDOWED,
 )
-from abri.registry.synth.naming import group_weights, name_columns
+from abri.synth.naming import group_weights, name_columns
 
 
 @dataclass(frozen=True)

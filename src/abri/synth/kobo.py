@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from abri.registry.synth.codes import WG_FIELDS
-from abri.registry.synth.people import Population
+from abri.synth.codes import WG_FIELDS
+from abri.synth.people import Population
 
 FORM_TITLE = "Enregistrement des ménages"  # the title of abri_household_registration.xlsx
 REPEAT_SHEET = "members"

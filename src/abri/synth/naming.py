@@ -7,8 +7,8 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from abri.registry.synth import names
-from abri.registry.synth.codes import CHILD, GRANDCHILD, HEAD, NON_RELATIVE, PARENT, SIBLING, SPOUSE
+from abri.synth import names
+from abri.synth.codes import CHILD, GRANDCHILD, HEAD, NON_RELATIVE, PARENT, SIBLING, SPOUSE
 
 
 class _NameTable:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from abri.access.models import Organisation
 from abri.core.errors import NotFound, ValidationFailed
 from abri.geo.selectors import admin_area_get, admin_areas_children
-from abri.registry.synth import SynthSpec, population_save, population_write, synth_population
+from abri.synth.output import population_save, population_write
+from abri.synth.people import SynthSpec, synth_population
 
 
 class Command(BaseCommand):

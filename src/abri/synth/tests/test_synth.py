@@ -17,9 +17,10 @@ from abri.core.models import AuditEntry
 from abri.geo.services import admin_areas_load
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import fold, phone_normalise
-from abri.registry.synth import SynthSpec, population_inputs, population_save, synth_population
-from abri.registry.synth import names as synth_names
 from abri.registry.tests.factories import household_saved
+from abri.synth import names as synth_names
+from abri.synth.output import population_inputs, population_save
+from abri.synth.people import SynthSpec, synth_population
 
 TODAY = datetime.date(2026, 11, 28)
 WG = ("wg_seeing", "wg_hearing", "wg_walking", "wg_cognition", "wg_self_care", "wg_communication")
