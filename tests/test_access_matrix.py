@@ -33,11 +33,11 @@ from abri.access.models import Organisation
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup.lists import storage as lists_storage
+from abri.dedup.merges.services import household_merge
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
 from abri.demo import LOGINS, demo_load
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
-from abri.registry.merge import household_merge
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
 
 ADMIN = "admin.abri"
@@ -301,20 +301,20 @@ MATRIX: dict[str, Case] = {
         "GET", lambda r, v: "/households/new/", each(CREATORS), visible=each(EVERYONE), variants=ONE
     ),
     "registry:location_fields": Case("GET", lambda r, v: "/households/-/location/", each(EVERYONE), variants=ONE),
-    "registry:household_live_check": Case(
+    "live:household_live_check": Case(
         "POST", lambda r, v: "/households/-/live-check/", each(CREATORS), visible=each(EVERYONE), variants=ONE
     ),
     "registry:household_detail": Case("GET", lambda r, v: f"/households/{number(r, v)}/", by_area(SEES)),
     "registry:household_edit": Case(
         "GET", lambda r, v: f"/households/{number(r, v)}/edit/", by_area(CHANGES), visible=by_area(SEES)
     ),
-    "registry:household_merge": Case(
+    "merges:household_merge": Case(
         "GET",
         lambda r, v: f"/households/{number(r, v)}/merge/?with={r.others[v].registration_number}",
         by_area(MERGES),
         visible=by_area(SEES),
     ),
-    "registry:household_merge_undo": Case(
+    "merges:household_merge_undo": Case(
         "POST",
         lambda r, v: f"/households/{r.merged_menaka.kept.registration_number}/merges/{r.merged_menaka.pk}/undo/",
         by_area(MERGES),

@@ -20,6 +20,7 @@ from abri.dedup.engine import linkage
 from abri.dedup.engine.linkage import Progress
 from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.flows import CANDIDATE, REGISTRY_RUN
+from abri.dedup.merges.services import MergeContext, MergeParticipant
 from abri.dedup.models import (
     CandidateStatus,
     Decision,
@@ -29,7 +30,6 @@ from abri.dedup.models import (
     RunStatus,
 )
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
-from abri.registry.merge import MergeContext, MergeParticipant
 
 Actor = User | AnonymousUser | None
 

@@ -229,7 +229,7 @@ def _merge_href(candidate: MatchCandidate) -> str:
     first = candidate.household_a.registration_number
     query = urlencode({"with": candidate.household_b.registration_number})
     try:
-        return f"{reverse('registry:household_merge', args=[first])}?{query}"
+        return f"{reverse('merges:household_merge', args=[first])}?{query}"
     except NoReverseMatch:
         return f"/households/{first}/merge/?{query}"
 

@@ -35,18 +35,15 @@ from abri.access import roles
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
+from abri.registry.access import household_allows
 from abri.registry.flags import FLAG_FIELDS, household_flags
 from abri.registry.locks import households_lock, members_lock, version_bump
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual, Relationship
 
 Actor = User | AnonymousUser | None
 
-# What a merge needs on both households. A merge is a change to two households (members move,
-# one is closed) and a duplicate-review decision (it judges people to be the same and closes
-# their candidate pairs): holding one of the two rights must not let someone do the other's
-# work through a merge. Registration officers and administrators hold both; an information
-# management officer (review only) or a clerk without review rights cannot merge.
-MERGE_PERMISSIONS = (roles.CHANGE_HOUSEHOLD, roles.REVIEW_DUPLICATES)
+# What a merge needs on both households (why both rights: see `abri.access.roles`).
+MERGE_PERMISSIONS = roles.MERGE_HOUSEHOLDS
 
 # Household fields a merge may change, beside its members; the audit names them, never values.
 _TRACKED = ("status", "merged_into_id", "head_id", "size", *FLAG_FIELDS)
@@ -135,10 +132,7 @@ def _user(actor: Actor) -> User | None:
 
 def merge_allowed(*, scope: Scope, household: Household) -> bool:
     """Whether ``scope`` holds what a merge needs (``MERGE_PERMISSIONS``) on ``household``."""
-    return all(
-        scope.covers(permission, organisation_id=household.organisation_id, area_pcode=household.admin_area_id)
-        for permission in MERGE_PERMISSIONS
-    )
+    return household_allows(scope=scope, household=household, permissions=MERGE_PERMISSIONS)
 
 
 def _check_allowed(scope: Scope, kept: Household, absorbed: Household) -> None:

@@ -12,13 +12,13 @@ from django.utils import translation
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import Conflict
+from abri.dedup.merges import services as merge_module
+from abri.dedup.merges.services import MergeParticipant, household_merge, merge_participant_register
 from abri.geo.tests.factories import mali_areas
-from abri.registry import merge as merge_module
 from abri.registry import services as services_module
 from abri.registry.inputs import IndividualInput
-from abri.registry.merge import MergeParticipant, merge_participant_register
 from abri.registry.models import Household, HouseholdMerge, Individual
-from abri.registry.services import household_merge, household_update
+from abri.registry.services import household_update
 from abri.registry.tests.factories import household_input, household_saved
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -11,11 +11,10 @@ from django.utils import translation
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import ValidationFailed
+from abri.dedup.merges import services as merge_module
+from abri.dedup.merges.services import MergeParticipant, household_merge, merge_participant_register
 from abri.geo.tests.factories import mali_areas
-from abri.registry import merge as merge_module
-from abri.registry.merge import MergeParticipant, merge_participant_register
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
-from abri.registry.services import household_merge
 from abri.registry.tests.factories import household_saved
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

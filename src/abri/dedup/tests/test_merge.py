@@ -15,16 +15,21 @@ from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
+from abri.dedup.merges import services as merge_module
+from abri.dedup.merges.services import (
+    MergeParticipant,
+    household_merge,
+    household_merge_undo,
+    merge_participant_register,
+)
 from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision
 from abri.dedup.selectors import match_queue, registry_people
 from abri.dedup.services import match_decide
 from abri.geo.tests.factories import mali_areas
 from abri.intake.models import ImportedSubmission
-from abri.registry import merge as merge_module
 from abri.registry.forms import HouseholdForm
-from abri.registry.merge import MergeParticipant, merge_participant_register
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
-from abri.registry.services import household_merge, household_merge_undo, household_set_status
+from abri.registry.services import household_set_status
 from abri.registry.tests.factories import household_saved, member_input
 
 pair_migration = importlib.import_module("abri.dedup.migrations.0005_pair_decided_by_merge")
@@ -570,3 +575,10 @@ def test_pairs_decided_by_merges_before_the_field_existed_are_found_in_the_audit
     pair_migration.pairs_of_standing_merges(django_apps, None)
 
     assert MatchCandidate.objects.get(pk=folded.pk).decided_by_merge == merge
+
+
+def test_a_merge_counts_one_more_version_on_both_households_and_none_on_a_bystander(pair, clerk):
+    kept, absorbed, _bystander = pair  # IOM-22-000003, read back below
+    household_merge(actor=clerk, keep=kept, absorb=absorbed, reason=REASON)
+    versions = dict(Household.objects.values_list("registration_number", "version"))
+    assert versions == {"IOM-22-000001": 1, "IOM-22-000002": 1, "IOM-22-000003": 0}

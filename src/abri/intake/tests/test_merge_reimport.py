@@ -4,11 +4,11 @@ import pytest
 
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.models import AuditEntry
+from abri.dedup.merges.services import household_merge, household_merge_undo
 from abri.geo.tests.factories import mali_areas
 from abri.intake.models import ImportedSubmission
 from abri.intake.tests.factories import family, household_row, kobo_workbook, submission_uuid
 from abri.intake.tests.test_services import _committed, _validated
-from abri.registry.services import household_merge, household_merge_undo
 
 pytestmark = pytest.mark.django_db
 
