@@ -35,10 +35,10 @@ from abri.core import crypto
 from abri.dedup.lists import storage as lists_storage
 from abri.dedup.merges.services import household_merge
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
-from abri.demo import LOGINS, demo_load
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.synth.demo import LOGINS, demo_load
 
 ADMIN = "admin.abri"
 REG_MENAKA = "registration.menaka"

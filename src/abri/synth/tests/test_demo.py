@@ -17,9 +17,9 @@ from django.utils import translation
 from abri.access.models import Membership, Organisation
 from abri.assistance.models import Programme
 from abri.core.models import AuditEntry
-from abri.demo import DEMO_PASSWORD
 from abri.geo.models import AdminArea, Site
 from abri.registry.models import Household, Individual
+from abri.synth.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from abri.demo import DEMO_PASSWORD, demo_load
 from abri.registry.models import Household
+from abri.synth.demo import DEMO_PASSWORD, demo_load
 
 COUNTED = {
     "admin areas": gettext_lazy("admin areas"),

@@ -8,8 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from abri.access.models import Role
 from abri.access.roles import CHANGE_HOUSEHOLD, PERMISSIONS, VIEW_AUDIT, VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA
 from abri.access.selectors import scope_for, scope_q, user_has_permission
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from abri.assistance.models import Programme
+from abri.access.tests.factories import MembershipFactory, OrganisationFactory, ProgrammeFactory, UserFactory
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.geo.tests.factories import mali_areas
 from abri.registry.access import (
@@ -222,15 +221,15 @@ def test_scope_for_reads_memberships_in_three_queries(django_assert_num_queries,
 
 
 def test_programme_axis(areas, iom):
-    nfi = Programme.objects.create(code="NFI-22", name="NFI Ménaka", organisation=iom)
-    shelter = Programme.objects.create(code="SHELTER-22", name="Shelter Bandiagara", organisation=iom)
+    nfi = ProgrammeFactory(code="NFI-22", name="NFI Ménaka", organisation=iom)
+    shelter = ProgrammeFactory(code="SHELTER-22", name="Shelter Bandiagara", organisation=iom)
     named = MembershipFactory(organisation=iom, all_areas=True, programme_list=[nfi]).user
     every = MembershipFactory(organisation=iom, all_areas=True, all_programmes=True).user
     none = MembershipFactory(organisation=iom, all_areas=True).user
 
     def programmes(user) -> set[str]:
         condition = scope_for(user=user).q(VIEW_HOUSEHOLD, area_field=None, programme_field="pk")
-        return set(Programme.objects.filter(condition).values_list("code", flat=True))
+        return set(ProgrammeFactory._meta.get_model_class().objects.filter(condition).values_list("code", flat=True))
 
     assert programmes(named) == {"NFI-22"}
     assert programmes(every) == {"NFI-22", "SHELTER-22"}
