@@ -13,18 +13,12 @@ from abri.access.services import token_create
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.assistance.models import Programme
 from abri.core.models import AuditEntry
-from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household
 from abri.registry.tests.factories import household_saved
 
 pytestmark = pytest.mark.django_db
 
 ADMIN_APPS = ("core", "access", "geo", "registry", "assistance")
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from abri.access.models import Role
 from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.dedup.live.check import LiveRegistry, live_check, live_registry
-from abri.geo.tests.factories import mali_areas
 from abri.registry.tests.factories import household_saved, member_input
 
 pytestmark = pytest.mark.django_db
@@ -25,16 +24,6 @@ def fresh_index() -> Iterator[None]:
     live_registry().reset()
     yield
     live_registry().reset()
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM", name="International Organization for Migration")
 
 
 @pytest.fixture

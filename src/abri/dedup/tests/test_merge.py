@@ -25,7 +25,6 @@ from abri.dedup.merges.services import (
 from abri.dedup.models import CandidateStatus, MatchCandidate, MatchDecision
 from abri.dedup.selectors import match_queue, registry_people
 from abri.dedup.services import match_decide
-from abri.geo.tests.factories import mali_areas
 from abri.registry.forms import HouseholdForm
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import household_set_status
@@ -51,16 +50,6 @@ def english():
 
 
 REASON = "Same family registered twice, at the site and in town"
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from abri.access.models import Role
 from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.dedup.models import CandidateStatus, MatchCandidate
-from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.selectors import household_counts
 from abri.registry.tests.factories import household_saved, member_input
@@ -17,16 +16,6 @@ from abri.registry.tests.factories import household_saved, member_input
 pytestmark = pytest.mark.django_db
 
 KEPT, ABSORBED = "IOM-22-000001", "IOM-22-000002"
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM")
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from abri.access.models import Role
 from abri.access.roles import CHANGE_HOUSEHOLD, PERMISSIONS, VIEW_AUDIT, VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA
 from abri.access.selectors import scope_for, scope_q, user_has_permission
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory, ProgrammeFactory, UserFactory
+from abri.access.tests.factories import MembershipFactory, ProgrammeFactory, UserFactory
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
-from abri.geo.tests.factories import mali_areas
 from abri.registry.access import (
     access_household_by_number,
     access_household_for_change,
@@ -24,21 +23,6 @@ from abri.registry.shown import personal_data_visible
 from abri.registry.tests.factories import household_saved
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM")
-
-
-@pytest.fixture
-def unhcr():
-    return OrganisationFactory(acronym="UNHCR")
 
 
 @pytest.fixture

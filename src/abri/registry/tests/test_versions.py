@@ -13,17 +13,11 @@ from abri.access.models import Role
 from abri.access.services import token_create
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import Conflict
-from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household, Individual
 from abri.registry.services import household_set_status, household_update
 from abri.registry.tests.factories import household_input, household_saved
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
 
 
 @pytest.fixture
