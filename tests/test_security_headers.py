@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("path", ["/", "/households/", "/imports/", "/api/v1/households"])
-def test_pages_and_api_answers_with_personal_data_are_never_stored(clerk_client, path):  # noqa: F811
+def test_pages_and_api_answers_with_personal_data_are_never_stored(clerk_client, path):  # noqa: F811 -- the fixture imported above, requested by name
     response = clerk_client.get(path)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -25,7 +25,7 @@ def test_the_policy_allows_abri_s_own_scripts_only():
     assert "unsafe-inline" not in directives["script-src"] + directives["style-src"]
 
 
-def test_the_pages_carry_no_inline_script_the_policy_would_block(clerk_client):  # noqa: F811
+def test_the_pages_carry_no_inline_script_the_policy_would_block(clerk_client):  # noqa: F811 -- the fixture imported above, requested by name
     for path in ("/", "/households/", "/households/new/", "/imports/"):
         body = clerk_client.get(path).content.decode()
         for chunk in body.split("<script")[1:]:

@@ -26,9 +26,9 @@ import django
 
 django.setup()
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from abri.intake.duplicates import likely_duplicates  # noqa: E402
+from abri.intake.duplicates import likely_duplicates
 
 _FORM_SEX = {"F": "female", "M": "male", "H": "male"}
 

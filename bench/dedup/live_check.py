@@ -35,15 +35,15 @@ import django
 
 django.setup()
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
-from abri.core import crypto  # noqa: E402
-from abri.dedup.engine.prepare import FieldMap, prepare  # noqa: E402
-from abri.dedup.live.check import SHOWN_THRESHOLD, LiveRegistry, typed_person  # noqa: E402
-from abri.dedup.live.index import LiveIndex  # noqa: E402
-from abri.registry.bulk.prepare import map_distinct  # noqa: E402
-from abri.registry.normalise import id_number_normalise, phone_normalise  # noqa: E402
+from abri.core import crypto
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.dedup.live.check import SHOWN_THRESHOLD, LiveRegistry, typed_person
+from abri.dedup.live.index import LiveIndex
+from abri.registry.bulk.prepare import map_distinct
+from abri.registry.normalise import id_number_normalise, phone_normalise
 
 
 def main() -> None:

@@ -20,11 +20,11 @@ import django
 
 django.setup()
 
-import duckdb  # noqa: E402
-import polars as pl  # noqa: E402
+import duckdb
+import polars as pl
 
-from abri.dedup.engine import linkage  # noqa: E402
-from abri.dedup.engine.prepare import FieldMap, prepare  # noqa: E402
+from abri.dedup.engine import linkage
+from abri.dedup.engine.prepare import FieldMap, prepare
 
 
 def _report_slow(sql: str, started: float) -> None:
@@ -73,9 +73,9 @@ def _profile_statements() -> None:
     connect = linkage._connect
 
     def timed(folder: str, settings: linkage.Settings) -> duckdb.DuckDBPyConnection:
-        return _Timed(connect(folder, settings))  # type: ignore[return-value]
+        return _Timed(connect(folder, settings))  # type: ignore[return-value]  # the wrapper answers every call the engine makes
 
-    linkage._connect = timed  # type: ignore[assignment]
+    linkage._connect = timed  # type: ignore[assignment]  # profiling swaps the engine's connection factory
 
 
 def main() -> None:

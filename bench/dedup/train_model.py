@@ -21,9 +21,9 @@ import django
 
 django.setup()
 
-from abri.dedup.engine import linkage  # noqa: E402
-from abri.dedup.engine.prepare import FieldMap, prepare  # noqa: E402
-from abri.synth import registries  # noqa: E402
+from abri.dedup.engine import linkage
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.synth import registries
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "engine" / "default_model.json"
 

@@ -150,7 +150,7 @@ def likely_duplicates(
         return pl.DataFrame(schema=DUPLICATE_SCHEMA)
     return (
         pl.concat([frame.select(list(DUPLICATE_SCHEMA)) for frame in found], how="vertical_relaxed")
-        .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]
+        .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]  # polars' stub wants a Schema; a dict of dtypes is what cast takes
         .sort(["household_key", "probability"], descending=[False, True])
     )
 

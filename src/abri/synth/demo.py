@@ -42,7 +42,7 @@ from abri.synth.output import population_save
 from abri.synth.people import SynthSpec, synth_population
 
 # Printed by `abri demo` on purpose: demo data only, refused with the production settings.
-DEMO_PASSWORD = "abri-demo-2022"  # noqa: S105
+DEMO_PASSWORD = "abri-demo-2022"  # noqa: S105 -- the demo's published password, printed by `abri demo`
 MENAKA_HOUSEHOLDS = 335
 BANDIAGARA_HOUSEHOLDS = 60
 BANDIAGARA_PEOPLE = 500

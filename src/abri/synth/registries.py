@@ -220,13 +220,13 @@ def population(individuals: int, *, seed: int = 7, reference_year: int = 2024) -
 
 def _community_names(community: str) -> tuple[list[str], list[str], list[str]]:
     if community == "bamanan":
-        return tuple(_names(part) for part in _BAMANAN)  # type: ignore[return-value]
+        return tuple(_names(part) for part in _BAMANAN)  # type: ignore[return-value]  # three parts per community, a tuple of unknown length to mypy
     if community == "songhai":
-        return tuple(_names(part) for part in _SONGHAI)  # type: ignore[return-value]
+        return tuple(_names(part) for part in _SONGHAI)  # type: ignore[return-value]  # three parts per community, a tuple of unknown length to mypy
     if community == "peul":
-        return tuple(_names(part) for part in _PEUL)  # type: ignore[return-value]
+        return tuple(_names(part) for part in _PEUL)  # type: ignore[return-value]  # three parts per community, a tuple of unknown length to mypy
     if community == "dogon":
-        return tuple(_names(part) for part in _DOGON)  # type: ignore[return-value]
+        return tuple(_names(part) for part in _DOGON)  # type: ignore[return-value]  # three parts per community, a tuple of unknown length to mypy
     if community == "tuareg":
         return [], _names(_TUAREG_MEN), _names(_TUAREG_WOMEN)
     return [], _names(_ARAB_MEN), _names(_ARAB_WOMEN)
@@ -398,7 +398,7 @@ def _perturb_member(rng: random.Random, member: dict[str, object], p: Perturbati
     record["birth_date"] = _perturb_birth(rng, str(record["birth_date"]), bool(record["birth_exact"]), p)
     if rng.random() < p.sex_error:
         record["sex"] = "female" if record["sex"] == "male" else "male"
-    record["phone"] = _perturb_phone(rng, record.get("phone"), p)  # type: ignore[arg-type]
+    record["phone"] = _perturb_phone(rng, record.get("phone"), p)  # type: ignore[arg-type]  # a record's phone is a str or None
     if record.get("id_number") and rng.random() < p.missing_id:
         record["id_number"] = None
     return record

@@ -197,7 +197,7 @@ def clean(value: str | None) -> str | None:
 def tokens(value: str | None) -> list[str]:
     """`name_tokens` on one value."""
     result = _one_frame(value, name_tokens(pl.col("value")))
-    return [] if result is None else [str(token) for token in result]  # type: ignore[attr-defined]
+    return [] if result is None else [str(token) for token in result]  # type: ignore[attr-defined]  # a list column's cell is a Series, typed as object
 
 
 def canonical_name(value: str | None) -> str | None:

@@ -223,7 +223,7 @@ def prepare(
     )
     return (
         prepared.select(*RECORD_SCHEMA, *text_columns)
-        .cast(RECORD_SCHEMA)  # type: ignore[arg-type]
+        .cast(RECORD_SCHEMA)  # type: ignore[arg-type]  # polars' stub wants a Schema; a dict of dtypes is what cast takes
         .sort("rid")
     )
 

@@ -70,7 +70,7 @@ def household_links(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         joined.select(list(HOUSEHOLD_LINK_SCHEMA))
-        .cast(HOUSEHOLD_LINK_SCHEMA)  # type: ignore[arg-type]
+        .cast(HOUSEHOLD_LINK_SCHEMA)  # type: ignore[arg-type]  # polars' stub wants a Schema; a dict of dtypes is what cast takes
         .with_columns(
             # The engine prefixes each list's household ids with the list number; people want theirs.
             pl.col("household_a").str.replace(r"^[01]:", ""),

@@ -73,7 +73,7 @@ def list_home(request: HttpRequest) -> HttpResponse:
             if upload
         ]
         try:
-            run = list_run_create(actor=request.user, uploads=uploads)  # type: ignore[arg-type]
+            run = list_run_create(actor=request.user, uploads=uploads)  # type: ignore[arg-type]  # login_required: an authenticated User
         except ValidationFailed as failure:
             for message in _errors(failure):
                 form.add_error(None, message)
@@ -112,7 +112,7 @@ def list_map(request: HttpRequest, run_uuid: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             run = list_run_configure(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,  # type: ignore[arg-type]  # login_required: an authenticated User
                 run=run,
                 fields=form.cleaned_data["fields"],
                 compare=form.cleaned_data["compare"],
@@ -198,7 +198,7 @@ def list_detail(request: HttpRequest, run_uuid: uuid.UUID) -> HttpResponse:
 def _download(request: HttpRequest, run_uuid: uuid.UUID, name: str, stem: str) -> HttpResponse:
     run = _run(request, run_uuid)
     try:
-        content = list_run_download(actor=request.user, run=run, name=name)  # type: ignore[arg-type]
+        content = list_run_download(actor=request.user, run=run, name=name)  # type: ignore[arg-type]  # login_required: an authenticated User
     except ValidationFailed as error:
         raise Http404 from error
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
