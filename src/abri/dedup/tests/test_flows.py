@@ -1,25 +1,15 @@
 """Lifecycles move a record only from a state that may lead there, in one conditional update."""
 
-import datetime
-import uuid
-
 import pytest
-from django.utils import timezone
 
-from abri.access.tests.factories import UserFactory
 from abri.core.errors import ValidationFailed
 from abri.dedup.flows import CANDIDATE, LIST_RUN
-from abri.dedup.models import ListRun, ListRunMode, ListRunStatus
+from abri.dedup.models import ListRun, ListRunStatus
+from abri.dedup.tests.factories import ListRunFactory
 
 
 def _run(status: str) -> ListRun:
-    return ListRun.objects.create(
-        uuid=uuid.uuid4(),
-        owner=UserFactory(),
-        mode=ListRunMode.DEDUPLICATE,
-        status=status,
-        expires_at=timezone.now() + datetime.timedelta(days=1),
-    )
+    return ListRunFactory(status=status)
 
 
 @pytest.mark.django_db
