@@ -3,15 +3,13 @@ the locks first, no member is lost. A merge first makes the edit, opened before 
 edit first is saved and the merge then moves the members onto it."""
 
 import threading
-import time
 
 import pytest
-from django.db import connection
-from django.utils import translation
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core.errors import Conflict
+from abri.core.testing import LockHolder, postgres_only, run_at_once
 from abri.dedup.merges import services as merge_module
 from abri.dedup.merges.services import MergeParticipant, household_merge, merge_participant_register
 from abri.geo.tests.factories import mali_areas
@@ -22,21 +20,6 @@ from abri.registry.services import household_update
 from abri.registry.tests.factories import household_input, household_saved
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _other_session_waits_for_a_lock(deadline: float) -> bool:
-    """Whether another session is blocked on a lock, asked until ``deadline`` (monotonic)."""
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is otherwise frozen per transaction
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.05)
-    return False
 
 
 def _as_read(household: Household):
@@ -58,8 +41,7 @@ def _as_read(household: Household):
 
 @pytest.mark.parametrize("first", ["merge", "update"])
 def test_an_edit_and_a_merge_of_the_same_household_lose_no_member(first, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks, it runs one writer at a time")
+    postgres_only()
     areas = mali_areas()
     iom = OrganisationFactory(acronym="IOM")
     kept = household_saved(organisation=iom, registration_number="IOM-22-000001")
@@ -71,16 +53,11 @@ def test_an_edit_and_a_merge_of_the_same_household_lose_no_member(first, monkeyp
     everyone = set(Individual.objects.filter(household__in=[kept, absorbed]).values_list("pk", flat=True))
     assert len(everyone) == 6
 
-    holder_locked = threading.Event()
-    seen_waiting: list[bool] = []
-
-    def hold_until_the_other_waits() -> None:
-        holder_locked.set()
-        seen_waiting.append(_other_session_waits_for_a_lock(time.monotonic() + 60))
+    holder = LockHolder()
 
     def merge_holds(context):
         if first == "merge":
-            hold_until_the_other_waits()
+            holder.hold()
         return {}
 
     monkeypatch.setattr(merge_module, "_participants", dict(merge_module._participants))
@@ -91,34 +68,24 @@ def test_an_edit_and_a_merge_of_the_same_household_lose_no_member(first, monkeyp
 
     def update_holds(*args, **kwargs):
         if first == "update" and threading.current_thread().name == "update":
-            hold_until_the_other_waits()  # inside the update's locks, before it reads the members
+            holder.hold()  # inside the update's locks, before it reads the members
         return resolve(*args, **kwargs)
 
     monkeypatch.setattr(services_module, "_resolve", update_holds)
-    outcomes: dict[str, object] = {}
 
-    def run(name: str) -> None:
-        try:
-            if name != first:
-                holder_locked.wait(60)
-            with translation.override("en"):
-                if name == "merge":
-                    outcomes[name] = household_merge(actor=reviewer, keep=kept, absorb=absorbed, reason="One family")
-                else:
-                    outcomes[name] = household_update(actor=reviewer, household=kept, data=data, version=version)
-        except Exception as error:  # the outcome, success or refusal, is what the test looks at
-            outcomes[name] = error
-        finally:
-            connection.close()
+    def merge():
+        if first != "merge":
+            holder.wait_until_held()
+        return household_merge(actor=reviewer, keep=kept, absorb=absorbed, reason="One family")
 
-    threads = [threading.Thread(target=run, args=(name,), name=name) for name in ("merge", "update")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(thread.is_alive() for thread in threads)
+    def update():
+        if first != "update":
+            holder.wait_until_held()
+        return household_update(actor=reviewer, household=kept, data=data, version=version)
 
-    assert seen_waiting == [True]  # the second writer queued behind the first one's locks
+    outcomes = run_at_once({"merge": merge, "update": update})
+
+    assert holder.seen_waiting == [True]  # the second writer queued behind the first one's locks
     assert isinstance(outcomes["merge"], HouseholdMerge)
     if first == "merge":
         assert isinstance(outcomes["update"], Conflict)
