@@ -28,18 +28,18 @@ import django
 django.setup()
 
 # Models import only once Django is set up.
-from django.contrib.auth.models import User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from abri.access.models import Membership, Organisation, Role  # noqa: E402
-from abri.core import crypto  # noqa: E402
-from abri.geo.models import AdminArea, Site  # noqa: E402
-from abri.registry.flags import FLAG_FIELDS  # noqa: E402
-from abri.registry.models import Household, Individual  # noqa: E402
-from abri.registry.normalise import search_name  # noqa: E402
+from abri.access.models import Membership, Organisation, Role
+from abri.core import crypto
+from abri.geo.models import AdminArea, Site
+from abri.registry.flags import FLAG_FIELDS
+from abri.registry.models import Household, Individual
+from abri.registry.normalise import search_name
 
 # Names: a few very common family names (as in the Sahel) and many rarer ones, so a search for
 # one person is as selective as in a real registry and a search for "Maïga" is not.

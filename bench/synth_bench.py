@@ -21,15 +21,19 @@ import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
-from abri.access.models import Organisation  # noqa: E402
-from abri.geo.services import admin_areas_load  # noqa: E402
-from abri.registry.models import Household  # noqa: E402
-from abri.registry.synth import SynthSpec, population_inputs, population_save, synth_population  # noqa: E402
-from abri.registry.synth.output import population_chunks  # noqa: E402
+from abri.access.models import Organisation
+from abri.geo.services import admin_areas_load
+from abri.registry.models import Household
+from abri.synth.output import (
+    population_chunks,
+    population_inputs,
+    population_save,
+)
+from abri.synth.people import SynthSpec, synth_population
 
 
 def main() -> None:

@@ -14,10 +14,8 @@ joins the matrix the day it is written (see docs/development.md, "The access mat
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +30,14 @@ from django.utils import timezone, translation
 from abri.access.models import Organisation
 from abri.config.api import api
 from abri.core import crypto
-from abri.dedup import lists_storage
-from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
-from abri.demo import LOGINS, demo_load
+from abri.dedup.lists import storage as lists_storage
+from abri.dedup.merges.services import household_merge
+from abri.dedup.models import DeduplicationRun, ListRun, ListRunStatus, MatchCandidate, RunStatus
+from abri.dedup.tests.factories import ListRunFactory
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
-from abri.registry.merge import household_merge
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.synth.demo import LOGINS, demo_load
 
 ADMIN = "admin.abri"
 REG_MENAKA = "registration.menaka"
@@ -187,27 +186,13 @@ def _records() -> Records:
         fingerprint="matrix",
         run=run,
     )
-    list_run = ListRun.objects.create(
-        uuid=uuid.uuid4(),
-        owner=users[IM],
-        mode=ListRunMode.DEDUPLICATE,
-        status=ListRunStatus.UPLOADED,
-        file_names=["partenaire.csv"],
-        expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    list_run = ListRunFactory(owner=users[IM], status=ListRunStatus.UPLOADED)
     lists_storage.write(
         list_run,
         lists_storage.source_name(0),
         "id,prénom,nom\r\nA1,Moussa,Ag Mohamed\r\nA2,Fadimata,Walet\r\n".encode(),
     )
-    done_run = ListRun.objects.create(
-        uuid=uuid.uuid4(),
-        owner=users[IM],
-        mode=ListRunMode.DEDUPLICATE,
-        status=ListRunStatus.DONE,
-        file_names=["partenaire.csv"],
-        expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    done_run = ListRunFactory(owner=users[IM], status=ListRunStatus.DONE)
     lists_storage.write(done_run, lists_storage.PAIRS, b"id_a,id_b,match_probability\r\nA1,B1,0.99\r\n")
     lists_storage.write(done_run, lists_storage.CLUSTERS, b"record_id,cluster,cluster_size\r\nA1,1,2\r\n")
     others = {
@@ -301,20 +286,20 @@ MATRIX: dict[str, Case] = {
         "GET", lambda r, v: "/households/new/", each(CREATORS), visible=each(EVERYONE), variants=ONE
     ),
     "registry:location_fields": Case("GET", lambda r, v: "/households/-/location/", each(EVERYONE), variants=ONE),
-    "registry:household_live_check": Case(
+    "live:household_live_check": Case(
         "POST", lambda r, v: "/households/-/live-check/", each(CREATORS), visible=each(EVERYONE), variants=ONE
     ),
     "registry:household_detail": Case("GET", lambda r, v: f"/households/{number(r, v)}/", by_area(SEES)),
     "registry:household_edit": Case(
         "GET", lambda r, v: f"/households/{number(r, v)}/edit/", by_area(CHANGES), visible=by_area(SEES)
     ),
-    "registry:household_merge": Case(
+    "merges:household_merge": Case(
         "GET",
         lambda r, v: f"/households/{number(r, v)}/merge/?with={r.others[v].registration_number}",
         by_area(MERGES),
         visible=by_area(SEES),
     ),
-    "registry:household_merge_undo": Case(
+    "merges:household_merge_undo": Case(
         "POST",
         lambda r, v: f"/households/{r.merged_menaka.kept.registration_number}/merges/{r.merged_menaka.pk}/undo/",
         by_area(MERGES),

@@ -27,17 +27,17 @@ import django
 
 django.setup()
 
-from django.contrib.auth.models import User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from abri.access.models import Membership, Organisation, Role  # noqa: E402
-from abri.access.services import token_create  # noqa: E402
-from abri.geo.models import AdminArea  # noqa: E402
-from abri.registry.inputs import HouseholdInput, IndividualInput  # noqa: E402
-from abri.registry.services import households_bulk_create  # noqa: E402
+from abri.access.models import Membership, Organisation, Role
+from abri.access.services import token_create
+from abri.geo.models import AdminArea
+from abri.registry.inputs import HouseholdInput, IndividualInput
+from abri.registry.services import households_bulk_create
 
 AREAS = {"ML10": ["ML1001", "ML1002", "ML1003", "ML1004"], "ML05": ["ML0501", "ML0502"]}
 

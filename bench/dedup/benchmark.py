@@ -5,7 +5,7 @@
 For each size: draw the registry (cached in --data), then run each engine in its own
 process and print its wall time, CPU time, peak memory (resident set of that process) and
 the precision, recall and F1 of the pairs it finds at match probability 0.5 against the
-true pairs. The registry is `abri.dedup.synthetic.registry(size, seed)`: displaced
+true pairs. The registry is `abri.synth.registries.registry(size, seed)`: displaced
 households, 12 % of them registered again in another commune with transcription
 variants, typos, swapped names, approximate ages, changed phones and members added or
 missing. Abri's default model was trained on a different draw (50,000 records, seed 99).
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 import polars as pl
 
-from abri.dedup import synthetic
+from abri.synth import registries
 
 HERE = Path(__file__).resolve().parent
 RUNNERS = {"abri": HERE / "run_abri.py", "splink": HERE / "run_splink.py"}
@@ -38,7 +38,7 @@ def registry(folder: Path, size: int, seed: int) -> Path:
     path = common.registry_path(folder, size, seed)
     if not path.exists():
         started = time.perf_counter()
-        synthetic.registry(size, seed=seed).write_parquet(path)
+        registries.registry(size, seed=seed).write_parquet(path)
         print(f"  drew {path.name} in {time.perf_counter() - started:.0f}s", flush=True)
     return path
 
@@ -111,7 +111,7 @@ def main() -> None:
     rows = []
     for size in arguments.sizes:
         path = registry(arguments.data, size, arguments.seed)
-        truth = synthetic.true_pairs(pl.read_parquet(path))
+        truth = registries.true_pairs(pl.read_parquet(path))
         for engine in arguments.engines:
             out = arguments.data / f"pairs-{engine}-{size}-seed{arguments.seed}.parquet"
             figures = measured([sys.executable, str(RUNNERS[engine]), str(path), str(out)], timeout=arguments.timeout)

@@ -2,7 +2,7 @@
 
     python bench/dedup/intake_duplicates.py [--size 200000]
 
-The synthetic registry (`abri.dedup.synthetic.registry`, cached in --data) is split by
+The synthetic registry (`abri.synth.registries.registry`, cached in --data) is split by
 household: the first half stands for the registry, the second half for an import batch
 shaped as validation leaves it. `abri.intake.duplicates.likely_duplicates` then links the
 batch to the registry and compares the batch with itself, as the validation job does.
@@ -26,9 +26,9 @@ import django
 
 django.setup()
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from abri.intake.duplicates import likely_duplicates  # noqa: E402
+from abri.intake.duplicates import likely_duplicates
 
 _FORM_SEX = {"F": "female", "M": "male", "H": "male"}
 

@@ -2,7 +2,7 @@
 
     python bench/dedup/live_check.py [--size 1000000] [--queries 2000] [--through-form]
 
-The registry's first registrations are indexed (`abri.dedup.live.LiveIndex`); the later
+The registry's first registrations are indexed (`abri.dedup.live.index.LiveIndex`); the later
 registrations are typed in as a clerk would, one person at a time (`query`) and one whole
 household at a time (`query_household`). Prints the build time, the latency (p50, p95,
 p99; wall time, and the CPU time of the query, which the load of a shared machine does not
@@ -10,7 +10,7 @@ inflate) and how often the true person is shown first and among the five shown.
 
 ``--through-form`` measures the path of the register form instead: the registry's phone and
 identity numbers are indexed as keyed hashes (as the registry stores them), and each typed
-member goes through `abri.dedup.live_check.typed_person` (hashing its numbers) and
+member goes through `abri.dedup.live.check.typed_person` (hashing its numbers) and
 `LiveRegistry.find_in` (three matches shown per member, plus the household hint when two
 members or more are typed) — what one debounced request of the form computes, without the
 database look-up of the households shown.
@@ -35,15 +35,15 @@ import django
 
 django.setup()
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
-from abri.core import crypto  # noqa: E402
-from abri.dedup.live import LiveIndex  # noqa: E402
-from abri.dedup.live_check import SHOWN_THRESHOLD, LiveRegistry, typed_person  # noqa: E402
-from abri.dedup.prepare import FieldMap, prepare  # noqa: E402
-from abri.registry.bulk.prepare import map_distinct  # noqa: E402
-from abri.registry.normalise import id_number_normalise, phone_normalise  # noqa: E402
+from abri.core import crypto
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.dedup.live.check import SHOWN_THRESHOLD, LiveRegistry, typed_person
+from abri.dedup.live.index import LiveIndex
+from abri.registry.bulk.prepare import map_distinct
+from abri.registry.normalise import id_number_normalise, phone_normalise
 
 
 def main() -> None:

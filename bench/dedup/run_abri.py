@@ -20,11 +20,11 @@ import django
 
 django.setup()
 
-import duckdb  # noqa: E402
-import polars as pl  # noqa: E402
+import duckdb
+import polars as pl
 
-from abri.dedup import engine  # noqa: E402
-from abri.dedup.prepare import FieldMap, prepare  # noqa: E402
+from abri.dedup.engine import linkage
+from abri.dedup.engine.prepare import FieldMap, prepare
 
 
 def _report_slow(sql: str, started: float) -> None:
@@ -70,12 +70,12 @@ class _Timed:
 
 
 def _profile_statements() -> None:
-    connect = engine._connect
+    connect = linkage._connect
 
-    def timed(folder: str, settings: engine.Settings) -> duckdb.DuckDBPyConnection:
-        return _Timed(connect(folder, settings))  # type: ignore[return-value]
+    def timed(folder: str, settings: linkage.Settings) -> duckdb.DuckDBPyConnection:
+        return _Timed(connect(folder, settings))  # type: ignore[return-value]  # the wrapper answers every call the engine makes
 
-    engine._connect = timed  # type: ignore[assignment]
+    linkage._connect = timed  # type: ignore[assignment]  # profiling swaps the engine's connection factory
 
 
 def main() -> None:
@@ -98,13 +98,13 @@ def main() -> None:
             print(f"{stages[stage]:>7.1f}s {stage} ({done:,}) peak {peak:.0f} MB", file=sys.stderr, flush=True)
 
     # No reference to the prepared records is kept here: once in DuckDB, Python may free them.
-    result = engine.deduplicate(
+    result = linkage.deduplicate(
         prepare(
             pl.read_parquet(arguments.registry).drop("person_id", "relationship", "birth_exact", strict=False),
             FieldMap(fields=common.FIELDS, id_column=common.ID_COLUMN),
             as_of_year=datetime.datetime.now(tz=datetime.UTC).year,
         ),
-        settings=engine.Settings(threshold=arguments.threshold, memory_limit=arguments.memory_limit),
+        settings=linkage.Settings(threshold=arguments.threshold, memory_limit=arguments.memory_limit),
         progress=progress,
     )
     result.pairs.select("id_a", "id_b", "match_probability").write_parquet(arguments.pairs)

@@ -1,6 +1,6 @@
 """Regenerate Abri's default deduplication model from a synthetic registry with known matches.
 
-    python bench/dedup/train_model.py [--size 50000] [--seed 99] [--out src/abri/dedup/default_model.json]
+    python bench/dedup/train_model.py [--size 50000] [--seed 99] [--out src/abri/dedup/engine/default_model.json]
 
 m of every comparison level is counted on the true pairs (the error process of a
 re-registration); u on random pairs. The benchmark draws its registries with other seeds.
@@ -21,10 +21,11 @@ import django
 
 django.setup()
 
-from abri.dedup import engine, synthetic  # noqa: E402
-from abri.dedup.prepare import FieldMap, prepare  # noqa: E402
+from abri.dedup.engine import linkage
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.synth import registries
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "default_model.json"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "src" / "abri" / "dedup" / "engine" / "default_model.json"
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=99)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     arguments = parser.parse_args()
-    registry = synthetic.registry(arguments.size, seed=arguments.seed)
+    registry = registries.registry(arguments.size, seed=arguments.seed)
     records = prepare(
         registry,
         FieldMap(fields=common.FIELDS, id_column=common.ID_COLUMN),
@@ -41,13 +42,13 @@ def main() -> None:
     )
     ids = records.select("rid", "record_id")
     labels = (
-        synthetic.true_pairs(registry)
+        registries.true_pairs(registry)
         .join(ids.rename({"record_id": "id_a", "rid": "rid_a"}), on="id_a")
         .join(ids.rename({"record_id": "id_b", "rid": "rid_b"}), on="id_b")
     )
-    result = engine.deduplicate(records, settings=engine.Settings(labels=labels))
+    result = linkage.deduplicate(records, settings=linkage.Settings(labels=labels))
     found = result.pairs.select("id_a", "id_b")
-    print("on the training registry itself:", common.pair_metrics(found, synthetic.true_pairs(registry)))
+    print("on the training registry itself:", common.pair_metrics(found, registries.true_pairs(registry)))
     model = result.model.to_dict()
     model["prior"] = 1e-5  # estimated again on every list
     for parameters in model["fields"].values():

@@ -5,9 +5,9 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from abri.dedup.live_check import live_registry
-from abri.demo import DEMO_PASSWORD, demo_load
+from abri.dedup.live.check import live_registry
 from abri.registry.models import Individual
+from abri.synth.demo import DEMO_PASSWORD, demo_load
 
 pytestmark = pytest.mark.e2e
 

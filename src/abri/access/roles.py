@@ -21,6 +21,14 @@ MANAGE_SITES = "geo.manage_sites"
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
 
+# What a merge of two households needs on both. A merge is a change to two households (members
+# move, one is closed) and a duplicate-review decision (it judges people to be the same and closes
+# their candidate pairs): holding one of the two rights must not let someone do the other's work
+# through a merge. Registration officers and administrators hold both; an information management
+# officer (review only) or a clerk without review rights cannot merge. Named here, with the roles,
+# because the household page (registry) offers the merge that dedup carries out.
+MERGE_HOUSEHOLDS = (CHANGE_HOUSEHOLD, REVIEW_DUPLICATES)
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
         _READ

@@ -27,6 +27,7 @@ ABRI_APPS = [
     "abri.dedup",
     "abri.assistance",
     "abri.dashboard",
+    "abri.synth",  # synthetic populations and the demo scenario (commands only, no models)
 ]
 
 INSTALLED_APPS = [

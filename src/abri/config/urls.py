@@ -12,8 +12,10 @@ urlpatterns = [
     path("accounts/", include("abri.access.urls")),
     path("geo/", include("abri.geo.urls")),
     path("households/", include("abri.registry.urls")),
+    path("households/", include("abri.dedup.merges.urls")),  # a merge is reached from a household
+    path("households/", include("abri.dedup.live.urls")),  # the register form's duplicate check
     path("imports/", include("abri.intake.urls")),
     path("duplicates/", include("abri.dedup.urls")),
-    path("lists/", include("abri.dedup.lists_urls")),
+    path("lists/", include("abri.dedup.lists.urls")),
     path("", include("abri.dashboard.urls")),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -133,13 +134,13 @@ class Document:
         story.extend(self.blocks)
         footer = self.footer
 
-        def _page(canvas: object, document: object) -> None:
-            canvas.saveState()  # type: ignore[attr-defined]  # reportlab's canvas is untyped
-            canvas.setFont("Helvetica", 7)  # type: ignore[attr-defined]
-            canvas.setFillColor(colors.grey)  # type: ignore[attr-defined]
-            page = canvas.getPageNumber()  # type: ignore[attr-defined]
-            canvas.drawString(14 * mm, 8 * mm, f"{footer}  ·  {page}")  # type: ignore[attr-defined]
-            canvas.restoreState()  # type: ignore[attr-defined]
+        def _page(canvas: Any, document: Any) -> None:  # reportlab's canvas and document are untyped
+            canvas.saveState()
+            canvas.setFont("Helvetica", 7)
+            canvas.setFillColor(colors.grey)
+            page = canvas.getPageNumber()
+            canvas.drawString(14 * mm, 8 * mm, f"{footer}  ·  {page}")
+            canvas.restoreState()
 
         template.build(story, onFirstPage=_page, onLaterPages=_page)
         return output.getvalue()

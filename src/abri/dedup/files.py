@@ -19,9 +19,9 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from abri.core.errors import ValidationFailed
-from abri.dedup import engine
-from abri.dedup.engine import Progress, Result, Settings
-from abri.dedup.prepare import KNOWN_FIELDS, FieldMap, prepare, present_fields
+from abri.dedup.engine import linkage
+from abri.dedup.engine.linkage import Progress, Result, Settings
+from abri.dedup.engine.prepare import KNOWN_FIELDS, FieldMap, prepare, present_fields
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 # Encodings tried in turn: UTF-8 (with or without its mark), then the Windows code page
@@ -229,7 +229,7 @@ def deduplicate_file(
     records = prepare(table.frame, mapping, as_of_year=_year(as_of_year))
     notes = [*table.notes, *_notes_for(records, mapping, path.name)]
     progress("read", len(records), len(records))
-    result = engine.deduplicate(records, compare_columns=list(mapping.compare), settings=settings, progress=progress)
+    result = linkage.deduplicate(records, compare_columns=list(mapping.compare), settings=settings, progress=progress)
     return FileRun(result=result, notes=notes, compare=list(mapping.compare))
 
 
@@ -255,7 +255,7 @@ def link_files(
     notes = [*table_a.notes, *table_b.notes]
     notes += _notes_for(combined, mapping, f"{path_a.name} + {path_b.name}")
     progress("read", len(combined), len(combined))
-    result = engine.link(
+    result = linkage.link(
         records_a, records_b, compare_columns=list(mapping.compare), settings=settings, progress=progress
     )
     return FileRun(result=result, notes=notes, compare=list(mapping.compare))

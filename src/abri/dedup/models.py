@@ -179,7 +179,7 @@ class ListRunStatus(models.TextChoices):
 class ListRun(TimeStampedModel):
     """Partner lists uploaded to find duplicates in them (or the same people across two), and what was found.
 
-    The files and the results live encrypted in a private folder (see `abri.dedup.lists_storage`),
+    The files and the results live encrypted in a private folder (see `abri.dedup.lists.storage`),
     not in the database; the row keeps only the column map, the counts and the progress. Only the
     person who uploaded the lists sees the run; it is deleted with its files when it expires.
     """

@@ -13,13 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from abri.access import roles
 from abri.access.selectors import scope_for
 from abri.core.errors import NotFound
-from abri.dedup.clusters import component_roots
+from abri.dedup.engine.clusters import component_roots
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate, MatchDecision, RunStatus
 from abri.registry.models import BirthDatePrecision, Household, HouseholdStatus, Individual
 
 UserLike = User | AnonymousUser
 
-# The registry's columns under the engine's field names (abri.dedup.prepare.KNOWN_FIELDS).
+# The registry's columns under the engine's field names (abri.dedup.engine.prepare.KNOWN_FIELDS).
 REGISTRY_FIELDS = {
     "given_name": "given_names",
     "family_name": "family_name",

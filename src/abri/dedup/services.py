@@ -16,9 +16,11 @@ from abri.access import roles
 from abri.access.selectors import scope_for
 from abri.core.errors import PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
-from abri.dedup import engine
-from abri.dedup.engine import Progress
+from abri.dedup.engine import linkage
+from abri.dedup.engine.linkage import Progress
+from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.flows import CANDIDATE, REGISTRY_RUN
+from abri.dedup.merges.services import MergeContext, MergeParticipant
 from abri.dedup.models import (
     CandidateStatus,
     Decision,
@@ -27,9 +29,7 @@ from abri.dedup.models import (
     MatchDecision,
     RunStatus,
 )
-from abri.dedup.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
-from abri.registry.merge import MergeContext, MergeParticipant
 
 Actor = User | AnonymousUser | None
 
@@ -122,7 +122,7 @@ def registry_deduplicate(
             as_of_year=timezone.now().year,
         )
         fingerprints = _fingerprints(records)
-        result = engine.deduplicate(records, settings=engine.Settings(threshold=threshold), progress=staged)
+        result = linkage.deduplicate(records, settings=linkage.Settings(threshold=threshold), progress=staged)
         staged("storing", 0, 0)
         counts = _store_candidates(run, result, fingerprints, people)
     except Exception:
@@ -149,7 +149,7 @@ def registry_deduplicate(
 
 
 def _store_candidates(
-    run: DeduplicationRun, result: engine.Result, fingerprints: pl.DataFrame, people: pl.DataFrame
+    run: DeduplicationRun, result: linkage.Result, fingerprints: pl.DataFrame, people: pl.DataFrame
 ) -> dict[str, int]:
     """Insert new pairs, refresh open ones, reopen "different" ones whose data changed; return the counts."""
     households = people.select(pl.col("individual").alias("record_id"), "household")

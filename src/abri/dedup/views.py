@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from abri.access import roles
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
-from abri.dedup.comparisons import HOUSEHOLD, PERSON_COMPARISONS
+from abri.dedup.engine.comparisons import HOUSEHOLD, PERSON_COMPARISONS
 from abri.dedup.forms import DecisionForm
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate
 from abri.dedup.selectors import (
@@ -229,7 +229,7 @@ def _merge_href(candidate: MatchCandidate) -> str:
     first = candidate.household_a.registration_number
     query = urlencode({"with": candidate.household_b.registration_number})
     try:
-        return f"{reverse('registry:household_merge', args=[first])}?{query}"
+        return f"{reverse('merges:household_merge', args=[first])}?{query}"
     except NoReverseMatch:
         return f"/households/{first}/merge/?{query}"
 

@@ -1,7 +1,7 @@
 """Likely duplicates of a staged batch, found by the deduplication engine before anything is committed.
 
-The batch's people are linked to the registry's (`abri.dedup.engine.link`) and compared with
-each other (`abri.dedup.engine.deduplicate`), all vectorised: a 200,000-household batch is a
+The batch's people are linked to the registry's (`abri.dedup.engine.linkage.link`) and compared with
+each other (`abri.dedup.engine.linkage.deduplicate`), all vectorised: a 200,000-household batch is a
 few polars frames and two engine runs, never a loop over the ORM. Phone and identity numbers
 are compared through the registry's keyed hashes, so the batch's numbers are hashed the same
 way first. The exact flags of validation (the same submission twice, an identity number
@@ -15,8 +15,8 @@ from collections.abc import Callable
 import polars as pl
 from django.utils import timezone
 
-from abri.dedup import engine
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import linkage
+from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.selectors import REGISTRY_FIELDS, registry_people
 from abri.registry.bulk.checks import phones_normalised
 from abri.registry.bulk.prepare import blind_index_many, map_distinct
@@ -129,7 +129,7 @@ def likely_duplicates(
             registered, FieldMap(fields=REGISTRY_FIELDS, id_column="individual"), as_of_year=year
         )
         batch_records = prepare(people, batch_map, as_of_year=year, source=1, first_rid=registry_records.height)
-        result = engine.link(
+        result = linkage.link(
             registry_records,
             batch_records,
             progress=lambda stage, done, total: progress(f"registry {stage}", done, total),
@@ -142,7 +142,7 @@ def likely_duplicates(
         found.append(_against_registry(result.pairs, where, registered, sizes, households))
     if within_batch_max is None or people.height <= within_batch_max:
         in_batch = prepare(people, batch_map, as_of_year=year)
-        result = engine.deduplicate(
+        result = linkage.deduplicate(
             in_batch, progress=lambda stage, done, total: progress(f"batch {stage}", done, total)
         )
         found.append(_within_batch(result.pairs, where, people))
@@ -150,7 +150,7 @@ def likely_duplicates(
         return pl.DataFrame(schema=DUPLICATE_SCHEMA)
     return (
         pl.concat([frame.select(list(DUPLICATE_SCHEMA)) for frame in found], how="vertical_relaxed")
-        .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]
+        .cast(DUPLICATE_SCHEMA)  # type: ignore[arg-type]  # polars' stub wants a Schema; a dict of dtypes is what cast takes
         .sort(["household_key", "probability"], descending=[False, True])
     )
 

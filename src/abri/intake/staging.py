@@ -255,7 +255,7 @@ def frames_write(batch: ImportBatch, **frames: pl.DataFrame) -> None:
         try:
             frame.write_parquet(writer, compression="lz4")
         except BaseException:
-            writer.detach().abort()  # type: ignore[attr-defined]
+            writer.detach().abort()  # type: ignore[attr-defined]  # pyarrow's stream writer, untyped
             raise
         writer.close()
 

@@ -149,6 +149,14 @@ def household_changeable(*, scope: Scope, household: Household, admin_area: str 
     )
 
 
+def household_allows(*, scope: Scope, household: Household, permissions: Iterable[str]) -> bool:
+    """Whether ``scope`` holds every one of ``permissions`` on ``household`` (its organisation and area)."""
+    return all(
+        scope.covers(permission, organisation_id=household.organisation_id, area_pcode=household.admin_area_id)
+        for permission in permissions
+    )
+
+
 def individuals_visible(*, scope: Scope, permission: str = VIEW_HOUSEHOLD) -> QuerySet[Individual]:
     """The individuals whose household is in ``scope`` for ``permission``."""
     return Individual.objects.filter(

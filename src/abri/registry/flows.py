@@ -3,7 +3,7 @@
 registered → relocated (moved to another site by the operation) → registered again at arrival,
 registered/relocated → returned (went home) or inactive (left, died);
 inactive → registered (reactivated after a check). Merged is outside this lifecycle: only a
-merge (`abri.registry.merge`) sets it, and only its undo lifts it. A returned household that is displaced
+merge (`abri.dedup.merges.services`) sets it, and only its undo lifts it. A returned household that is displaced
 again is registered anew, so returned is final except for reactivation by a check.
 """
 

@@ -87,7 +87,7 @@ class Household(TimeStampedModel):
     )
     registered_on = models.DateField(_("registration date"))
     size = models.PositiveSmallIntegerField(_("household size"), default=0)
-    # Set with status "merged" only, by abri.registry.merge: the household this one was found to
+    # Set with status "merged" only, by abri.dedup.merges.services: the household this one was found to
     # duplicate. The tombstone keeps its registration number, which resolves to the kept household.
     merged_into = models.ForeignKey(
         "self",
@@ -309,7 +309,7 @@ class RegistrationSequence(models.Model):
 class HouseholdMerge(TimeStampedModel):
     """Two registrations found to be one household: what a merge moved, so it can be undone.
 
-    ``moved`` holds ids and codes only, never a personal value (see abri.registry.merge):
+    ``moved`` holds ids and codes only, never a personal value (see abri.dedup.merges.services):
     the members moved, the members folded into a kept member, the relations re-pointed
     (one entry per relation, with the ids of its rows) and the previous codes the merge changed.
     """

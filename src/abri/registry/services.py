@@ -30,7 +30,6 @@ from abri.registry.locks import (
     version_bump,
     version_check,
 )
-from abri.registry.merge import household_merge, household_merge_undo
 from abri.registry.models import (
     Household,
     HouseholdStatus,
@@ -41,8 +40,6 @@ from abri.registry.validation import References, resolve_household
 
 __all__ = [
     "household_create",
-    "household_merge",
-    "household_merge_undo",
     "household_set_status",
     "household_update",
     "households_bulk_create",

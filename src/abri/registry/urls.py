@@ -7,9 +7,6 @@ urlpatterns = [
     path("", views.household_list_view, name="household_list"),
     path("new/", views.household_create_view, name="household_create"),
     path("-/location/", views.location_fields, name="location_fields"),
-    path("-/live-check/", views.household_live_check, name="household_live_check"),
     path("<str:reference>/", views.household_detail, name="household_detail"),
     path("<str:reference>/edit/", views.household_edit, name="household_edit"),
-    path("<str:reference>/merge/", views.household_merge_view, name="household_merge"),
-    path("<str:reference>/merges/<int:merge_id>/undo/", views.household_merge_undo_view, name="household_merge_undo"),
 ]

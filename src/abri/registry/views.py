@@ -1,4 +1,4 @@
-"""Household pages: list and search, detail, registration and edit, merge of two registrations.
+"""Household pages: list and search, detail, registration and edit.
 
 One view serves a full page or, for htmx, the fragment it swaps (template partials), with
 ``Vary: HX-Request``. Search terms are personal data: they travel in POST bodies only, never
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -31,11 +31,10 @@ from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
-from abri.dedup.live_check import live_check
-from abri.dedup.selectors import candidate_pairs_between
 from abri.registry.access import (
     HouseholdFilters,
     access_household_by_number,
+    household_allows,
     household_changeable,
     household_list,
     registering_organisation,
@@ -55,8 +54,6 @@ from abri.registry.forms import (
     member_rows,
 )
 from abri.registry.locks import stale_message
-from abri.registry.merge import merge_allowed
-from abri.registry.merge_forms import MergeForm
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
 from abri.registry.selectors import (
     field_label,
@@ -65,9 +62,8 @@ from abri.registry.selectors import (
     household_merge_destination,
     household_merges,
 )
-from abri.registry.services import household_create, household_merge, household_merge_undo, household_update
+from abri.registry.services import household_create, household_update
 from abri.registry.shown import (
-    ShownMember,
     household_shown,
     name_shown,
     personal_data_anywhere,
@@ -231,7 +227,7 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
         roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
     )
     merged = household.status == HouseholdStatus.MERGED
-    can_merge = not merged and merge_allowed(scope=scope, household=household)
+    can_merge = not merged and household_allows(scope=scope, household=household, permissions=roles.MERGE_HOUSEHOLDS)
     context = {
         "household": household,
         "flags": _flags(household),
@@ -432,170 +428,3 @@ def _members_changed(request: HttpRequest, template: str, context: dict[str, Any
 def _household_values(request: HttpRequest) -> dict[str, Any]:
     """What was typed in the household part, to show it again unchanged (no errors yet)."""
     return {name: request.POST.get(name, "") for name in HouseholdForm.base_fields}
-
-
-def _member_label(member: ShownMember) -> str:
-    """How a member is offered for pairing: the name only where the role may see it."""
-    facts = f"{member.relationship_display} · {member.sex_display} · {member.age}"
-    return facts if member.name.masked else f"{member.name} · {facts}"
-
-
-def _suggested_pairs(first: Household, second: Household) -> dict[str, str]:
-    """The engine's open candidate pairs between the two households, each member used once."""
-    initial: dict[str, str] = {}
-    used: set[int] = set()
-    for first_member, second_member in candidate_pairs_between(first=first.pk, second=second.pk):
-        key = f"pair_{first_member}"
-        if key not in initial and second_member not in used:
-            initial[key] = str(second_member)
-            used.add(second_member)
-    return initial
-
-
-def _merge_submit(request: HttpRequest, form: MergeForm) -> HttpResponse | None:
-    """Call the merge service with what the form holds; on refusal put its messages on the form."""
-    first, second = form.first, form.second
-    keep, absorb = (first, second) if form.cleaned_data["keep"] == first.registration_number else (second, first)
-    pairs = [(b, a) if keep is first else (a, b) for a, b in form.pairs()]
-    try:
-        household_merge(
-            actor=request.user, keep=keep, absorb=absorb, reason=form.cleaned_data["reason"], member_pairs=pairs
-        )
-    except ValidationFailed as failure:
-        for field, found in failure.errors.items():
-            for message in found:
-                form.add_error("reason" if field == "reason" else None, message)
-        return None
-    except AbriPermissionDenied as refusal:
-        raise PermissionDenied from refusal
-    except NotFound as error:
-        raise Http404(_("No such household.")) from error
-    messages.success(
-        request,
-        _("Household %(absorbed)s was merged into household %(kept)s.")
-        % {"absorbed": absorb.registration_number, "kept": keep.registration_number},
-    )
-    return HttpResponseRedirect(reverse("registry:household_detail", args=[keep.registration_number]))
-
-
-_BIRTH_FIELDS = {"date": "birth_date", "year": "birth_year", "age": "age_years"}
-
-
-def _typed_members(data: Any) -> list[dict[str, str]]:
-    """The member rows as typed, only the way of giving the birth that was chosen."""
-    members = []
-    for row in member_rows(data):
-        member = {name: str(row.get(name) or "") for name in ("given_names", "family_name", "sex", "id_number")}
-        chosen = _BIRTH_FIELDS.get(str(row.get("birth_mode") or ""))
-        for name in _BIRTH_FIELDS.values():
-            member[name] = str(row.get(name) or "") if chosen in (None, name) else ""
-        members.append(member)
-    return members
-
-
-def _typed_area(data: Any) -> str:
-    region, cercle, commune = (str(data.get(name, "") or "") for name in ("region", "cercle", "commune"))
-    if cercle and commune.startswith(cercle):
-        return commune
-    return cercle or region
-
-
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Two registrations side by side (``?with=`` the other number): keep one, pair the members who
-    are the same person, say why, merge. 404 outside the scope, 403 without the rights to merge."""
-    scope = scope_for(user=request.user)
-    first = _household_or_404(scope, reference)
-    other = (request.POST.get("with") or request.GET.get("with") or "").strip()
-    detail = reverse("registry:household_detail", args=[first.registration_number])
-    if not other:
-        messages.error(request, _("Give the registration number of the other household."))
-        return HttpResponseRedirect(detail)
-    second = _household_or_404(scope, other)
-    if first.pk == second.pk:
-        messages.error(request, _("A household cannot be merged with itself."))
-        return HttpResponseRedirect(detail)
-    if not (merge_allowed(scope=scope, household=first) and merge_allowed(scope=scope, household=second)):
-        raise PermissionDenied
-    for household in (first, second):
-        if household.status == HouseholdStatus.MERGED:
-            messages.error(
-                request,
-                _("Household %(number)s has already been merged into another household.")
-                % {"number": household.registration_number},
-            )
-            return HttpResponseRedirect(detail)
-    sides = []
-    labels = []
-    for household in (first, second):
-        shown = household_shown(scope=scope, household=household, members=household_members(household=household))
-        sides.append(
-            {"household": household, "flags": _flags(household), "members": shown.members, "personal": shown.personal}
-        )
-        labels.append([(member.pk, _member_label(member)) for member in shown.members])
-    form = MergeForm(
-        request.POST if request.method == "POST" else None,
-        initial={"keep": first.registration_number, **_suggested_pairs(first, second)},
-        first=first,
-        second=second,
-        first_members=labels[0],
-        second_members=labels[1],
-    )
-    if request.method == "POST" and form.is_valid():
-        done = _merge_submit(request, form)
-        if done is not None:
-            return done
-    context = {"first": first, "second": second, "sides": sides, "form": form, "pair_fields": form.pair_fields()}
-    return render(request, "registry/household_merge.html", context)
-
-
-@login_required
-@never_cache
-@require_POST
-def household_merge_undo_view(request: HttpRequest, reference: str, merge_id: int) -> HttpResponse:
-    """Undo a merge that kept this household (POST, with a reason)."""
-    scope = scope_for(user=request.user)
-    household = _household_or_404(scope, reference)
-    merge = HouseholdMerge.objects.filter(pk=merge_id, kept=household).first()
-    if merge is None:
-        raise Http404(_("No such merge."))
-    if not merge_allowed(scope=scope, household=household):
-        raise PermissionDenied
-    try:
-        household_merge_undo(actor=request.user, merge=merge, reason=request.POST.get("reason", ""))
-    except ValidationFailed as failure:
-        for found in failure.errors.values():
-            for message in found:
-                messages.error(request, message)
-    except AbriPermissionDenied as refusal:
-        raise PermissionDenied from refusal
-    except NotFound as error:
-        raise Http404(_("No such household.")) from error
-    else:
-        messages.success(
-            request,
-            _("The merge is undone: household %(number)s is registered again.")
-            % {"number": merge.absorbed.registration_number},
-        )
-    return HttpResponseRedirect(reverse("registry:household_detail", args=[household.registration_number]))
-
-
-@login_required
-@never_cache
-@require_POST  # names travel in the body only: never in a URL, so never in an access log
-def household_live_check(request: HttpRequest) -> HttpResponse:
-    """Likely registered matches of the members being typed in the register form (an htmx fragment)."""
-    scope = scope_for(user=request.user)
-    if not scope.allows(roles.CHANGE_HOUSEHOLD):
-        raise PermissionDenied
-    members = _typed_members(request.POST)
-    check = live_check(
-        scope=scope,
-        members=members,
-        phone=str(request.POST.get("phone", "")),
-        location=_typed_area(request.POST),
-    )
-    rows = [{"number": number, "matches": matches} for number, matches in enumerate(check.members, start=1)]
-    return render(request, "registry/household_form.html#live_check", {"check": check, "rows": rows})

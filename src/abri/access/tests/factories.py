@@ -50,3 +50,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def programme_list(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
         if create and extracted:
             obj.programmes.set(extracted)
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    """A programme a grant may be limited to. Named by its label, as `Membership.programmes` names it:
+    programmes belong to assistance, a later stage that access and the apps below it never import."""
+
+    class Meta:
+        model = "assistance.Programme"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"PROG-{n}")
+    name = factory.LazyAttribute(lambda o: f"Programme {o.code}")
+    organisation = factory.SubFactory(OrganisationFactory)

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 
 from abri.core.errors import ValidationFailed
 from abri.core.exports import frame_csv_bytes
-from abri.dedup.engine import Settings
+from abri.dedup.engine.linkage import Settings
+from abri.dedup.engine.prepare import KNOWN_FIELDS, FieldMap
 from abri.dedup.files import FileRun, clusters_for_output, deduplicate_file, link_files, pairs_for_output, parse_map
-from abri.dedup.prepare import KNOWN_FIELDS, FieldMap
 
 _STAGES = {
     "read": gettext_lazy("records read"),

@@ -6,7 +6,13 @@ import polars as pl
 import pytest
 from django.utils import translation
 
-from abri.dedup.tests.lists_fixtures import data_dir, en_client, im_officer, iom, logged_in, other_im_officer  # noqa: F401
+from abri.dedup.tests.lists_fixtures import (  # noqa: F401 -- fixtures: pytest finds them here by name
+    data_dir,
+    en_client,
+    im_officer,
+    logged_in,
+    other_im_officer,
+)
 
 
 @pytest.fixture(autouse=True)

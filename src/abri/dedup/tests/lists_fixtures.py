@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from abri.access.models import Role
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory
+from abri.access.tests.factories import MembershipFactory
 from abri.dedup.models import ListRun
 
 # The columns as a French-speaking partner names them.
@@ -78,11 +78,6 @@ def data_dir(settings, tmp_path: Path) -> Path:
 def en_client(client: Client) -> Client:
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # Abri speaks French until told otherwise
     return client
-
-
-@pytest.fixture
-def iom(db):
-    return OrganisationFactory(acronym="IOM")
 
 
 @pytest.fixture

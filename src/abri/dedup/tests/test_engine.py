@@ -4,34 +4,35 @@ import numpy as np
 import polars as pl
 import pytest
 
-from abri.dedup import engine, synthetic
-from abri.dedup.clusters import component_roots
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import linkage
+from abri.dedup.engine.clusters import component_roots
+from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, MAP
+from abri.synth import registries
 
 
 def _records(frame: pl.DataFrame, **fields: str) -> pl.DataFrame:
     return prepare(frame, FieldMap(fields=fields or MAP, id_column="id"), as_of_year=2024)
 
 
-def _pairs(result: engine.Result) -> set[tuple[str, str]]:
+def _pairs(result: linkage.Result) -> set[tuple[str, str]]:
     return {(a, b) for a, b in result.pairs.select("id_a", "id_b").iter_rows()}
 
 
 def test_re_registered_households_are_found_member_by_member(registrations: pl.DataFrame) -> None:
-    result = engine.deduplicate(_records(registrations))
+    result = linkage.deduplicate(_records(registrations))
     assert _pairs(result) == EXPECTED_PAIRS
 
 
 def test_the_younger_namesake_is_not_taken_for_the_head(registrations: pl.DataFrame) -> None:
-    result = engine.deduplicate(_records(registrations))
+    result = linkage.deduplicate(_records(registrations))
     involved = {record for pair in _pairs(result) for record in pair}
     assert "C1" not in involved
     assert "C2" not in involved
 
 
 def test_every_pair_says_why_field_by_field(registrations: pl.DataFrame) -> None:
-    result = engine.deduplicate(_records(registrations))
+    result = linkage.deduplicate(_records(registrations))
     swapped = result.pairs.filter((pl.col("id_a") == "A1") & (pl.col("id_b") == "D2")).row(0, named=True)
     # "AG-MOHAMED Moussa" against "Moussa Ag Mohamed": read crossed, both names agree.
     assert swapped["given_name"] == "same name"
@@ -47,7 +48,7 @@ def test_every_pair_says_why_field_by_field(registrations: pl.DataFrame) -> None
 
 
 def test_households_sharing_most_members_are_one_even_with_another_head(registrations: pl.DataFrame) -> None:
-    result = engine.deduplicate(_records(registrations))
+    result = linkage.deduplicate(_records(registrations))
     linked = {
         (row["household_a"], row["household_b"]): row
         for row in result.households.iter_rows(named=True)
@@ -59,7 +60,7 @@ def test_households_sharing_most_members_are_one_even_with_another_head(registra
 
 
 def test_clusters_group_the_records_of_one_person(registrations: pl.DataFrame) -> None:
-    result = engine.deduplicate(_records(registrations))
+    result = linkage.deduplicate(_records(registrations))
     cluster = dict(result.clusters.select("record_id", "cluster").iter_rows())
     assert cluster["A1"] == cluster["D2"]
     assert cluster["A1"] != cluster["A2"]
@@ -73,27 +74,27 @@ def test_link_finds_people_across_two_lists_only(registrations: pl.DataFrame) ->
     records_b = prepare(
         second, FieldMap(fields=MAP, id_column="id"), as_of_year=2024, source=1, first_rid=len(records_a)
     )
-    result = engine.link(records_a, records_b)
+    result = linkage.link(records_a, records_b)
     assert _pairs(result) == EXPECTED_PAIRS
 
 
 def test_an_empty_list_gives_no_pairs_and_no_error() -> None:
     empty = pl.DataFrame(schema=dict.fromkeys(("id", "given", "family"), pl.String))
-    result = engine.deduplicate(_records(empty, given_name="given", family_name="family"))
+    result = linkage.deduplicate(_records(empty, given_name="given", family_name="family"))
     assert result.pairs.is_empty()
     assert result.clusters.is_empty()
 
 
 def test_a_single_record_is_its_own_cluster() -> None:
     one = pl.DataFrame({"id": ["1"], "given": ["Awa"], "family": ["Traoré"]})
-    result = engine.deduplicate(_records(one, given_name="given", family_name="family"))
+    result = linkage.deduplicate(_records(one, given_name="given", family_name="family"))
     assert result.pairs.is_empty()
     assert result.clusters.select("record_id", "cluster", "cluster_size").rows() == [("1", 1, 1)]
 
 
 def test_a_field_with_no_value_is_not_compared(registrations: pl.DataFrame) -> None:
     blank = registrations.with_columns(pl.lit(None, dtype=pl.String).alias("phone"))
-    result = engine.deduplicate(_records(blank))
+    result = linkage.deduplicate(_records(blank))
     assert "phone" not in [comparison.name for comparison in result.comparisons]
     assert _pairs(result) == EXPECTED_PAIRS
 
@@ -102,7 +103,7 @@ def test_free_text_columns_are_compared_too(registrations: pl.DataFrame) -> None
     texts = {f"note_{index}": pl.lit(f"remarque {index}") for index in range(20)}
     frame = registrations.with_columns(**texts)
     mapping = FieldMap(fields=MAP, compare=tuple(texts), id_column="id")
-    result = engine.deduplicate(prepare(frame, mapping, as_of_year=2024), compare_columns=list(texts))
+    result = linkage.deduplicate(prepare(frame, mapping, as_of_year=2024), compare_columns=list(texts))
     assert len([c for c in result.comparisons if c.name.startswith("text_")]) == 20
     assert result.pairs.row(0, named=True)["text_0"] == "same"
 
@@ -114,7 +115,7 @@ def test_connected_components_follow_chains() -> None:
 
 @pytest.mark.parametrize("size", [3000])
 def test_a_synthetic_registry_is_deduplicated_with_high_precision_and_recall(size: int) -> None:
-    registry = synthetic.registry(size, seed=21)
+    registry = registries.registry(size, seed=21)
     records = prepare(
         registry,
         FieldMap(
@@ -124,8 +125,8 @@ def test_a_synthetic_registry_is_deduplicated_with_high_precision_and_recall(siz
         ),
         as_of_year=2024,
     )
-    result = engine.deduplicate(records)
-    truth = {(a, b) for a, b in synthetic.true_pairs(registry).iter_rows()}
+    result = linkage.deduplicate(records)
+    truth = {(a, b) for a, b in registries.true_pairs(registry).iter_rows()}
     found = {(min(a, b), max(a, b)) for a, b in _pairs(result)}
     hits = len(found & truth)
     assert hits / len(found) > 0.85

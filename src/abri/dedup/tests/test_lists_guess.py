@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from abri.dedup.lists_selectors import guess_roles
+from abri.dedup.lists.selectors import guess_roles
 
 
 def _frame(columns: dict[str, list[str]]) -> pl.DataFrame:

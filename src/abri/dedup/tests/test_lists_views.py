@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from abri.core.models import AuditEntry
-from abri.dedup import lists_storage
+from abri.dedup.lists import storage as lists_storage
 from abri.dedup.models import ListRun, ListRunStatus
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, REGISTRATIONS
 from abri.dedup.tests.lists_fixtures import CLI_OPTIONS, GUESSED, HEADER, accept_guesses, csv_bytes, upload
@@ -289,7 +289,7 @@ def test_a_failure_in_the_run_is_shown_on_the_page(logged_in, monkeypatch):
     def broken(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr("abri.dedup.lists_services.deduplicate_file", broken)
+    monkeypatch.setattr("abri.dedup.lists.services.deduplicate_file", broken)
     accept_guesses(logged_in, run)
     page = logged_in.get(reverse("lists:detail", args=[run.uuid]))
     assert page.status_code == 200

@@ -3,14 +3,15 @@
 import polars as pl
 import pytest
 
-from abri.dedup import normalise, scalar, synthetic
-from abri.dedup.live import LiveIndex
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import normalise, scalar
+from abri.dedup.engine.prepare import FieldMap, prepare
+from abri.dedup.live.index import LiveIndex
 from abri.dedup.tests.conftest import MAP
+from abri.synth import registries
 
 
 def test_the_one_record_normalisation_agrees_with_the_vectorised_one() -> None:
-    registry = synthetic.registry(3000, seed=5)
+    registry = registries.registry(3000, seed=5)
     names = pl.concat([registry["given_name"], registry["family_name"]]).unique()
     extra = pl.Series(["Ag-Mohamed", "Agmohamed", "Kɔnɛ", "Walet  Moussa", "—", "", "Œdipe", "Ould Ahmed dit Baba"])
     frame = pl.DataFrame({"name": pl.concat([names, extra])})

@@ -5,8 +5,8 @@ import datetime
 import polars as pl
 import pytest
 
-from abri.dedup import normalise
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import normalise
+from abri.dedup.engine.prepare import FieldMap, prepare
 
 
 @pytest.mark.parametrize(

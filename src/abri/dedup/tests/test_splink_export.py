@@ -6,14 +6,14 @@ import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
 
-from abri.dedup import engine, splink_export
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import linkage, splink_export
+from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, MAP
 
 
 def test_the_exported_model_finds_the_same_people_on_splink(registrations: pl.DataFrame) -> None:
     records = prepare(registrations, FieldMap(fields=MAP, id_column="id"), as_of_year=2024)
-    result = engine.deduplicate(records)
+    result = linkage.deduplicate(records)
     person = [comparison for comparison in result.comparisons if comparison.name != "household"]
     linker = Linker(
         DuckDBAPI(duckdb.connect()).register(records.drop("household").to_arrow()),

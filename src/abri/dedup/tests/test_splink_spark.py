@@ -20,8 +20,8 @@ from pyspark.sql import SparkSession
 from splink import Linker, SparkAPI
 from splink.internals.spark.jar_location import similarity_jar_location
 
-from abri.dedup import engine, splink_export
-from abri.dedup.prepare import FieldMap, prepare
+from abri.dedup.engine import linkage, splink_export
+from abri.dedup.engine.prepare import FieldMap, prepare
 from abri.dedup.tests.conftest import EXPECTED_PAIRS, MAP
 
 
@@ -30,7 +30,7 @@ def _java_major() -> int:
     java = shutil.which("java")
     if java is None:
         return 0
-    banner = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr  # noqa: S603
+    banner = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr  # noqa: S603 -- the java found on PATH, with a fixed argument
     found = re.search(r'version "(\d+)', banner)
     return int(found.group(1)) if found else 0
 
@@ -71,7 +71,7 @@ def test_the_exported_model_finds_the_same_people_on_spark(
     spark: Any, registrations: pl.DataFrame, tmp_path: Path
 ) -> None:
     records = prepare(registrations, FieldMap(fields=MAP, id_column="id"), as_of_year=2024)
-    result = engine.deduplicate(records)
+    result = linkage.deduplicate(records)
     person = [comparison for comparison in result.comparisons if comparison.name != "household"]
     # Spark has no unsigned integers; a cluster reads the prepared records from Parquet.
     records.drop("household").with_columns(pl.col("rid").cast(pl.Int64), pl.col("source").cast(pl.Int32)).write_parquet(

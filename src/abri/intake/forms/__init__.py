@@ -39,7 +39,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, mappings: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if mappings is not None:
-            self.fields["mapping"].queryset = mappings  # type: ignore[attr-defined]
+            self.fields["mapping"].queryset = mappings  # type: ignore[attr-defined]  # a ModelChoiceField; the form's fields are typed as Field
 
 
 class KoboPullForm(forms.Form):

@@ -249,7 +249,7 @@ def _load_sheet(
     try:
         # Eager loading borrows the cells instead of copying them: about a quarter less memory.
         # The stub of load_sheet_eager lists only names, but it takes the callable as load_sheet does.
-        batch = reader.load_sheet_eager(sheet_name, dtypes="string", use_columns=columns, n_rows=n_rows)  # type: ignore[arg-type]
+        batch = reader.load_sheet_eager(sheet_name, dtypes="string", use_columns=columns, n_rows=n_rows)  # type: ignore[arg-type]  # the stub lists names only (see above)
         return pl.DataFrame(pl.from_arrow(batch))
     except ImportError:  # pyarrow missing
         return reader.load_sheet(sheet_name, dtypes="string", use_columns=columns, n_rows=n_rows).to_polars()

@@ -2,18 +2,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory
-from abri.geo.tests.factories import mali_areas
-
-
-@pytest.fixture
-def areas(db):
-    return mali_areas()
-
-
-@pytest.fixture
-def iom(db):
-    return OrganisationFactory(acronym="IOM", name="International Organization for Migration")
+from abri.access.tests.factories import MembershipFactory
 
 
 @pytest.fixture

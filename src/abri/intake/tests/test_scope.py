@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from abri.access.models import Role
-from abri.access.tests.factories import MembershipFactory
-from abri.assistance.models import Programme
+from abri.access.tests.factories import MembershipFactory, ProgrammeFactory
 from abri.core.models import AuditEntry
 from abri.intake import staging
 from abri.intake.models import BatchStatus, ImportBatch
@@ -143,8 +142,8 @@ def test_the_report_download_is_audited_and_never_cached(client, tmp_path, menak
 
 
 def test_a_batch_uploaded_under_a_programme_is_for_grants_over_that_programme(client, tmp_path, iom, areas):
-    nfi = Programme.objects.create(code="MLI-MNK-NFI-2022", name="NFI Ménaka", organisation=iom)
-    shelter = Programme.objects.create(code="MLI-MNK-SHL-2022", name="Abris Ménaka", organisation=iom)
+    nfi = ProgrammeFactory(code="MLI-MNK-NFI-2022", name="NFI Ménaka", organisation=iom)
+    shelter = ProgrammeFactory(code="MLI-MNK-SHL-2022", name="Abris Ménaka", organisation=iom)
     uploader = MembershipFactory(organisation=iom, areas=[areas["ML10"]], programme_list=[nfi], user__username="u").user
     same = MembershipFactory(organisation=iom, areas=[areas["ML10"]], programme_list=[nfi], user__username="s").user
     other = MembershipFactory(

@@ -12,8 +12,8 @@ from abri.intake.models import BatchStatus
 from abri.intake.services import batch_commit, batch_commit_request, batch_create, batch_validate
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import phone_normalise
-from abri.registry.synth import SynthSpec, synth_population
-from abri.registry.synth.kobo import FORM_TITLE, REPEAT_SHEET, kobo_xlsx_write
+from abri.synth.kobo import FORM_TITLE, REPEAT_SHEET, kobo_xlsx_write
+from abri.synth.people import SynthSpec, synth_population
 
 pytestmark = pytest.mark.django_db
 

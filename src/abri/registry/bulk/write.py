@@ -64,14 +64,14 @@ def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list
             # Usually nobody else draws from the sequence meanwhile and the values are one run:
             # then only its ends travel; otherwise every value is fetched.
             draw = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s)"
-            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608
+            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608 -- draw is the constant above; the values travel as parameters
             low, high = cursor.fetchone()
             if high - low + 1 == count:
                 return list(range(low, high + 1))
             cursor.execute(draw, [table, count])
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so nobody else takes these.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- table name from the model
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- draw is the constant above; the values travel as parameters -- table name from the model
         highest = cursor.fetchone()[0]
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
@@ -102,7 +102,7 @@ def rows_insert(table: str, frame: pl.DataFrame) -> None:
         ]
         plain = frame.with_columns(casts) if casts else frame
         placeholders = ", ".join(["%s"] * len(frame.columns))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the models
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- draw is the constant above; the values travel as parameters -- names from the models
         for start in range(0, plain.height, _CHUNK):
             cursor.executemany(sql, plain.slice(start, _CHUNK).rows())
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from abri.access.models import ApiToken, Role
 from abri.access.services import token_create, token_revoke
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from abri.access.tests.factories import MembershipFactory, UserFactory
 from abri.core.models import AuditEntry
-from abri.geo.tests.factories import SiteFactory, mali_areas
+from abri.geo.tests.factories import SiteFactory
 from abri.registry.models import Household, Individual
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -22,21 +22,6 @@ pytestmark = pytest.mark.django_db
 
 HEAD_PHONE = "+223 76 12 34 56"
 HEAD_ID_NUMBER = "12 345-ab"
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM")
-
-
-@pytest.fixture
-def unhcr():
-    return OrganisationFactory(acronym="UNHCR")
 
 
 @pytest.fixture

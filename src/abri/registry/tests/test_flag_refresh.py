@@ -9,24 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from abri.access.tests.factories import OrganisationFactory
 from abri.core.models import AuditEntry
-from abri.geo.tests.factories import mali_areas
 from abri.registry.flag_refresh import households_refresh_flags
 from abri.registry.models import Household
 from abri.registry.tests.factories import household_saved, member_input
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM", name="International Organization for Migration")
 
 
 def _years_before(day: date, years: int) -> date:

@@ -16,7 +16,6 @@ from abri.access.models import Role
 from abri.access.services import token_create
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory
 from abri.core import crypto
-from abri.geo.tests.factories import mali_areas
 from abri.registry.models import Household, Individual
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -25,11 +24,6 @@ pytestmark = pytest.mark.django_db
 # Written by each save whatever it holds: when, the count of writes, and the encrypted values'
 # random nonce (the values are compared decrypted).
 EVERY_SAVE = {"updated_at", "version", "id_number_encrypted", "phone_encrypted"}
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
 
 
 @pytest.fixture

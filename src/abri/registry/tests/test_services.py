@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from abri.access.tests.factories import OrganisationFactory, UserFactory
+from abri.access.tests.factories import UserFactory
 from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
-from abri.geo.tests.factories import SiteFactory, mali_areas
+from abri.geo.tests.factories import SiteFactory
 from abri.registry.models import Household, Individual
 from abri.registry.services import (
     household_create,
@@ -20,16 +20,6 @@ from abri.registry.services import (
 from abri.registry.tests.factories import household_input, household_saved, member_input
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM", name="International Organization for Migration")
 
 
 def test_household_create_stores_members_head_number_and_audit(areas, iom):

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from abri.access.models import Role
 from abri.access.services import token_create
-from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from abri.geo.tests.factories import mali_areas
+from abri.access.tests.factories import MembershipFactory, UserFactory
 from abri.registry.flags import age_on
 from abri.registry.tests.factories import household_saved, member_input
 
@@ -57,21 +56,6 @@ PERSONAL_MEMBER_FIELDS = (
     "id_document_type",
     "id_number",
 )
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM")
-
-
-@pytest.fixture
-def unhcr():
-    return OrganisationFactory(acronym="UNHCR")
 
 
 def _household(organisation, admin_area):

@@ -11,7 +11,7 @@ from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from abri.core import crypto
 from abri.core.models import AuditEntry
-from abri.geo.tests.factories import SiteFactory, mali_areas
+from abri.geo.tests.factories import SiteFactory
 from abri.registry import views
 from abri.registry.models import Household, Individual
 from abri.registry.tests.factories import household_saved, member_input
@@ -19,16 +19,6 @@ from abri.registry.tests.factories import household_saved, member_input
 pytestmark = pytest.mark.django_db
 
 NUMBER_LINK = re.compile(r'class="number" href="/households/([^/]+)/"')
-
-
-@pytest.fixture
-def areas():
-    return mali_areas()
-
-
-@pytest.fixture
-def iom():
-    return OrganisationFactory(acronym="IOM", name="International Organization for Migration")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from abri.dedup.lists_services import list_runs_purge_expired
+from abri.dedup.lists.services import list_runs_purge_expired
 
 
 class Command(BaseCommand):

@@ -1,0 +1,121 @@
+"""`abri demo` loads the reference scenario exactly, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+from django.test import override_settings
+from django.utils import translation
+
+from abri.access.models import Membership, Organisation
+from abri.assistance.models import Programme
+from abri.core.models import AuditEntry
+from abri.geo.models import AdminArea, Site
+from abri.registry.models import Household, Individual
+from abri.synth.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def demo() -> str:
+    out = StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out, no_color=True)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = (AdminArea, Organisation, Programme, Site, User, Membership, Household, Individual, AuditEntry)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_demo_loads_the_reference_scenario() -> None:
+    output = demo()
+
+    assert counts() == {
+        "AdminArea": 764,
+        "Organisation": 8,
+        "Programme": 2,
+        "Site": 5,
+        "User": 11,
+        "Membership": 11,
+        "Household": 395 + 6,  # six Ménaka households registered a second time
+        "Individual": 2785,
+        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6,
+    }
+    assert sorted(Organisation.objects.values_list("acronym", "kind")) == [
+        ("DRDSES-Mopti", "government"),
+        ("DRDSES-Ménaka", "government"),
+        ("ILDM", "national_ngo"),
+        ("IOM", "un_agency"),
+        ("OCHA", "un_agency"),
+        ("UNDP", "un_agency"),
+        ("UNHCR", "un_agency"),
+        ("UNICEF", "un_agency"),
+    ]
+    menaka = Household.objects.filter(admin_area_id="ML1001")
+    bandiagara = Household.objects.filter(admin_area_id="ML0501")
+    assert menaka.count() == 335 + 6
+    again = menaka.filter(registered_on=datetime.date(2022, 11, 28))
+    assert again.count() == 6
+    assert set(again.values_list("site__kind", flat=True)) == {"spontaneous_site"}
+    assert bandiagara.count() == 60
+    assert bandiagara.aggregate(people=Sum("size"))["people"] == 500
+    assert set(bandiagara.values_list("site__name", flat=True)) == {"Musée de Bandiagara"}
+    assert set(menaka.values_list("origin_area_id", flat=True)) == {"ML1001", "ML1002", "ML1003"}
+    assert set(menaka.values_list("displacement_cause", flat=True)) == {"armed_conflict"}
+    assert menaka.filter(registered_on__gte=datetime.date(2022, 12, 2)).count() == 0
+    assert set(menaka.values_list("site__kind", flat=True)) == {"spontaneous_site", "host_community"}
+    for households in (menaka, bandiagara):
+        for flag in ("widow_headed", "elderly_head", "single_parent", "member_with_disability"):
+            assert households.filter(**{flag: True}).exists(), flag
+    relocation = Site.objects.get(name="Site de relocalisation de Bandiagara")
+    assert (relocation.kind, relocation.area_hectares, relocation.capacity) == ("planned_site", 3, 500)
+    nfi = Programme.objects.get(code="MLI-MNK-NFI-2022")
+    assert (nfi.organisation.acronym, nfi.start_date, nfi.end_date) == (
+        "IOM",
+        datetime.date(2022, 12, 2),
+        datetime.date(2022, 12, 5),
+    )
+    assert list(nfi.admin_areas.values_list("pcode", flat=True)) == ["ML10"]
+    clerk = authenticate(username="registration.menaka", password=DEMO_PASSWORD)
+    assert clerk is not None
+    membership = Membership.objects.get(user=clerk)
+    assert (membership.role, membership.organisation.acronym, membership.all_areas) == (
+        "registration_officer",
+        "IOM",
+        False,
+    )
+    assert list(membership.admin_areas.values_list("pcode", flat=True)) == ["ML10"]
+    assert list(membership.programmes.values_list("code", flat=True)) == ["MLI-MNK-NFI-2022"]
+    assert "Demo loaded: 764 admin areas, 8 organisations, 2 programmes, 5 sites, 11 logins" in output
+    assert "  registration.menaka      Registration officer" in output
+    assert "Ménaka (ML10) · MLI-MNK-NFI-2022" in output
+    assert f"password for all: {DEMO_PASSWORD}" in output
+
+
+def test_second_run_keeps_everything_and_says_so() -> None:
+    demo()
+    before = counts()
+    heads = sorted(Household.objects.values_list("registration_number", "head__given_names"))
+
+    output = demo()
+
+    assert counts() == before
+    assert sorted(Household.objects.values_list("registration_number", "head__given_names")) == heads
+    assert output.startswith("Demo already loaded: data kept, nothing changed.\n")
+
+
+@override_settings(SETTINGS_MODULE="abri.config.settings_production")
+def test_demo_refuses_the_production_settings() -> None:
+    with pytest.raises(CommandError):
+        demo()
+
+    assert counts()["User"] == 0
