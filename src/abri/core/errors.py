@@ -14,7 +14,17 @@ class NotFound(AbriError):
 
 
 class PermissionDenied(AbriError):
-    """The user may see the record but not do this to it."""
+    """The user may see the record but not do this to it.
+
+    ``errors`` may carry, field by field, this refusal and every other problem found with it,
+    so that a form shows them all at once (the API answers 403 with the message).
+    """
+
+    def __init__(self, message: object = "", *, errors: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.errors: dict[str, list[str]] = {
+            field: [str(m) for m in messages] for field, messages in (errors or {}).items()
+        }
+        super().__init__(message)
 
 
 class Conflict(AbriError):

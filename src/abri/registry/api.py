@@ -13,19 +13,16 @@ from ninja import Query, Router, Status
 
 from abri.access.api import request_scope
 from abri.access.roles import VIEW_AUDIT
-from abri.core.errors import PermissionDenied, ValidationFailed
+from abri.core.errors import PermissionDenied
 from abri.core.selectors import audit_entries_for
 from abri.registry.access import (
     HouseholdFilters,
     access_household_by_number,
     access_household_for_change,
     access_individual_by_id,
-    household_changeable,
     household_list,
     individual_list,
-    registering_organisation,
 )
-from abri.registry.models import Household
 from abri.registry.schemas import (
     AuditEntryOut,
     HouseholdIn,
@@ -37,7 +34,7 @@ from abri.registry.schemas import (
     IndividualPage,
     StatusIn,
 )
-from abri.registry.services import household_create, household_set_status, household_update
+from abri.registry.services import household_change, household_register, household_set_status
 from abri.registry.shown import household_shown, member_shown
 
 router = Router(tags=["registry"])
@@ -79,11 +76,12 @@ def households_retrieve(request: HttpRequest, registration_number: str) -> House
 @router.post("/households", response={201: HouseholdOut}, summary="Register a household")
 def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[HouseholdOut]:
     """Register a household and its members for your organisation; Abri assigns the registration number."""
-    scope = request_scope(request)
-    organisation = registering_organisation(
-        scope=scope, admin_area=payload.admin_area.strip().upper(), acronym=payload.organisation.strip()
+    household = household_register(
+        actor=_actor(request),
+        scope=request_scope(request),
+        data=payload.to_input(),
+        acronym=payload.organisation.strip(),
     )
-    household = household_create(actor=_actor(request), organisation=organisation, data=payload.to_input())
     return Status(201, _household_out(request, household.registration_number))
 
 
@@ -95,21 +93,13 @@ def households_update(request: HttpRequest, registration_number: str, payload: H
     household was changed since (an edit, a merge), nothing is written and the answer is 409."""
     scope = request_scope(request)
     household = access_household_for_change(scope=scope, number=registration_number)
-    _check_same_organisation(household, payload.organisation.strip())
-    admin_area = payload.admin_area.strip().upper()
-    if not household_changeable(scope=scope, household=household, admin_area=admin_area):
-        raise PermissionDenied(
-            _("You may not move this household to the admin area %(pcode)s.") % {"pcode": admin_area}
-        )
-    if payload.version is None:
-        raise ValidationFailed(
-            {"version": [_("Send the household's version as a read gave it, so that no later change is overwritten.")]}
-        )
-    household_update(
+    household_change(
         actor=_actor(request),
+        scope=scope,
         household=household,
         data=payload.to_input(current=household),
         version=payload.version,
+        acronym=payload.organisation.strip(),
     )
     return _household_out(request, registration_number)
 
@@ -157,8 +147,3 @@ def individuals_retrieve(request: HttpRequest, individual_id: int) -> Individual
     scope = request_scope(request)
     individual = access_individual_by_id(scope=scope, individual_id=individual_id)
     return IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
-
-
-def _check_same_organisation(household: Household, acronym: str) -> None:
-    if acronym and acronym != household.organisation.acronym:
-        raise ValidationFailed({"organisation": [_("A household stays with the organisation that registered it.")]})

@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.access import roles
@@ -394,7 +393,7 @@ class HouseholdEntry:
             phone=data.get("phone", ""),
             consent=data.get("consent", ""),
             # A missing consent date is reported by the view; the placeholder is never saved.
-            consent_date=data.get("consent_date") or timezone.localdate(),
+            consent_date=data.get("consent_date"),
             registered_on=data.get("registered_on"),
             status=data.get("status") or HouseholdStatus.REGISTERED,
             registration_number=registration_number,

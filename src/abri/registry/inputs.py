@@ -44,7 +44,7 @@ class HouseholdInput:
 
     admin_area: str  # P-code of the current location
     consent: str
-    consent_date: date
+    consent_date: date | None  # required: refused when missing
     members: Sequence[IndividualInput]
     site_id: int | None = None
     origin_area: str = ""  # P-code

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
+from abri.access.selectors import Scope
 from abri.core import crypto
-from abri.core.errors import Conflict, ValidationFailed
+from abri.core.errors import Conflict, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.services import audit_record
+from abri.registry.access import household_changeable, registering_organisation
 from abri.registry.flags import household_flags
 from abri.registry.flows import status_check_transition
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS, HouseholdInput
@@ -79,6 +81,7 @@ def _apply_household(household: Household, resolved: _Resolved) -> None:
     household.arrival_date = data.arrival_date
     household.displacement_cause = data.displacement_cause
     household.consent = data.consent
+    assert data.consent_date is not None  # resolve_household refuses a missing one
     household.consent_date = data.consent_date
     household.phone_encrypted = crypto.encrypt(resolved.phone)
     household.phone_hash = crypto.blind_index(resolved.phone, purpose="phone")
@@ -138,6 +141,98 @@ def household_create(*, actor: Actor, organisation: Organisation, data: Househol
             changes={"members": len(resolved.members)},
         )
     return household
+
+
+@dataclass
+class _Problems:
+    refusals: dict[str, list[str]]  # what the user may not do here (403)
+    errors: dict[str, list[str]]  # what is wrong with the input (422)
+    organisation: Organisation | None = None
+
+    def add(self, errors: dict[str, list[str]]) -> None:
+        for key, messages in errors.items():
+            self.errors.setdefault(key, []).extend(messages)
+
+    def raise_any(self) -> None:
+        if self.refusals:
+            message = " ".join(message for messages in self.refusals.values() for message in messages)
+            raise PermissionDenied(message, errors={**self.errors, **self.refusals})
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def _problems(*, scope: Scope, data: HouseholdInput, household: Household | None, acronym: str) -> _Problems:
+    """What registering ``data`` (or changing ``household`` to it) would refuse before the fields:
+    the area and the organisation against the user's scope."""
+    found = _Problems(refusals={}, errors={})
+    if not data.admin_area:
+        found.errors["admin_area"] = [_("Choose where the household lives: the region, and the cercle if known.")]
+    elif household is None:
+        try:
+            found.organisation = registering_organisation(scope=scope, admin_area=data.admin_area, acronym=acronym)
+        except PermissionDenied as refusal:
+            found.refusals["admin_area"] = [str(refusal)]
+        except ValidationFailed as failure:
+            found.add(failure.errors)
+    else:
+        if acronym and acronym != household.organisation.acronym:
+            found.errors["organisation"] = [_("A household stays with the organisation that registered it.")]
+        if not household_changeable(scope=scope, household=household, admin_area=data.admin_area):
+            found.refusals["admin_area"] = [
+                _("You may not move this household to the admin area %(pcode)s.") % {"pcode": data.admin_area}
+            ]
+    return found
+
+
+def _fields_checked(found: _Problems, data: HouseholdInput, household: Household | None) -> None:
+    try:
+        resolve_household(data, existing=household, references=References.load(data))
+    except ValidationFailed as failure:
+        found.add(failure.errors)
+
+
+def household_check(*, scope: Scope, data: HouseholdInput, household: Household | None = None) -> None:
+    """Raise every problem registering ``data`` (or changing ``household`` to it) would meet, at once;
+    writes nothing."""
+    found = _problems(scope=scope, data=data, household=household, acronym="")
+    _fields_checked(found, data, household)
+    found.raise_any()
+
+
+def household_register(*, actor: Actor, scope: Scope, data: HouseholdInput, acronym: str = "") -> Household:
+    """Register a household for the organisation ``scope`` registers for in its area (``acronym``
+    picks one). The area, the organisation, the consent and every field are checked, and every
+    problem raised at once: PermissionDenied when the user may not register there, else
+    ValidationFailed."""
+    found = _problems(scope=scope, data=data, household=None, acronym=acronym)
+    if found.refusals or found.errors:
+        _fields_checked(found, data, None)
+        found.raise_any()
+    assert found.organisation is not None  # found, or a refusal said why not
+    return household_create(actor=actor, organisation=found.organisation, data=data)
+
+
+def household_change(
+    *,
+    actor: Actor,
+    scope: Scope,
+    household: Household,
+    data: HouseholdInput,
+    version: int | None,
+    acronym: str = "",
+) -> Household:
+    """Change ``household`` to ``data`` for a user of ``scope``: a move outside the scope, another
+    organisation, a missing consent date or version and every field are checked, and every
+    problem raised at once (PermissionDenied for a move the user may not make)."""
+    found = _problems(scope=scope, data=data, household=household, acronym=acronym)
+    if version is None:
+        found.errors["version"] = [
+            _("Send the household's version as a read gave it, so that no later change is overwritten.")
+        ]
+    if found.refusals or found.errors:
+        _fields_checked(found, data, household)
+        found.raise_any()
+    return household_update(actor=actor, household=household, data=data, version=version)
 
 
 def household_update(

@@ -209,6 +209,15 @@ def _member(
     return individual
 
 
+def _dates_check(errors: _Errors, data: HouseholdInput, today: date) -> None:
+    if data.consent_date is None:
+        errors.add("consent_date", _("This field is required."))
+    for name in ("consent_date", "departure_date", "arrival_date", "registered_on"):
+        errors.not_future(name, getattr(data, name), today)
+    if data.departure_date and data.arrival_date and data.arrival_date < data.departure_date:
+        errors.add("arrival_date", _("The arrival date is before the departure date."))
+
+
 def resolve_household(
     data: HouseholdInput, *, existing: Household | None, references: References
 ) -> tuple[str, date, list[Individual]]:
@@ -231,10 +240,7 @@ def resolve_household(
     errors.choice("consent", data.consent, CONSENT_VALUES)
     errors.choice("status", data.status, STATUS_VALUES)
     errors.choice("displacement_cause", data.displacement_cause, CAUSE_VALUES, required=False)
-    for name in ("consent_date", "departure_date", "arrival_date", "registered_on"):
-        errors.not_future(name, getattr(data, name), today)
-    if data.departure_date and data.arrival_date and data.arrival_date < data.departure_date:
-        errors.add("arrival_date", _("The arrival date is before the departure date."))
+    _dates_check(errors, data, today)
     registered_on = data.registered_on or today
     try:
         phone = phone_normalise(data.phone)

@@ -27,7 +27,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from abri.access import roles
-from abri.access.models import Organisation
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
@@ -37,7 +36,6 @@ from abri.registry.access import (
     household_allows,
     household_changeable,
     household_list,
-    registering_organisation,
 )
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.forms import (
@@ -53,7 +51,6 @@ from abri.registry.forms import (
     member_initial,
     member_rows,
 )
-from abri.registry.locks import stale_message
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
 from abri.registry.selectors import (
     field_label,
@@ -62,14 +59,13 @@ from abri.registry.selectors import (
     household_merge_destination,
     household_merges,
 )
-from abri.registry.services import household_create, household_update
+from abri.registry.services import household_change, household_check, household_register
 from abri.registry.shown import (
     household_shown,
     name_shown,
     personal_data_anywhere,
     personal_data_visible,
 )
-from abri.registry.validation import References, resolve_household
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
@@ -342,58 +338,29 @@ def _household_form(request: HttpRequest, *, scope: Scope, household: Household 
     return render(request, template, context)
 
 
-def _problems(
-    entry: HouseholdEntry, *, scope: Scope, household: Household | None
-) -> tuple[dict[str, list[str]], Organisation | None]:
-    """What is wrong before the services look (the area outside the user's scope, a missing consent
-    date), and the organisation a new household is registered for."""
-    errors: dict[str, list[str]] = {}
-    organisation = None
-    area = entry.form.admin_area()
-    if not area:
-        errors["admin_area"] = [_("Choose where the household lives: the region, and the cercle if known.")]
-    elif household is None:
-        try:
-            organisation = registering_organisation(scope=scope, admin_area=area)
-        except AbriPermissionDenied as refusal:
-            errors["admin_area"] = [str(refusal)]
-        except ValidationFailed as failure:
-            errors["__all__"] = [message for messages in failure.errors.values() for message in messages]
-    elif not household_changeable(scope=scope, household=household, admin_area=area):
-        errors["admin_area"] = [_("You may not move the household to this admin area.")]
-    if not entry.form.cleaned_data.get("consent_date"):
-        errors["consent_date"] = [_("This field is required.")]
-    return errors, organisation
-
-
 def _check(entry: HouseholdEntry, *, scope: Scope, household: Household | None) -> None:
-    """Run every check without writing, so the person sees all the problems at once."""
-    errors, _organisation = _problems(entry, scope=scope, household=household)
+    """Put every problem the service finds on the form, without writing: the person sees them all at once."""
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
-        resolve_household(data, existing=household, references=References.load(data))
-    except ValidationFailed as failure:
-        for key, found in failure.errors.items():
-            errors.setdefault(key, []).extend(found)
-    form_errors_apply(entry, errors)
+        household_check(scope=scope, data=data, household=household)
+    except (ValidationFailed, AbriPermissionDenied) as failure:
+        form_errors_apply(entry, failure.errors)
 
 
 def _save(entry: HouseholdEntry, *, actor: Any, scope: Scope, household: Household | None) -> Household | None:
     """Call the service; on refusal put its errors on the form and return None (nothing written)."""
-    errors, organisation = _problems(entry, scope=scope, household=household)
-    if errors:
-        _check(entry, scope=scope, household=household)
-        return None
     data = entry.to_input(registration_number=household.registration_number if household else "")
     try:
-        if household is not None:
-            version = entry.form.cleaned_data.get("version")
-            if version is None:
-                raise Conflict(stale_message(household))
-            return household_update(actor=actor, household=household, data=data, version=version)
-        assert organisation is not None  # _problems found one, or reported why not
-        return household_create(actor=actor, organisation=organisation, data=data)
-    except ValidationFailed as failure:
+        if household is None:
+            return household_register(actor=actor, scope=scope, data=data)
+        return household_change(
+            actor=actor,
+            scope=scope,
+            household=household,
+            data=data,
+            version=entry.form.cleaned_data.get("version"),
+        )
+    except (ValidationFailed, AbriPermissionDenied) as failure:
         form_errors_apply(entry, failure.errors)
         return None
     except Conflict as conflict:
