@@ -77,7 +77,11 @@ def _contents_check(contents: Mapping[Item, int]) -> None:
     wrong = [item.code for item, quantity in contents.items() if quantity < 1]
     if wrong:
         raise ValidationFailed(
-            {"contents": [_("Each item of a kit needs a quantity of at least 1: %(items)s.") % {"items": ", ".join(wrong)}]}
+            {
+                "contents": [
+                    _("Each item of a kit needs a quantity of at least 1: %(items)s.") % {"items": ", ".join(wrong)}
+                ]
+            }
         )
 
 
@@ -135,9 +139,7 @@ def warehouse_create(
 
 
 def _short_message(warehouse: Warehouse, item: Item, wanted: int) -> str:
-    return _(
-        "Not enough %(item)s in %(warehouse)s: %(wanted)s wanted, %(held)s held. Nothing was moved."
-    ) % {
+    return _("Not enough %(item)s in %(warehouse)s: %(wanted)s wanted, %(held)s held. Nothing was moved.") % {
         "item": item.name,
         "warehouse": warehouse.code,
         "wanted": wanted,
@@ -224,7 +226,9 @@ def movements_record(
             with transaction.atomic():
                 StockMovement.objects.bulk_create(movements)
         except IntegrityError as error:  # a check the lines above should have caught: refuse, write nothing
-            raise ValidationFailed({"__all__": [_("The stock movement was refused: %(error)s") % {"error": error}]}) from error
+            raise ValidationFailed(
+                {"__all__": [_("The stock movement was refused: %(error)s") % {"error": error}]}
+            ) from error
         audit_record(
             actor=actor,
             action=f"stock.{kind}",
