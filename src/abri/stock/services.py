@@ -27,7 +27,6 @@ from abri.core.services import audit_record
 from abri.geo.models import AdminArea
 from abri.stock.locks import balances_lock, kit_lock
 from abri.stock.models import (
-    INCOMING,
     OUTGOING,
     Item,
     Kit,
@@ -148,6 +147,19 @@ def _short_message(warehouse: Warehouse, item: Item, wanted: int) -> str:
     }
 
 
+def _movement_check(*, kind: str, lines: Sequence[Line], consignment: str, reason: str, signed: bool) -> None:
+    if kind not in MovementKind.values:
+        raise ValidationFailed({"kind": [_("%(kind)s is not a kind of stock movement.") % {"kind": kind}]})
+    if not lines:
+        raise ValidationFailed({"lines": [_("Say which items move, and how many.")]})
+    if any(line.quantity == 0 or (line.quantity < 0 and not signed) for line in lines):
+        raise ValidationFailed({"quantity": [_("Each quantity must be a whole number of at least 1.")]})
+    if kind == MovementKind.RECEIPT and not consignment.strip():
+        raise ValidationFailed({"consignment": [_("A receipt names its consignment (waybill number).")]})
+    if kind in (MovementKind.LOSS, MovementKind.ADJUSTMENT) and not reason.strip():
+        raise ValidationFailed({"reason": [_("Say why: a loss or an adjustment needs a reason.")]})
+
+
 def movements_record(
     *,
     actor: Actor,
@@ -167,16 +179,7 @@ def movements_record(
     ``lines`` hold positive quantities; the kind decides the sign, except for an adjustment,
     whose quantities are taken as signed when ``signed``. Callers check who may move stock.
     """
-    if kind not in MovementKind.values:
-        raise ValidationFailed({"kind": [_("%(kind)s is not a kind of stock movement.") % {"kind": kind}]})
-    if not lines:
-        raise ValidationFailed({"lines": [_("Say which items move, and how many.")]})
-    if any(line.quantity == 0 or (line.quantity < 0 and not signed) for line in lines):
-        raise ValidationFailed({"quantity": [_("Each quantity must be a whole number of at least 1.")]})
-    if kind == MovementKind.RECEIPT and not consignment.strip():
-        raise ValidationFailed({"consignment": [_("A receipt names its consignment (waybill number).")]})
-    if kind in (MovementKind.LOSS, MovementKind.ADJUSTMENT) and not reason.strip():
-        raise ValidationFailed({"reason": [_("Say why: a loss or an adjustment needs a reason.")]})
+    _movement_check(kind=kind, lines=lines, consignment=consignment, reason=reason, signed=signed)
     totals: dict[int, tuple[Item, int]] = {}
     for line in lines:
         quantity = line.quantity if kind == MovementKind.ADJUSTMENT else abs(line.quantity)

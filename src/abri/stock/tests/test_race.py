@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from abri.core.errors import ValidationFailed
 from abri.stock.models import MovementKind, StockBalance, StockMovement
-from abri.stock.services import Line, kit_lines, movements_record
+from abri.stock.services import kit_lines, movements_record
 from abri.stock.tests.factories import nfi_kit, warehouse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -37,7 +37,7 @@ def test_racing_dispatches_never_take_more_than_is_held():
         except ValidationFailed:
             outcomes.append("refused")
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=dispatch) for _ in range(8)]
     for thread in threads:
