@@ -23,7 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
-from abri.access.roles import MANAGE_DISTRIBUTIONS, MOVE_STOCK, RECORD_HANDOVERS, VIEW_HOUSEHOLD
+from abri.access.roles import (
+    MANAGE_DISTRIBUTIONS,
+    MOVE_STOCK,
+    RECORD_HANDOVERS,
+    VIEW_DISTRIBUTIONS,
+    VIEW_HOUSEHOLD,
+)
 from abri.access.selectors import Scope
 from abri.assistance import flows
 from abri.assistance.locks import kits_lock
@@ -368,6 +374,8 @@ def handover_record(
     entitlement = _entitlement_for(token)
     target = entitlement.distribution
     if not distribution_covered(scope=scope, distribution=target, permission=RECORD_HANDOVERS):
+        if distribution_covered(scope=scope, distribution=target, permission=VIEW_DISTRIBUTIONS):
+            raise PermissionDenied(_("Your role does not record handovers at %(code)s.") % {"code": target.code})
         raise NotFound(_("No entitlement with the token %(token)s.") % {"token": token_display(entitlement.token)})
     if entitlement.status == EntitlementStatus.CANCELLED:
         raise ValidationFailed(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
+from abri.access.roles import VIEW_STOCK
+from abri.access.selectors import Scope
 from abri.stock.models import KitVersion, StockBalance, StockMovement, Warehouse
 
 
@@ -31,3 +33,15 @@ def kit_version_latest(*, kit_id: int) -> KitVersion | None:
 def kit_version_contents(*, version: KitVersion) -> list[tuple[str, str, int]]:
     """(item code, item name, quantity) of each line of ``version``."""
     return [(line.item.code, line.item.name, line.quantity) for line in version.lines.select_related("item")]
+
+
+def warehouses_visible(*, scope: Scope) -> QuerySet[Warehouse]:
+    """The warehouses ``scope`` may see the stock of, by code, with their balances."""
+    return (
+        Warehouse.objects.filter(scope.q(VIEW_STOCK))
+        .select_related("organisation", "admin_area")
+        .prefetch_related(
+            Prefetch("balances", queryset=StockBalance.objects.select_related("item").order_by("item__code"))
+        )
+        .order_by("code")
+    )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from abri.stock import views
+
+app_name = "stock"
+urlpatterns = [
+    path("", views.warehouse_list, name="warehouse_list"),
+]
