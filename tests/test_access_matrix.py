@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
 from abri.access.models import Organisation
+from abri.assistance.models import DistributionKits, Entitlement, Handover, IdempotencyKey
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup import lists_storage
@@ -74,6 +75,12 @@ BATCH = {ADMIN, REG_MENAKA, IM}
 BATCH_REPORT = {ADMIN, IM}
 PAIR = {ADMIN, REG_MENAKA, IM}
 LIST_RUN = {IM}  # the uploader only, administrators included
+# The Ménaka distribution (IOM, ML1001, programme MLI-MNK-NFI-2022, closed): seen by those who view
+# distributions there; its handover point, cards and lists (heads' names) for those who record
+# handovers or manage it; nobody of Bandiagara, and no one of the registry alone.
+DISTRIBUTION_CODE = "MNK-NFI-2022-12"
+DISTRIBUTION_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}
+DISTRIBUTION_RUNS = {ADMIN, DISTRIBUTION}
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -367,6 +374,72 @@ MATRIX: dict[str, Case] = {
     "lists:delete": Case(
         "POST", lambda r, v: f"/lists/{r.list_run.uuid}/delete/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
     ),
+    # Distributions and stock (lists keep the scope).
+    "assistance:distribution_list": Case("GET", lambda r, v: "/distributions/", each(EVERYONE), variants=ONE),
+    "stock:warehouse_list": Case("GET", lambda r, v: "/stock/", each(EVERYONE), variants=ONE),
+    "assistance:distribution_detail": Case(
+        "GET", lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/", each(DISTRIBUTION_SEES), variants=ONE
+    ),
+    "assistance:distribution_handover": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handover/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_households": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/households/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"numbers": ""},  # none given: refused with a message, nothing added
+        ok=frozenset({302}),
+    ),
+    "assistance:distribution_close": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/close/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed already: refused with a message, nothing returned
+    ),
+    "assistance:distribution_cards": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/cards.pdf",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_sheet": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/list.pdf",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:reconciliation_pdf": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/reconciliation.pdf",
+        each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:reconciliation_xlsx": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/reconciliation.xlsx",
+        each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "POST /api/v1/handovers": Case(
+        "POST",
+        lambda r, v: "/api/v1/handovers",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"token": _redeemed_token()},
+        json_body=True,
+        ok=frozenset({409}),  # redeemed already: the earlier handover is named, nothing written
+    ),
     # The API.
     "GET /api/v1/households": Case("GET", lambda r, v: "/api/v1/households", each(EVERYONE), variants=ONE),
     "POST /api/v1/households": Case(
@@ -407,6 +480,11 @@ MATRIX: dict[str, Case] = {
 }
 
 AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
+
+
+def _redeemed_token() -> str:
+    """The token of the first handover of the Ménaka distribution."""
+    return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first().entitlement.token
 
 
 def _new_household(variant: str) -> dict[str, Any]:
@@ -463,7 +541,9 @@ def test_who_may_use_each_route(records, as_user, name, username, variant):
         data = as_user(ADMIN).get(path).json()
     before = _state(records)
     if case.json_body:
-        response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
+        response = client.generic(
+            case.method, path, json.dumps(data), content_type="application/json", HTTP_IDEMPOTENCY_KEY="matrix-key-0001"
+        )
     else:
         response = getattr(client, case.method.lower())(path, data)
     expected = case.expected(username, variant)
@@ -487,6 +567,10 @@ def _state(records: Records) -> tuple[Any, ...]:
         if hasattr(HouseholdMerge, "undone_at")
         else None,
         MatchCandidate.objects.filter(pk=records.pair.pk).values_list("status").first(),
+        list(Handover.objects.values_list("pk", "status")),
+        list(DistributionKits.objects.values_list("pk", "available", "returned")),
+        Entitlement.objects.count(),
+        IdempotencyKey.objects.count(),
     )
 
 
