@@ -111,7 +111,7 @@ def distribution_plan(
     names = [point.strip() for point in points if point.strip()]
     if len(set(names)) != len(names):
         errors["points"] = [_("Each distribution point has its own name.")]
-    if errors:
+    if errors or version is None:
         raise ValidationFailed(errors)
     if not scope.covers(
         MANAGE_DISTRIBUTIONS,
@@ -142,7 +142,7 @@ def distribution_plan(
             actor=actor,
             action="distribution.plan",
             target=distribution,
-            changes={"kit_version": version.pk if version else None, "points": len(names)},
+            changes={"kit_version": version.pk, "points": len(names)},
         )
     return distribution
 

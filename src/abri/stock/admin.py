@@ -43,4 +43,4 @@ class StockMovementAdmin(admin.ModelAdmin):
 @admin.register(StockBalance)
 class StockBalanceAdmin(StockMovementAdmin):
     list_display = ("warehouse", "item", "quantity")  # type: ignore[assignment]  # another list than the ledger's
-    list_filter = ("warehouse",)
+    list_filter = ("warehouse",)  # type: ignore[assignment]  # another filter than the ledger's
