@@ -32,6 +32,8 @@ from abri.registry.shown import HandoverShown, handover_shown
 from abri.stock.models import MovementKind
 from abri.stock.selectors import kit_version_contents, movements_referring
 
+DISTRIBUTION_RELATED = ("programme", "organisation", "implementing_partner", "admin_area", "site", "kit_version__kit")
+
 
 def distributions_q(*, scope: Scope, permission: str) -> Q:
     """The distributions in ``scope`` for ``permission`` (the organisation's, or the implementing partner's)."""
@@ -44,7 +46,7 @@ def distributions_visible(*, scope: Scope, permission: str = VIEW_DISTRIBUTIONS)
     """The distributions ``scope`` may see (or use for ``permission``), newest first."""
     return (
         Distribution.objects.filter(distributions_q(scope=scope, permission=permission))
-        .select_related("programme", "organisation", "implementing_partner", "admin_area", "site", "kit_version__kit")
+        .select_related(*DISTRIBUTION_RELATED)
         .order_by("-starts_on", "code")
     )
 
@@ -69,9 +71,14 @@ def distribution_covered(*, scope: Scope, distribution: Distribution, permission
 def access_distribution(*, scope: Scope, code: str, permission: str = VIEW_DISTRIBUTIONS) -> Distribution:
     """The distribution ``code`` if ``scope`` may see it (NotFound otherwise) and holds ``permission`` on it
     (PermissionDenied otherwise)."""
-    distribution = distributions_visible(scope=scope).filter(code=code).first()
-    if distribution is None:
-        distribution = distributions_visible(scope=scope, permission=RECORD_HANDOVERS).filter(code=code).first()
+    distribution = (
+        Distribution.objects.select_related(*DISTRIBUTION_RELATED).filter(code=code).first()
+    )  # one lookup by its unique code, then the scope decided in Python: no scope filter to plan
+    if distribution is not None and not (
+        distribution_covered(scope=scope, distribution=distribution, permission=VIEW_DISTRIBUTIONS)
+        or distribution_covered(scope=scope, distribution=distribution, permission=RECORD_HANDOVERS)
+    ):
+        distribution = None
     if distribution is None:
         raise NotFound(_("No distribution %(code)s.") % {"code": code})
     if permission != VIEW_DISTRIBUTIONS and not distribution_covered(
