@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 
 from abri.access.models import Role
 from abri.access.selectors import scope_for
@@ -34,6 +35,20 @@ from abri.registry.tests.factories import household_saved, member_input
 from abri.stock.models import StockBalance, StockMovement
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are matched in English."""
+    with translation.override("en"):
+        yield
+
+
+def test_a_refusal_reads_in_french_by_default():
+    found = setting()
+    with pytest.raises(ValidationFailed) as refused, translation.override("fr"):
+        _record(found, found.entitlements[0], at=on_day(LAST_DAY + datetime.timedelta(days=1)))
+    assert "n'est pas un jour de la distribution" in str(refused.value)
 
 
 def _state(found) -> tuple:
@@ -254,6 +269,6 @@ def test_closing_returns_what_is_left_and_the_reconciliation_adds_up():
         (FIRST_DAY + datetime.timedelta(days=1), 1, 1),
     ]
     assert (result.kits.dispatched, result.kits.returned, result.kits.available) == (3, 1, 0)
-    assert ("SOAP", "Savon 250 g", 12, 4, 8) in result.items
+    assert ("SOAP", "Soap 250 g", 12, 4, 8) in result.items
     assert len(result.differences) == 1  # only the absent household: the kits and the items add up
     assert result.differences[0].startswith("1 ")
