@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from abri.core.admin import AuditedModelAdmin
-from abri.stock.models import Item, Kit, StockBalance, StockMovement, Warehouse
+from abri.stock.models import Item, Kit, KitLine, KitVersion, StockBalance, StockMovement, Warehouse
 
 
 @admin.register(Item)
@@ -25,10 +25,8 @@ class WarehouseAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "organisation", "admin_area")
 
 
-@admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
-    list_display = ("recorded_at", "kind", "warehouse", "item", "quantity", "reference")
-    list_filter = ("kind", "warehouse")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services (the ledger, kit versions, handovers): the admin reads them."""
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -40,7 +38,23 @@ class StockMovementAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = ("recorded_at", "kind", "warehouse", "item", "quantity", "reference")
+    list_filter = ("kind", "warehouse")
+
+
+@admin.register(KitVersion)
+class KitVersionAdmin(ReadOnlyAdmin):
+    list_display = ("kit", "number", "created_at", "created_by")
+
+
+@admin.register(KitLine)
+class KitLineAdmin(ReadOnlyAdmin):
+    list_display = ("version", "item", "quantity")
+
+
 @admin.register(StockBalance)
-class StockBalanceAdmin(StockMovementAdmin):
-    list_display = ("warehouse", "item", "quantity")  # type: ignore[assignment]  # another list than the ledger's
-    list_filter = ("warehouse",)  # type: ignore[assignment]  # another filter than the ledger's
+class StockBalanceAdmin(ReadOnlyAdmin):
+    list_display = ("warehouse", "item", "quantity")
+    list_filter = ("warehouse",)
