@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
 from abri.access.models import Organisation
-from abri.assistance.models import DistributionKits, Entitlement, Handover, IdempotencyKey
+from abri.assistance.models import Distribution, DistributionKits, Entitlement, Handover, IdempotencyKey, Witness
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup import lists_storage
@@ -40,6 +40,7 @@ from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.merge import household_merge
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.stock.models import StockMovement
 
 ADMIN = "admin.abri"
 REG_MENAKA = "registration.menaka"
@@ -81,6 +82,7 @@ LIST_RUN = {IM}  # the uploader only, administrators included
 DISTRIBUTION_CODE = "MNK-NFI-2022-12"
 DISTRIBUTION_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}
 DISTRIBUTION_RUNS = {ADMIN, DISTRIBUTION}
+DISPATCHERS = {ADMIN, WAREHOUSE}  # move the stock of IOM's Ménaka warehouse
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -380,6 +382,33 @@ MATRIX: dict[str, Case] = {
     "assistance:distribution_detail": Case(
         "GET", lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/", each(DISTRIBUTION_SEES), variants=ONE
     ),
+    "assistance:distribution_create": Case(
+        "GET", lambda r, v: "/distributions/new/", each(DISTRIBUTION_RUNS), visible=each(EVERYONE), variants=ONE
+    ),
+    "assistance:distribution_witness": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/witnesses/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no name: refused with a message, nothing added
+    ),
+    "assistance:distribution_dispatch": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/dispatch/",
+        each(DISPATCHERS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no number of kits: refused with a message, nothing moved
+    ),
+    "assistance:distribution_open": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/open/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed: refused with a message
+    ),
     "assistance:distribution_handover": Case(
         "GET",
         lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handover/",
@@ -571,6 +600,9 @@ def _state(records: Records) -> tuple[Any, ...]:
         list(DistributionKits.objects.values_list("pk", "available", "returned")),
         Entitlement.objects.count(),
         IdempotencyKey.objects.count(),
+        Witness.objects.count(),
+        StockMovement.objects.count(),
+        list(Distribution.objects.values_list("pk", "status")),
     )
 
 

@@ -32,7 +32,15 @@ from abri.registry.shown import HandoverShown, handover_shown
 from abri.stock.models import MovementKind
 from abri.stock.selectors import kit_version_contents, movements_referring
 
-DISTRIBUTION_RELATED = ("programme", "organisation", "implementing_partner", "admin_area", "site", "kit_version__kit")
+DISTRIBUTION_RELATED = (
+    "programme",
+    "organisation",
+    "implementing_partner",
+    "admin_area",
+    "site",
+    "kit_version__kit",
+    "warehouse",
+)
 
 
 def distributions_q(*, scope: Scope, permission: str) -> Q:

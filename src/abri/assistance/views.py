@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from abri.access.roles import MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS, VIEW_DISTRIBUTIONS
+from abri.access.roles import MANAGE_DISTRIBUTIONS, MOVE_STOCK, RECORD_HANDOVERS, VIEW_DISTRIBUTIONS
 from abri.access.selectors import Scope, scope_for
 from abri.assistance import printing
-from abri.assistance.models import Distribution, Receiver
+from abri.assistance.forms import DispatchForm, DistributionForm, WitnessForm
+from abri.assistance.models import Distribution, Programme, Receiver
 from abri.assistance.selectors import (
     access_distribution,
     distribution_covered,
@@ -31,7 +32,11 @@ from abri.assistance.selectors import (
 from abri.assistance.services import (
     AlreadyHandedOver,
     distribution_close,
+    distribution_dispatch,
     distribution_households_add,
+    distribution_open,
+    distribution_plan,
+    distribution_witness_add,
     handover_record,
 )
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -60,7 +65,10 @@ def distribution_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assistance/distribution_list.html",
-        {"distributions": distributions_visible(scope=scope).select_related("kits")},
+        {
+            "distributions": distributions_visible(scope=scope).select_related("kits"),
+            "can_plan": scope.allows(MANAGE_DISTRIBUTIONS),
+        },
     )
 
 
@@ -235,3 +243,106 @@ def reconciliation_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{distribution.code}-reconciliation.xlsx"'
     return response
+
+
+def _refused(request: HttpRequest, refused: ValidationFailed) -> None:
+    messages.error(request, " ".join(m for values in refused.errors.values() for m in values))
+
+
+def _back(distribution: Distribution) -> HttpResponse:
+    return HttpResponseRedirect(reverse("assistance:distribution_detail", args=[distribution.code]))
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def distribution_create(request: HttpRequest) -> HttpResponse:
+    """Plan a distribution: programme, place, days, kit, warehouse, points."""
+    scope = scope_for(user=request.user)
+    if not scope.allows(MANAGE_DISTRIBUTIONS):
+        raise Forbidden(_("Your role does not plan distributions."))
+    # The programmes of the organisations the user plans for (the service checks area and programme).
+    programmes = Programme.objects.all()
+    if not scope.is_superuser:
+        programmes = programmes.filter(
+            organisation_id__in={grant.organisation_id for grant in scope.grants_for(MANAGE_DISTRIBUTIONS)}
+        )
+    form = DistributionForm(request.POST or None, programmes=programmes.order_by("code"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            distribution = distribution_plan(
+                actor=request.user,
+                scope=scope,
+                code=data["code"],
+                name=data["name"],
+                programme=data["programme"],
+                admin_area=data["admin_area"],
+                site=data["site"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                kit=data["kit"],
+                warehouse=data["warehouse"],
+                points=data["points"].splitlines(),
+                implementing_partner=data["implementing_partner"],
+            )
+        except ValidationFailed as refused:
+            for field, errors in refused.errors.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Distribution %(code)s planned.") % {"code": distribution.code})
+            return _back(distribution)
+    return render(request, "assistance/distribution_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def distribution_witness(request: HttpRequest, code: str) -> HttpResponse:
+    """Record a witness present at the distribution."""
+    scope, distribution = _distribution(request, code, MANAGE_DISTRIBUTIONS)
+    form = WitnessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the witness's name and who they stand for."))
+        return _back(distribution)
+    try:
+        distribution_witness_add(actor=request.user, scope=scope, distribution=distribution, **form.cleaned_data)
+    except ValidationFailed as refused:
+        _refused(request, refused)
+    return _back(distribution)
+
+
+@login_required
+@require_POST
+def distribution_dispatch_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Dispatch kits from the warehouse to the distribution (warehouse officers)."""
+    scope, distribution = _distribution(request, code)
+    warehouse = distribution.warehouse
+    if not scope.covers(MOVE_STOCK, organisation_id=warehouse.organisation_id, area_pcode=warehouse.admin_area_id):
+        raise Forbidden(_("Your role does not move the stock of %(code)s.") % {"code": warehouse.code})
+    form = DispatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a number of kits of at least 1."))
+        return _back(distribution)
+    try:
+        distribution_dispatch(
+            actor=request.user, scope=scope, distribution=distribution, kits=form.cleaned_data["kits"]
+        )
+    except ValidationFailed as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("%(count)s kits dispatched.") % {"count": form.cleaned_data["kits"]})
+    return _back(distribution)
+
+
+@login_required
+@require_POST
+def distribution_open_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Open a planned distribution."""
+    scope, distribution = _distribution(request, code, MANAGE_DISTRIBUTIONS)
+    try:
+        distribution_open(actor=request.user, scope=scope, distribution=distribution)
+    except ValidationFailed as refused:
+        _refused(request, refused)
+    return _back(distribution)

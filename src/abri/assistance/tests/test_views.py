@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from abri.assistance.models import Handover
+from abri.assistance.models import Distribution, Handover
 from abri.assistance.tests.factories import setting
 from abri.assistance.tokens import token_display
 
@@ -95,3 +95,46 @@ def test_the_reconciliation_downloads_hold_the_counts(found):
         .extract_text()
     )
     assert "Reconciliation" in text
+
+
+def test_a_distribution_is_planned_given_kits_and_opened_through_the_pages(found):
+    client = _client(found.officer)
+    response = client.post(
+        "/distributions/new/",
+        {
+            "code": "mnk-nfi-2023-01",
+            "name": "Deuxième tour",
+            "programme": found.programme.pk,
+            "admin_area": found.distribution.admin_area_id,
+            "starts_on": "2023-01-10",
+            "ends_on": "2023-01-09",
+            "kit": found.distribution.kit_version.kit_id,
+            "warehouse": found.distribution.warehouse_id,
+            "points": "École\nMarché",
+        },
+    )
+    assert response.status_code == 200  # the last day before the first: refused, shown on the form
+    assert "The last day comes on or after the first day." in response.content.decode()
+    assert not Distribution.objects.filter(code="MNK-NFI-2023-01").exists()
+    response = client.post(
+        "/distributions/new/",
+        {
+            "code": "mnk-nfi-2023-01",
+            "name": "Deuxième tour",
+            "programme": found.programme.pk,
+            "admin_area": found.distribution.admin_area_id,
+            "starts_on": "2023-01-10",
+            "ends_on": "2023-01-11",
+            "kit": found.distribution.kit_version.kit_id,
+            "warehouse": found.distribution.warehouse_id,
+            "points": "École\nMarché",
+        },
+    )
+    assert response.status_code == 302
+    planned = Distribution.objects.get(code="MNK-NFI-2023-01")
+    assert list(planned.points.values_list("name", flat=True)) == ["École", "Marché"]
+    assert client.post(f"/distributions/{planned.code}/dispatch/", {"kits": 2}).status_code == 403  # not a keeper
+    client.post(f"/distributions/{planned.code}/witnesses/", {"name": "Préfet", "kind": "authority"})
+    client.post(f"/distributions/{planned.code}/open/")
+    planned.refresh_from_db()
+    assert (planned.status, list(planned.witnesses.values_list("name", flat=True))) == ("open", ["Préfet"])
