@@ -409,6 +409,15 @@ MATRIX: dict[str, Case] = {
         variants=ONE,
         ok=frozenset({302}),  # closed: refused with a message
     ),
+    "assistance:handover_cancel": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handovers/{_first_handover().pk}/cancel/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"reason": "Matrice d'accès"},  # closed: refused with a message, nothing cancelled
+        ok=frozenset({302}),
+    ),
     "assistance:distribution_handover": Case(
         "GET",
         lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handover/",
@@ -511,9 +520,14 @@ MATRIX: dict[str, Case] = {
 AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
 
 
+def _first_handover() -> Handover:
+    """The first handover of the Ménaka distribution."""
+    return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
+
+
 def _redeemed_token() -> str:
     """The token of the first handover of the Ménaka distribution."""
-    return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first().entitlement.token
+    return _first_handover().entitlement.token
 
 
 def _new_household(variant: str) -> dict[str, Any]:

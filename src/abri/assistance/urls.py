@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.distribution_create, name="distribution_create"),
     path("<str:code>/", views.distribution_detail, name="distribution_detail"),
     path("<str:code>/handover/", views.distribution_handover, name="distribution_handover"),
+    path("<str:code>/handovers/<int:handover_id>/cancel/", views.handover_cancel_view, name="handover_cancel"),
     path("<str:code>/households/", views.distribution_households, name="distribution_households"),
     path("<str:code>/witnesses/", views.distribution_witness, name="distribution_witness"),
     path("<str:code>/dispatch/", views.distribution_dispatch_view, name="distribution_dispatch"),

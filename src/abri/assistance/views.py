@@ -21,7 +21,7 @@ from abri.access.roles import MANAGE_DISTRIBUTIONS, MOVE_STOCK, RECORD_HANDOVERS
 from abri.access.selectors import Scope, scope_for
 from abri.assistance import printing
 from abri.assistance.forms import DispatchForm, DistributionForm, WitnessForm
-from abri.assistance.models import Distribution, Programme, Receiver
+from abri.assistance.models import Distribution, Handover, Programme, Receiver
 from abri.assistance.selectors import (
     access_distribution,
     distribution_covered,
@@ -37,6 +37,7 @@ from abri.assistance.services import (
     distribution_open,
     distribution_plan,
     distribution_witness_add,
+    handover_cancel,
     handover_record,
 )
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -346,3 +347,20 @@ def distribution_open_view(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationFailed as refused:
         _refused(request, refused)
     return _back(distribution)
+
+
+@login_required
+@require_POST
+def handover_cancel_view(request: HttpRequest, code: str, handover_id: int) -> HttpResponse:
+    """Cancel a handover recorded by mistake, with its reason (a new record; the kit goes back)."""
+    scope, distribution = _distribution(request, code, RECORD_HANDOVERS)
+    handover = Handover.objects.select_related("distribution").filter(pk=handover_id, distribution=distribution).first()
+    if handover is None:
+        raise Http404(_("No such handover."))
+    try:
+        handover_cancel(actor=request.user, scope=scope, handover=handover, reason=request.POST.get("reason", ""))
+    except ValidationFailed as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, _("The handover is cancelled; the kit is back at the distribution."))
+    return HttpResponseRedirect(reverse("assistance:distribution_handover", args=[distribution.code]))

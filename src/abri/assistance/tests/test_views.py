@@ -55,6 +55,12 @@ def test_the_point_finds_an_entitlement_by_token_number_or_name_and_records_it(f
     again = _page(client, code, {"action": "record", "token": entitlement.token, "receiver": "head"})
     assert "Already handed over" in again
     assert Handover.objects.count() == 1
+    handover = Handover.objects.get()
+    client.post(f"/distributions/{code}/handovers/{handover.pk}/cancel/", {"reason": ""})
+    assert Handover.objects.get().status == "recorded"  # no reason: refused
+    client.post(f"/distributions/{code}/handovers/{handover.pk}/cancel/", {"reason": "Mauvaise carte"})
+    assert Handover.objects.get().status == "cancelled"
+    assert Handover.objects.get().cancellation.reason == "Mauvaise carte"
 
 
 def test_the_point_loads_its_scanner_from_a_static_file(found):
