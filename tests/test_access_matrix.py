@@ -379,6 +379,14 @@ MATRIX: dict[str, Case] = {
     # Distributions and stock (lists keep the scope).
     "assistance:distribution_list": Case("GET", lambda r, v: "/distributions/", each(EVERYONE), variants=ONE),
     "stock:warehouse_list": Case("GET", lambda r, v: "/stock/", each(EVERYONE), variants=ONE),
+    "stock:receipt_create": Case(
+        "POST",
+        lambda r, v: "/stock/receipts/new/",
+        each(DISPATCHERS),
+        visible=each(EVERYONE),
+        variants=ONE,
+        data=lambda r, v: {"consignment": "MATRICE"},  # no items: refused on the form, nothing received
+    ),
     "assistance:distribution_detail": Case(
         "GET", lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/", each(DISTRIBUTION_SEES), variants=ONE
     ),

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 
 from abri.access.models import Role
 from abri.access.selectors import scope_for
@@ -191,3 +192,25 @@ def test_new_kit_contents_are_a_new_version_and_the_old_one_stays():
     with pytest.raises(ValidationFailed):
         kit_contents_set(actor=None, kit=kit, contents={by_code["BLANKET"]: 0})
     assert kit.versions.count() == 2
+
+
+def test_a_keeper_receives_a_consignment_through_the_page():
+    iom = OrganisationFactory(acronym="IOM")
+    user, _scope = _keeper(iom)
+    store = warehouse(organisation=iom)
+    items()
+    client = Client()
+    client.force_login(user)
+    form = {
+        "warehouse": store.pk,
+        "consignment": "WB-77",
+        "occurred_on": "2022-11-28",
+        "lines": "BLANKET 700\nSOAP x",
+    }
+    response = client.post("/stock/receipts/new/", form)
+    assert response.status_code == 200  # the second line is refused, naming it
+    assert "SOAP x" in response.content.decode()
+    assert StockMovement.objects.count() == 0
+    response = client.post("/stock/receipts/new/", form | {"lines": "blanket 700\nSOAP 1400"})
+    assert response.status_code == 302
+    assert _held(store) == {"BLANKET": 700, "SOAP": 1400}
