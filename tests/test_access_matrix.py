@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
 from abri.access.models import Organisation
+from abri.assistance.models import Distribution, DistributionKits, Entitlement, Handover, IdempotencyKey, Witness
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup.lists import storage as lists_storage
@@ -37,6 +38,7 @@ from abri.dedup.tests.factories import ListRunFactory
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.stock.models import StockMovement
 from abri.synth.demo import LOGINS, demo_load
 
 ADMIN = "admin.abri"
@@ -73,6 +75,13 @@ BATCH = {ADMIN, REG_MENAKA, IM}
 BATCH_REPORT = {ADMIN, IM}
 PAIR = {ADMIN, REG_MENAKA, IM}
 LIST_RUN = {IM}  # the uploader only, administrators included
+# The Ménaka distribution (IOM, ML1001, programme MLI-MNK-NFI-2022, closed): seen by those who view
+# distributions there; its handover point, cards and lists (heads' names) for those who record
+# handovers or manage it; nobody of Bandiagara, and no one of the registry alone.
+DISTRIBUTION_CODE = "MNK-NFI-2022-12"
+DISTRIBUTION_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}
+DISTRIBUTION_RUNS = {ADMIN, DISTRIBUTION}
+DISPATCHERS = {ADMIN, WAREHOUSE}  # move the stock of IOM's Ménaka warehouse
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -355,6 +364,116 @@ MATRIX: dict[str, Case] = {
     "lists:delete": Case(
         "POST", lambda r, v: f"/lists/{r.list_run.uuid}/delete/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
     ),
+    # Distributions and stock (lists keep the scope).
+    "assistance:distribution_list": Case("GET", lambda r, v: "/distributions/", each(EVERYONE), variants=ONE),
+    "stock:warehouse_list": Case("GET", lambda r, v: "/stock/", each(EVERYONE), variants=ONE),
+    "stock:receipt_create": Case(
+        "POST",
+        lambda r, v: "/stock/receipts/new/",
+        each(DISPATCHERS),
+        visible=each(EVERYONE),
+        variants=ONE,
+        data=lambda r, v: {"consignment": "MATRICE"},  # no items: refused on the form, nothing received
+    ),
+    "assistance:distribution_detail": Case(
+        "GET", lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/", each(DISTRIBUTION_SEES), variants=ONE
+    ),
+    "assistance:distribution_create": Case(
+        "GET", lambda r, v: "/distributions/new/", each(DISTRIBUTION_RUNS), visible=each(EVERYONE), variants=ONE
+    ),
+    "assistance:distribution_witness": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/witnesses/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no name: refused with a message, nothing added
+    ),
+    "assistance:distribution_dispatch": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/dispatch/",
+        each(DISPATCHERS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no number of kits: refused with a message, nothing moved
+    ),
+    "assistance:distribution_open": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/open/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed: refused with a message
+    ),
+    "assistance:handover_cancel": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handovers/{_first_handover().pk}/cancel/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"reason": "Matrice d'accès"},  # closed: refused with a message, nothing cancelled
+        ok=frozenset({302}),
+    ),
+    "assistance:distribution_handover": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/handover/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_households": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/households/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"numbers": ""},  # none given: refused with a message, nothing added
+        ok=frozenset({302}),
+    ),
+    "assistance:distribution_close": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/close/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed already: refused with a message, nothing returned
+    ),
+    "assistance:distribution_cards": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/cards.pdf",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_sheet": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/list.pdf",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:reconciliation_pdf": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/reconciliation.pdf",
+        each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:reconciliation_xlsx": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/reconciliation.xlsx",
+        each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "POST /api/v1/handovers": Case(
+        "POST",
+        lambda r, v: "/api/v1/handovers",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"token": _redeemed_token()},
+        json_body=True,
+        ok=frozenset({409}),  # redeemed already: the earlier handover is named, nothing written
+    ),
     # The API.
     "GET /api/v1/households": Case("GET", lambda r, v: "/api/v1/households", each(EVERYONE), variants=ONE),
     "POST /api/v1/households": Case(
@@ -395,6 +514,16 @@ MATRIX: dict[str, Case] = {
 }
 
 AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
+
+
+def _first_handover() -> Handover:
+    """The first handover of the Ménaka distribution."""
+    return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
+
+
+def _redeemed_token() -> str:
+    """The token of the first handover of the Ménaka distribution."""
+    return _first_handover().entitlement.token
 
 
 def _new_household(variant: str) -> dict[str, Any]:
@@ -451,7 +580,9 @@ def test_who_may_use_each_route(records, as_user, name, username, variant):
         data = as_user(ADMIN).get(path).json()
     before = _state(records)
     if case.json_body:
-        response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
+        response = client.generic(
+            case.method, path, json.dumps(data), content_type="application/json", HTTP_IDEMPOTENCY_KEY="matrix-key-0001"
+        )
     else:
         response = getattr(client, case.method.lower())(path, data)
     expected = case.expected(username, variant)
@@ -475,6 +606,13 @@ def _state(records: Records) -> tuple[Any, ...]:
         if hasattr(HouseholdMerge, "undone_at")
         else None,
         MatchCandidate.objects.filter(pk=records.pair.pk).values_list("status").first(),
+        list(Handover.objects.values_list("pk", "status")),
+        list(DistributionKits.objects.values_list("pk", "available", "returned")),
+        Entitlement.objects.count(),
+        IdempotencyKey.objects.count(),
+        Witness.objects.count(),
+        StockMovement.objects.count(),
+        list(Distribution.objects.values_list("pk", "status")),
     )
 
 

@@ -18,7 +18,7 @@ from abri.registry.tests.factories import household_saved
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_APPS = ("core", "access", "geo", "registry", "assistance")
+ADMIN_APPS = ("core", "access", "geo", "registry", "stock", "assistance")
 
 
 @pytest.fixture

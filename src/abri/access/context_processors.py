@@ -10,10 +10,16 @@ from abri.access.selectors import memberships_active
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
-    """Expose ``current_membership``, ``can_review_duplicates`` and ``can_dedupe_files`` (one query)."""
+    """Expose ``current_membership`` and what the menu may offer (``can_…``), in one query."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_membership": None, "can_review_duplicates": False, "can_dedupe_files": False}
+        return {
+            "current_membership": None,
+            "can_review_duplicates": False,
+            "can_dedupe_files": False,
+            "can_view_distributions": False,
+            "can_view_stock": False,
+        }
     memberships = memberships_active(user=user)
 
     def may(permission: str) -> bool:
@@ -23,4 +29,6 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "current_membership": memberships[0] if memberships else None,
         "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
         "can_dedupe_files": may(roles.DEDUPE_FILES),
+        "can_view_distributions": may(roles.VIEW_DISTRIBUTIONS) or may(roles.RECORD_HANDOVERS),
+        "can_view_stock": may(roles.VIEW_STOCK),
     }

@@ -18,8 +18,14 @@ DEDUPE_FILES = "dedup.dedupe_files"
 VIEW_AUDIT = "core.view_audit"
 MANAGE_ACCESS = "access.manage_access"
 MANAGE_SITES = "geo.manage_sites"
+VIEW_STOCK = "stock.view_stock"
+MOVE_STOCK = "stock.move_stock"  # receipts, dispatches, transfers, losses, adjustments
+VIEW_DISTRIBUTIONS = "assistance.view_distributions"
+MANAGE_DISTRIBUTIONS = "assistance.manage_distributions"  # plan, open, close; households and witnesses
+RECORD_HANDOVERS = "assistance.record_handovers"
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
+_ASSISTANCE = {VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
 
 # What a merge of two households needs on both. A merge is a change to two households (members
 # move, one is closed) and a duplicate-review decision (it judges people to be the same and closes
@@ -42,18 +48,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_ACCESS,
             MANAGE_SITES,
         }
+        | _ASSISTANCE
     ),
     Role.REGISTRATION_OFFICER: frozenset(_READ | {CHANGE_HOUSEHOLD, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES}),
     Role.TARGETING_OFFICER: frozenset(_READ),
     Role.COMMITTEE_SECRETARY: frozenset(_READ),
-    Role.DISTRIBUTION_OFFICER: frozenset(_READ),
-    Role.WAREHOUSE_OFFICER: frozenset(),
+    Role.DISTRIBUTION_OFFICER: frozenset(
+        _READ | {VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
+    ),
+    Role.WAREHOUSE_OFFICER: frozenset({VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS}),
     Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES}),
     Role.INFORMATION_MANAGEMENT_OFFICER: frozenset(
-        _READ | {EXPORT_PERSONAL_DATA, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES, DEDUPE_FILES, MANAGE_SITES}
+        _READ
+        | {EXPORT_PERSONAL_DATA, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES, DEDUPE_FILES, MANAGE_SITES}
+        | {VIEW_STOCK, VIEW_DISTRIBUTIONS}
     ),
     Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
-    Role.AUDITOR: frozenset({VIEW_HOUSEHOLD, VIEW_AUDIT}),
+    Role.AUDITOR: frozenset({VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_STOCK, VIEW_DISTRIBUTIONS}),
 }
 
 

@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from abri.access.api import ApiTokenAuth, session_auth
+from abri.assistance.api import router as assistance_router
 from abri.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from abri.registry.api import router as registry_router
 
@@ -34,6 +35,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), session_auth],
 )
 api.add_router("/", registry_router)
+api.add_router("/", assistance_router)
 
 
 def _field_path(location: Sequence[Any]) -> str:

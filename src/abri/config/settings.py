@@ -25,6 +25,7 @@ ABRI_APPS = [
     "abri.registry",
     "abri.intake",
     "abri.dedup",
+    "abri.stock",
     "abri.assistance",
     "abri.dashboard",
     "abri.synth",  # synthetic populations and the demo scenario (commands only, no models)

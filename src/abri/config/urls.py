@@ -17,5 +17,7 @@ urlpatterns = [
     path("imports/", include("abri.intake.urls")),
     path("duplicates/", include("abri.dedup.urls")),
     path("lists/", include("abri.dedup.lists.urls")),
+    path("distributions/", include("abri.assistance.urls")),
+    path("stock/", include("abri.stock.urls")),
     path("", include("abri.dashboard.urls")),
 ]

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+import segno
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
+    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -65,10 +67,11 @@ def table(
 ) -> Table:
     """A table whose header repeats on every page; cells wrap.
 
-    ``row_height_mm`` leaves room in each row to sign or press a thumb.
+    ``row_height_mm`` leaves room in each row to sign or press a thumb. A cell that is already a
+    flowable (a QR code) is placed as it is.
     """
     data = [[text(title, CELL) for title in header]]
-    data += [[text(value, CELL) for value in row] for row in rows]
+    data += [[value if isinstance(value, Flowable) else text(value, CELL) for value in row] for row in rows]
     heights = None
     if row_height_mm is not None:
         heights = [None] + [row_height_mm * mm] * len(rows)
@@ -96,6 +99,14 @@ def sign_off(title: str, people: Sequence[tuple[str, str]], *, labels: tuple[str
     """A block to sign: one line per (name, role), with ``labels`` naming the name, role and signature columns."""
     rows = [(name, role, "") for name, role in people] or [("", "", "")] * 6
     return KeepTogether([heading(title), table(labels, rows, widths_mm=(65, 55, 60), row_height_mm=12)])
+
+
+def qr_code(value: str, *, size_mm: float = 22) -> Image:
+    """A QR code of ``value`` (segno), ``size_mm`` wide, for a card or a list."""
+    output = io.BytesIO()
+    segno.make(value, error="m").save(output, kind="png", scale=6, border=2)
+    output.seek(0)
+    return Image(output, width=size_mm * mm, height=size_mm * mm)
 
 
 @dataclass

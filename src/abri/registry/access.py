@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -213,3 +214,16 @@ def registering_organisation(*, scope: Scope, admin_area: str, acronym: str = ""
             {"organisation": [_("You register for several organisations here: say which one (its acronym).")]}
         )
     return found[0]
+
+
+def households_entitled(*, household_ids: QuerySet[Any], search: str = "") -> QuerySet[Household]:
+    """The households among ``household_ids`` (those entitled at a distribution the caller works on,
+    which the caller has decided) matching ``search`` by registration number or a member's name, heads loaded.
+
+    The name search runs on these households only, whatever the caller's registry scope: an
+    officer of an implementing partner finds a household of the distribution by its head's name.
+    """
+    households = Household.objects.filter(pk__in=household_ids)
+    if search.strip():
+        households = households.filter(household_search_q(search))
+    return households.select_related("head").order_by("registration_number")

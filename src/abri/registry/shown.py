@@ -229,3 +229,31 @@ def name_shown(*, scope: Scope, household: Household, individual: Individual | N
     if not personal_data_visible(scope=scope, household=household):
         return _masked()
     return _clear(str(individual))
+
+
+@dataclass(frozen=True)
+class HandoverShown:
+    """What an officer at a distribution point sees of a household: enough to check who collects, no more."""
+
+    registration_number: str
+    head_name: str
+    head_sex_display: str
+    head_age: int | None
+    size: int
+
+
+def handover_shown(*, household: Household) -> HandoverShown:
+    """What a handover needs of ``household`` (its head loaded): the head's name, sex and age, and the size.
+
+    Shown to the officers of a distribution the household is entitled at, the organisation's own
+    or an implementing partner's: the distribution grants this, not the registry scope. Nothing
+    else of the household (phone, identity numbers, members, needs) is shown at the point.
+    """
+    head = household.head
+    return HandoverShown(
+        registration_number=household.registration_number,
+        head_name=str(head) if head is not None else "",
+        head_sex_display=str(head.get_sex_display()) if head is not None else "",
+        head_age=age_on(head.birth_date, timezone.localdate()) if head is not None else None,
+        size=household.size,
+    )

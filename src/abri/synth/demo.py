@@ -30,6 +30,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from abri.access.models import Membership, Organisation, Role
+from abri.assistance.demo import distribution_demo_load
 from abri.assistance.models import Programme
 from abri.core import crypto
 from abri.core.services import audit_record
@@ -379,4 +380,5 @@ def demo_load(*, today: datetime.date) -> DemoResult:
         sites = _sites(result, organisations)
         _logins(result, organisations, programmes)
         _households(result, organisations["IOM"], sites, today=today)
+        distribution_demo_load(result=result, organisations=organisations)
     return result

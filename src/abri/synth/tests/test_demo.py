@@ -15,13 +15,21 @@ from django.test import override_settings
 from django.utils import translation
 
 from abri.access.models import Membership, Organisation
-from abri.assistance.models import Programme
+from abri.assistance.models import Distribution, Entitlement, Programme
+from abri.assistance.selectors import reconciliation
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.registry.models import Household, Individual
+from abri.stock.models import StockBalance
 from abri.synth.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+# The Ménaka distribution's audit entries: 9 items, 2 kits, the warehouse and its receipt; the plan,
+# 5 witnesses, the entitlements, the dispatch (ledger and distribution), the opening, 329
+# handovers, the closing (the return to the ledger and the distribution).
+DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2
 
 
 def demo() -> str:
@@ -48,7 +56,7 @@ def test_demo_loads_the_reference_scenario() -> None:
         "Membership": 11,
         "Household": 395 + 6,  # six Ménaka households registered a second time
         "Individual": 2785,
-        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6,
+        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6 + DISTRIBUTION_AUDIT,
     }
     assert sorted(Organisation.objects.values_list("acronym", "kind")) == [
         ("DRDSES-Mopti", "government"),
@@ -99,6 +107,24 @@ def test_demo_loads_the_reference_scenario() -> None:
     assert "  registration.menaka      Registration officer" in output
     assert "Ménaka (ML10) · MLI-MNK-NFI-2022" in output
     assert f"password for all: {DEMO_PASSWORD}" in output
+
+
+def test_demo_holds_the_menaka_distribution_reconciled() -> None:
+    demo()
+    distribution = Distribution.objects.get(code="MNK-NFI-2022-12")
+    result = reconciliation(distribution=distribution)
+    assert (distribution.status, distribution.starts_on, distribution.ends_on) == (
+        "closed",
+        datetime.date(2022, 12, 2),
+        datetime.date(2022, 12, 5),
+    )
+    assert (result.planned, result.handed_over, result.absent) == (335, 329, 6)
+    assert [(day.day.day, day.handed_over) for day in result.days] == [(2, 92), (3, 88), (4, 81), (5, 68)]
+    assert (result.kits.dispatched, result.kits.returned, result.kits.available) == (335, 6, 0)
+    assert distribution.witnesses.count() == 5
+    assert Entitlement.objects.filter(distribution=distribution).values("household").distinct().count() == 335
+    blankets = StockBalance.objects.get(warehouse__code="MNK-01", item__code="BLANKET").quantity
+    assert blankets == 2 * (340 - 329)  # received 340 kits' worth, 329 handed over
 
 
 def test_second_run_keeps_everything_and_says_so() -> None:

@@ -21,6 +21,10 @@ COUNTED = {
     "logins": gettext_lazy("logins"),
     "memberships": gettext_lazy("memberships"),
     "households": gettext_lazy("households"),
+    "stock records": gettext_lazy("stock records"),
+    "distributions": gettext_lazy("distributions"),
+    "entitlements": gettext_lazy("entitlements"),
+    "handovers": gettext_lazy("handovers"),
 }
 
 

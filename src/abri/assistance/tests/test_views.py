@@ -1,0 +1,146 @@
+"""The handover point (find by token, number or name, record, refusals shown), printing and the
+reconciliation downloads, through the pages."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from abri.assistance.models import Distribution, Handover
+from abri.assistance.tests.factories import setting
+from abri.assistance.tokens import token_display
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def found():
+    return setting(today=timezone.localdate())
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages follow the language switch, not the browser
+    client.force_login(User.objects.get(pk=user.pk))
+    return client
+
+
+def _page(client: Client, code: str, data: dict) -> str:
+    response = client.post(f"/distributions/{code}/handover/", data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_point_finds_an_entitlement_by_token_number_or_name_and_records_it(found):
+    client = _client(found.officer)
+    code = found.distribution.code
+    entitlement, household = found.entitlements[0], found.households[0]
+    for search in (token_display(entitlement.token).lower(), household.registration_number, "FatoumataA"):
+        page = _page(client, code, {"search": search})
+        assert token_display(entitlement.token) in page, search
+        assert "FatoumataA Maïga" in page
+        assert "FatoumataB" not in page
+    page = _page(
+        client, code, {"action": "record", "token": entitlement.token, "receiver": "head", "point": "Site Nord"}
+    )
+    assert "Recorded" in page
+    assert Handover.objects.get().point.name == "Site Nord"
+    again = _page(client, code, {"action": "record", "token": entitlement.token, "receiver": "head"})
+    assert "Already handed over" in again
+    assert Handover.objects.count() == 1
+    handover = Handover.objects.get()
+    client.post(f"/distributions/{code}/handovers/{handover.pk}/cancel/", {"reason": ""})
+    assert Handover.objects.get().status == "recorded"  # no reason: refused
+    client.post(f"/distributions/{code}/handovers/{handover.pk}/cancel/", {"reason": "Mauvaise carte"})
+    assert Handover.objects.get().status == "cancelled"
+    assert Handover.objects.get().cancellation.reason == "Mauvaise carte"
+
+
+def test_the_point_loads_its_scanner_from_a_static_file(found):
+    page = _client(found.officer).get(f"/distributions/{found.distribution.code}/handover/").content.decode()
+    assert "assistance/scan.js" in page
+    assert "<script>" not in page  # the Content-Security-Policy forbids inline scripts
+    assert 'name="viewport"' in page
+
+
+def test_cards_and_list_print_tokens_and_heads(found):
+    client = _client(found.officer)
+    token = token_display(found.entitlements[0].token)
+    for name in ("cards.pdf", "list.pdf"):
+        response = client.get(f"/distributions/{found.distribution.code}/{name}")
+        assert response["Content-Type"] == "application/pdf"
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+        assert token in text
+        assert "FatoumataA Maïga" in text
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(
+            io.BytesIO(client.get(f"/distributions/{found.distribution.code}/list.pdf").content)
+        ).pages
+    )
+    assert "Signature or thumbprint" in text
+
+
+def test_the_reconciliation_downloads_hold_the_counts(found):
+    client = _client(found.officer)
+    _page(client, found.distribution.code, {"action": "record", "token": found.entitlements[0].token})
+    response = client.get(f"/distributions/{found.distribution.code}/reconciliation.xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    totals = list(workbook["Totals"].iter_rows(values_only=True))
+    assert totals[1] == (3, 1, 2, 3, 0, 0)
+    text = (
+        PdfReader(io.BytesIO(client.get(f"/distributions/{found.distribution.code}/reconciliation.pdf").content))
+        .pages[0]
+        .extract_text()
+    )
+    assert "Reconciliation" in text
+
+
+def test_a_distribution_is_planned_given_kits_and_opened_through_the_pages(found):
+    client = _client(found.officer)
+    response = client.post(
+        "/distributions/new/",
+        {
+            "code": "mnk-nfi-2023-01",
+            "name": "Deuxième tour",
+            "programme": found.programme.pk,
+            "admin_area": found.distribution.admin_area_id,
+            "starts_on": "2023-01-10",
+            "ends_on": "2023-01-09",
+            "kit": found.distribution.kit_version.kit_id,
+            "warehouse": found.distribution.warehouse_id,
+            "points": "École\nMarché",
+        },
+    )
+    assert response.status_code == 200  # the last day before the first: refused, shown on the form
+    assert "The last day comes on or after the first day." in response.content.decode()
+    assert not Distribution.objects.filter(code="MNK-NFI-2023-01").exists()
+    response = client.post(
+        "/distributions/new/",
+        {
+            "code": "mnk-nfi-2023-01",
+            "name": "Deuxième tour",
+            "programme": found.programme.pk,
+            "admin_area": found.distribution.admin_area_id,
+            "starts_on": "2023-01-10",
+            "ends_on": "2023-01-11",
+            "kit": found.distribution.kit_version.kit_id,
+            "warehouse": found.distribution.warehouse_id,
+            "points": "École\nMarché",
+        },
+    )
+    assert response.status_code == 302
+    planned = Distribution.objects.get(code="MNK-NFI-2023-01")
+    assert list(planned.points.values_list("name", flat=True)) == ["École", "Marché"]
+    assert client.post(f"/distributions/{planned.code}/dispatch/", {"kits": 2}).status_code == 403  # not a keeper
+    client.post(f"/distributions/{planned.code}/witnesses/", {"name": "Préfet", "kind": "authority"})
+    client.post(f"/distributions/{planned.code}/open/")
+    planned.refresh_from_db()
+    assert (planned.status, list(planned.witnesses.values_list("name", flat=True))) == ("open", ["Préfet"])

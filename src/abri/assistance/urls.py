@@ -1,0 +1,21 @@
+from django.urls import path
+
+from abri.assistance import views
+
+app_name = "assistance"
+urlpatterns = [
+    path("", views.distribution_list, name="distribution_list"),
+    path("new/", views.distribution_create, name="distribution_create"),
+    path("<str:code>/", views.distribution_detail, name="distribution_detail"),
+    path("<str:code>/handover/", views.distribution_handover, name="distribution_handover"),
+    path("<str:code>/handovers/<int:handover_id>/cancel/", views.handover_cancel_view, name="handover_cancel"),
+    path("<str:code>/households/", views.distribution_households, name="distribution_households"),
+    path("<str:code>/witnesses/", views.distribution_witness, name="distribution_witness"),
+    path("<str:code>/dispatch/", views.distribution_dispatch_view, name="distribution_dispatch"),
+    path("<str:code>/open/", views.distribution_open_view, name="distribution_open"),
+    path("<str:code>/close/", views.distribution_close_view, name="distribution_close"),
+    path("<str:code>/cards.pdf", views.distribution_cards, name="distribution_cards"),
+    path("<str:code>/list.pdf", views.distribution_sheet, name="distribution_sheet"),
+    path("<str:code>/reconciliation.pdf", views.reconciliation_pdf_view, name="reconciliation_pdf"),
+    path("<str:code>/reconciliation.xlsx", views.reconciliation_xlsx_view, name="reconciliation_xlsx"),
+]
