@@ -26,6 +26,8 @@ ABRI_APPS = [
     "abri.intake",
     "abri.dedup",
     "abri.assistance",
+    "abri.targeting",
+    "abri.grievances",
     "abri.dashboard",
 ]
 
