@@ -360,7 +360,7 @@ def decision_record(
                 ]
             }
         )
-    _, added = AgendaItem.objects.get_or_create(
+    _item, added = AgendaItem.objects.get_or_create(
         session=session, household=household, defaults={"source": AgendaSource.COMMITTEE, "note": reason.strip()}
     )
     try:
