@@ -13,7 +13,13 @@ def access(request: HttpRequest) -> dict[str, Any]:
     """Expose ``current_membership``, ``can_review_duplicates`` and ``can_dedupe_files`` (one query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_membership": None, "can_review_duplicates": False, "can_dedupe_files": False}
+        return {
+            "current_membership": None,
+            "can_review_duplicates": False,
+            "can_dedupe_files": False,
+            "can_view_targeting": False,
+            "can_view_grievances": False,
+        }
     memberships = memberships_active(user=user)
 
     def may(permission: str) -> bool:
@@ -23,4 +29,6 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "current_membership": memberships[0] if memberships else None,
         "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
         "can_dedupe_files": may(roles.DEDUPE_FILES),
+        "can_view_targeting": may(roles.VIEW_TARGETING),
+        "can_view_grievances": may(roles.VIEW_GRIEVANCES),
     }

@@ -19,7 +19,9 @@ from ninja.errors import ValidationError as RequestValidationError
 
 from abri.access.api import ApiTokenAuth, session_auth
 from abri.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from abri.grievances.api import router as grievances_router
 from abri.registry.api import router as registry_router
+from abri.targeting.api import router as targeting_router
 
 api = NinjaAPI(
     title="Abri API",
@@ -34,6 +36,8 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), session_auth],
 )
 api.add_router("/", registry_router)
+api.add_router("/", targeting_router)
+api.add_router("/", grievances_router)
 
 
 def _field_path(location: Sequence[Any]) -> str:

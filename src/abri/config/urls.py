@@ -15,5 +15,7 @@ urlpatterns = [
     path("imports/", include("abri.intake.urls")),
     path("duplicates/", include("abri.dedup.urls")),
     path("lists/", include("abri.dedup.lists_urls")),
+    path("targeting/", include("abri.targeting.urls")),
+    path("grievances/", include("abri.grievances.urls")),
     path("", include("abri.dashboard.urls")),
 ]
