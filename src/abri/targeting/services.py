@@ -21,6 +21,7 @@ from django.db import models
 
 from abri.geo.models import AdminArea, Site
 from abri.registry.access import access_household_by_number
+from abri.registry.merge import MergeContext, MergeParticipant
 from abri.registry.models import Household
 from abri.registry.selectors import households_features_frame
 from abri.registry.shown import name_shown
@@ -598,3 +599,33 @@ def published_list_export(*, actor: Actor, published_list: PublishedList) -> byt
         changes={"format": "xlsx", "rows": len(rows)},
     )
     return content
+
+
+def _merged(context: MergeContext) -> dict[str, Any]:
+    """Scores, agendas, decisions and published lists are history: they keep naming the household as it
+    was when they were written (its registration number resolves to the kept household). A run
+    after the merge scores the kept household once; a pending referral follows it."""
+    moved = []
+    for referral in Referral.objects.filter(household=context.absorbed, session__isnull=True).order_by("id"):
+        if not Referral.objects.filter(plan_id=referral.plan_id, household=context.kept, session__isnull=True).exists():
+            Referral.objects.filter(pk=referral.pk).update(household=context.kept)
+            moved.append(referral.pk)
+    return {"referrals": moved}
+
+
+def _undone(context: MergeContext, moved: dict[str, Any]) -> None:
+    Referral.objects.filter(pk__in=moved.get("referrals", []), session__isnull=True).update(household=context.absorbed)
+
+
+MERGE_PARTICIPANT = MergeParticipant(
+    name="targeting",
+    models=(
+        "targeting.ScoredHousehold",
+        "targeting.AgendaItem",
+        "targeting.Referral",
+        "targeting.CommitteeDecision",
+        "targeting.PublishedListEntry",
+    ),
+    merged=_merged,
+    undone=_undone,
+)
