@@ -90,6 +90,7 @@ class ScoredHousehold(models.Model):
     fired = models.BigIntegerField(_("scoring rules that fired (bits)"), default=0)
     failed = models.BigIntegerField(_("eligibility rules failed (bits)"), default=0)
     rank = models.PositiveIntegerField(_("rank"), null=True)
+    position = models.PositiveIntegerField(_("position in the list"))  # the eligible by rank, then the others
     proposed = models.BooleanField(_("proposed"))
     possible_duplicate = models.BooleanField(_("in a duplicate pair to review"), default=False)
 
@@ -99,12 +100,13 @@ class ScoredHousehold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "household"], name="targeting_score_household_once"),
             models.UniqueConstraint(fields=["run", "rank"], name="targeting_score_rank_once"),
+            # The list page walks this index in order: a deep page costs an index walk, not a sort.
+            models.UniqueConstraint(fields=["run", "position"], name="targeting_score_position_once"),
             models.CheckConstraint(
                 condition=models.Q(eligible=True, rank__isnull=False) | models.Q(eligible=False, rank__isnull=True),
                 name="targeting_score_rank_iff_eligible",
             ),
         ]
-        indexes = [models.Index(fields=["run", "eligible", "rank"], name="targeting_score_order")]
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.household_id} #{self.rank}"

@@ -3,7 +3,7 @@
 Given the features frame of `abri.registry.selectors.households_features_frame` and a plan's
 :class:`~abri.targeting.criteria.Criteria`, :func:`score_frame` gives each household whether it
 is eligible, its score, which scoring rules fired (bit ``i`` of ``fired`` for rule ``i``) and
-which eligibility rules it failed (``failed``), its rank among the eligible and whether it is
+which eligibility rules it failed (``failed``), its rank among the eligible, its position in the whole list (the eligible first) and whether it is
 proposed within the quota. The order is total — score, then the plan's tie-breaks, then the
 registration number, which is unique — so the same data always gives the same list.
 """
@@ -17,7 +17,17 @@ import polars as pl
 from abri.registry.selectors import FEATURE_KINDS
 from abri.targeting.criteria import TIE_BREAKS, Criteria, Rule
 
-RESULT_COLUMNS = ("household_id", "registration_number", "eligible", "score", "fired", "failed", "rank", "proposed")
+RESULT_COLUMNS = (
+    "household_id",
+    "registration_number",
+    "eligible",
+    "score",
+    "fired",
+    "failed",
+    "rank",
+    "position",
+    "proposed",
+)
 
 
 def _as_date(value: object) -> datetime.date:
@@ -94,7 +104,8 @@ def score_frame(frame: pl.DataFrame, criteria: Criteria, *, quota: int) -> pl.Da
     descending.append(False)
     ordered = scored.sort(keys, descending=descending, nulls_last=True, maintain_order=True)
     ordered = ordered.with_columns(
-        pl.when(pl.col("eligible")).then(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)).otherwise(None).alias("rank")
+        pl.when(pl.col("eligible")).then(pl.int_range(1, pl.len() + 1, dtype=pl.Int64)).otherwise(None).alias("rank"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("position"),  # every household, in list order
     )
     return ordered.with_columns((pl.col("rank") <= quota).fill_null(False).alias("proposed")).select(RESULT_COLUMNS)
 

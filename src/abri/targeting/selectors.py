@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from abri.access.roles import VIEW_TARGETING
+from abri.access.roles import VIEW_HOUSEHOLD, VIEW_TARGETING
 from abri.access.selectors import Scope
 from abri.core.errors import NotFound, PermissionDenied
 from abri.registry.access import households_visible
-from abri.registry.models import Household
+from abri.registry.models import Household, HouseholdStatus
 from abri.registry.shown import Shown, name_shown
 from abri.targeting.criteria import Criteria, criteria_parse
 from abri.targeting.models import (
@@ -77,11 +77,15 @@ def plan_criteria(*, plan: TargetingPlan) -> Criteria:
 
 
 def plan_households(*, scope: Scope, plan: TargetingPlan) -> QuerySet[Household]:
-    """The households of the plan's areas and sites that ``scope`` may see (merged ones left out)."""
+    """The households of the plan's organisation, areas and sites that ``scope`` may see (merged ones left out)."""
     inside = Q(pk__in=[])
     for pcode in plan_area_pcodes(plan=plan):
         inside |= Q(admin_area__pk__startswith=pcode)
-    households = households_visible(scope=scope).filter(inside).exclude(status="merged")
+    households = (
+        households_visible(scope=scope)
+        .filter(inside, organisation_id=plan.organisation_id)
+        .exclude(status=HouseholdStatus.MERGED)
+    )
     sites = plan_site_ids(plan=plan)
     if sites:
         households = households.filter(site_id__in=sites)
@@ -108,12 +112,26 @@ class RankedRow:
     possible_duplicate: bool
 
 
+def plan_fully_visible(*, scope: Scope, plan: TargetingPlan) -> bool:
+    """Whether ``scope`` sees every household the plan scores (its organisation's, in all its areas)."""
+    return all(
+        scope.covers(VIEW_HOUSEHOLD, organisation_id=plan.organisation_id, area_pcode=pcode)
+        for pcode in plan_area_pcodes(plan=plan)
+    )
+
+
 def run_ranking(*, scope: Scope, run: TargetingRun, proposed_only: bool = False) -> QuerySet[ScoredHousehold]:
-    """The run's scored households that ``scope`` may see, eligible ones by rank, then the others."""
-    scores = ScoredHousehold.objects.filter(run=run, household__in=households_visible(scope=scope).values("pk"))
+    """The run's scored households that ``scope`` may see, in list order (the eligible by rank, then the others).
+
+    A reader who sees the whole plan reads the run's rows as they are (an index walk on the position);
+    anyone else through the registry's access.
+    """
+    scores = ScoredHousehold.objects.filter(run=run)
+    if not plan_fully_visible(scope=scope, plan=run.plan):
+        scores = scores.filter(household__in=households_visible(scope=scope).values("pk"))
     if proposed_only:
         scores = scores.filter(proposed=True)
-    return scores.order_by("-eligible", "rank", "household_id")
+    return scores.order_by("position")
 
 
 def ranked_rows(*, scope: Scope, run: TargetingRun, scores: Sequence[ScoredHousehold]) -> list[RankedRow]:
@@ -124,7 +142,9 @@ def ranked_rows(*, scope: Scope, run: TargetingRun, scores: Sequence[ScoredHouse
     )
     rows = []
     for score in scores:
-        household = households[score.household_id]
+        household = households.get(score.household_id)
+        if household is None:  # outside the reader's scope
+            continue
         rows.append(
             RankedRow(
                 rank=score.rank,

@@ -179,10 +179,12 @@ def plan_update(*, actor: Actor, plan: TargetingPlan, criteria: Any, quota: int)
 
 
 def plan_frame(*, actor: Actor, plan: TargetingPlan, on: datetime.date) -> pl.DataFrame:
-    """The features of the plan's households the actor may see (a read used by runs and what-ifs)."""
-    return households_features_frame(
+    """The features of the plan's households the actor may see: those its organisation registered in its
+    areas and sites (a read used by runs and what-ifs)."""
+    frame = households_features_frame(
         scope=scope_for(user=actor), area_pcodes=plan_area_pcodes(plan=plan), site_ids=plan_site_ids(plan=plan), on=on
     )
+    return frame.filter(pl.col("organisation_id") == plan.organisation_id)
 
 
 def plan_score(
@@ -202,7 +204,8 @@ def plan_run(*, actor: Actor, plan: TargetingPlan, on: datetime.date) -> Targeti
     if plan.status not in flows.PLAN.sources(PlanStatus.SCORED):
         raise ValidationFailed({"__all__": [_("The plan is with the committee: it is not scored again.")]})
     criteria = criteria_parse(plan.criteria)
-    scored = plan_score(frame=plan_frame(actor=actor, plan=plan, on=on), criteria=criteria, quota=plan.quota)
+    frame = plan_frame(actor=actor, plan=plan, on=on)
+    scored = plan_score(frame=frame, criteria=criteria, quota=plan.quota)
     run = TargetingRun.objects.create(
         plan=plan,
         criteria=plan.criteria,
@@ -212,7 +215,7 @@ def plan_run(*, actor: Actor, plan: TargetingPlan, on: datetime.date) -> Targeti
         eligible=int(scored["eligible"].sum()),
         run_by=actor if isinstance(actor, User) else None,
     )
-    columns = ("household_id", "eligible", "score", "fired", "failed", "rank", "proposed", "possible_duplicate")
+    columns = ("household_id", "eligible", "score", "fired", "failed", "rank", "position", "proposed", "possible_duplicate")
     for chunk in scored.select(columns).iter_slices(BULK):
         ScoredHousehold.objects.bulk_create(
             [ScoredHousehold(run=run, **dict(zip(columns, row, strict=True))) for row in chunk.iter_rows()],
