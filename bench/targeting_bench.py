@@ -136,7 +136,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()
     seconds = bench_scoring(options.households, options.runs)
-    print(f"score and rank {options.households:,} households, 10 scoring rules + 1 eligibility: {seconds:.3f} s (median)")
+    print(
+        f"score and rank {options.households:,} households, 10 scoring rules + 1 eligibility: {seconds:.3f} s (median)"
+    )
 
     call_command("migrate", verbosity=0)
     fill(options.households)
@@ -156,7 +158,10 @@ def main() -> None:
         )
         started = time.perf_counter()
         run = plan_run(actor=admin, plan=plan, on=ON)
-        print(f"whole run (features in SQL, score, bulk insert of {run.households:,} rows): {time.perf_counter() - started:.1f} s")
+        print(
+            f"whole run (features in SQL, score, bulk insert of {run.households:,} rows): "
+            f"{time.perf_counter() - started:.1f} s"
+        )
     client = Client()
     client.force_login(admin)
     for label, path in (("first page", f"/targeting/{plan.pk}/"), ("page 2,000", f"/targeting/{plan.pk}/?page=2000")):

@@ -35,10 +35,10 @@ from abri.core import crypto
 from abri.dedup import lists_storage
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunMode, ListRunStatus, MatchCandidate, RunStatus
 from abri.demo import LOGINS, demo_load
+from abri.grievances.models import Grievance
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.merge import household_merge
-from abri.grievances.models import Grievance
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.targeting.models import CommitteeDecision, CommitteeSession, PublishedList, TargetingPlan, TargetingRun
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from abri.access.api import request_scope
+from abri.grievances.models import Grievance
 from abri.grievances.selectors import access_grievance, grievance_list
 
 router = Router(tags=["grievances"])
@@ -26,7 +27,7 @@ class GrievanceOut(Schema):
     response: str
 
 
-def _out(grievance) -> dict:  # type: ignore[no-untyped-def]
+def _out(grievance: Grievance) -> dict:
     return {
         "id": grievance.pk,
         "reference": grievance.reference,

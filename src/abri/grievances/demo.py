@@ -10,7 +10,13 @@ import datetime
 
 from django.contrib.auth.models import User
 
-from abri.grievances.services import grievance_answer, grievance_close, grievance_receive, grievance_refer, grievance_review
+from abri.grievances.services import (
+    grievance_answer,
+    grievance_close,
+    grievance_receive,
+    grievance_refer,
+    grievance_review,
+)
 from abri.registry.models import Household
 from abri.targeting.demo import PLAN_NAME, second_version_load, targeting_demo_load
 from abri.targeting.models import TargetingPlan
@@ -53,7 +59,10 @@ def targeting_and_grievances_demo_load() -> dict[str, tuple[int, int]]:
     )
     grievance_review(actor=secretary, grievance=quality)
     grievance_answer(
-        actor=secretary, grievance=quality, response="Les nattes abîmées sont remplacées au magasin.", on=datetime.date(2022, 12, 5)
+        actor=secretary,
+        grievance=quality,
+        response="Les nattes abîmées sont remplacées au magasin.",
+        on=datetime.date(2022, 12, 5),
     )
     grievance_receive(
         actor=secretary,

@@ -94,7 +94,9 @@ class Grievance(TimeStampedModel):
                 | (models.Q(sensitive=False) & ~models.Q(category__in=sorted(SENSITIVE_CATEGORIES))),
                 name="grievances_sensitive_iff_category",
             ),
-            models.CheckConstraint(condition=models.Q(due_on__gte=models.F("received_on")), name="grievances_due_after_received"),
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("received_on")), name="grievances_due_after_received"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["answered", "closed"]) | ~models.Q(response=""),
                 name="grievances_answered_has_response",

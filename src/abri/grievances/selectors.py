@@ -33,7 +33,12 @@ def grievance_list(*, scope: Scope, status: str = "") -> QuerySet[Grievance]:
 
 def access_grievance(*, scope: Scope, grievance_id: int) -> Grievance:
     """One visible grievance; NotFound for a missing one and a hidden one alike."""
-    grievance = grievances_visible(scope=scope).select_related("household", "admin_area", "plan").filter(pk=grievance_id).first()
+    grievance = (
+        grievances_visible(scope=scope)
+        .select_related("household", "admin_area", "plan")
+        .filter(pk=grievance_id)
+        .first()
+    )
     if grievance is None:
         raise NotFound(_("No grievance %(id)s.") % {"id": grievance_id})
     return grievance

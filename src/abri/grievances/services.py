@@ -64,7 +64,9 @@ def grievance_receive(
     else:
         area = AdminArea.objects.filter(pk=admin_area.strip().upper()).first()
         if area is None:
-            raise ValidationFailed({"admin_area": [_("Give the household or the admin area the grievance comes from.")]})
+            raise ValidationFailed(
+                {"admin_area": [_("Give the household or the admin area the grievance comes from.")]}
+            )
         area_pcode = area.pcode
         grants = [grant for grant in scope.grants_for(MANAGE_GRIEVANCES) if grant.covers_area(area_pcode)]
         if not grants:
@@ -143,15 +145,22 @@ def grievance_close(*, actor: Actor, grievance: Grievance) -> Grievance:
 def grievance_refer(*, actor: Actor, grievance: Grievance, plan: TargetingPlan) -> Referral:
     """Send the household of an exclusion complaint back to the committee's next session of ``plan``."""
     if grievance.category != Category.EXCLUSION or grievance.household_id is None:
-        raise ValidationFailed({"__all__": [_("Only an exclusion complaint about a household goes back to the committee.")]})
+        raise ValidationFailed(
+            {"__all__": [_("Only an exclusion complaint about a household goes back to the committee.")]}
+        )
     if grievance.status not in (GrievanceStatus.RECEIVED, GrievanceStatus.IN_REVIEW):
         raise ValidationFailed({"__all__": [_("The grievance is already answered.")]})
     assert grievance.household is not None
     referral = household_refer(
-        actor=actor, plan=plan, household=grievance.household, reason=_("Grievance %(reference)s") % {"reference": grievance.reference}
+        actor=actor,
+        plan=plan,
+        household=grievance.household,
+        reason=_("Grievance %(reference)s") % {"reference": grievance.reference},
     )
     Grievance.objects.filter(pk=grievance.pk).update(plan=plan)
     if grievance.status == GrievanceStatus.RECEIVED:
         _move(actor=actor, grievance=grievance, target=GrievanceStatus.IN_REVIEW, action="grievance.review")
-    audit_record(actor=actor, action="grievance.refer", target=grievance, changes={"plan": plan.pk, "referral": referral.pk})
+    audit_record(
+        actor=actor, action="grievance.refer", target=grievance, changes={"plan": plan.pk, "referral": referral.pk}
+    )
     return referral

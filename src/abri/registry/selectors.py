@@ -302,7 +302,9 @@ def households_features_frame(
             members_60_plus=Count("pk", filter=Q(birth_date__lte=_years_before(on, ELDERLY_AGE))),
             members_with_disability=Count("pk", filter=severe),
         )
-        .values_list("household_id", "children_under_5", "children_under_18", "members_60_plus", "members_with_disability")
+        .values_list(
+            "household_id", "children_under_5", "children_under_18", "members_60_plus", "members_with_disability"
+        )
     )
     count_names = ["children_under_5", "children_under_18", "members_60_plus", "members_with_disability"]
     members = pl.DataFrame(

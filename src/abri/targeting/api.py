@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from abri.access.api import request_scope
 from abri.access.roles import RECORD_DECISIONS
 from abri.registry.shown import name_shown
+from abri.targeting.models import PublishedList, TargetingPlan
 from abri.targeting.selectors import (
     access_plan,
     access_published_list,
@@ -76,7 +77,7 @@ class PublishIn(Schema):
     reason: str = ""
 
 
-def _plan_out(plan) -> PlanOut:  # type: ignore[no-untyped-def]
+def _plan_out(plan: TargetingPlan) -> PlanOut:
     return PlanOut(
         id=plan.pk,
         name=plan.name,
@@ -88,7 +89,7 @@ def _plan_out(plan) -> PlanOut:  # type: ignore[no-untyped-def]
     )
 
 
-def _version_out(published) -> dict:  # type: ignore[no-untyped-def]
+def _version_out(published: PublishedList) -> dict:
     return {
         "id": published.pk,
         "plan": published.plan_id,
@@ -113,7 +114,9 @@ def plans_retrieve(request: HttpRequest, plan_id: int) -> PlanOut:
     return _plan_out(access_plan(scope=request_scope(request), plan_id=plan_id))
 
 
-@router.get("/targeting/plans/{plan_id}/lists", response=list[ListVersionOut], summary="List a plan's published versions")
+@router.get(
+    "/targeting/plans/{plan_id}/lists", response=list[ListVersionOut], summary="List a plan's published versions"
+)
 def plans_lists(request: HttpRequest, plan_id: int) -> list[dict]:
     """The plan's published versions, newest first, with what changed and why."""
     plan = access_plan(scope=request_scope(request), plan_id=plan_id)

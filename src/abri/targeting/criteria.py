@@ -181,8 +181,20 @@ def menaka_nfi_criteria() -> dict[str, Any]:
             {"field": "pregnant_or_lactating_woman", "weight": 1, "label": "Femme enceinte ou allaitante"},
             {"field": "large_household", "weight": 1, "label": "Ménage de 10 personnes ou plus"},
             {"field": "unaccompanied_or_separated_child", "weight": 2, "label": "Enfant non accompagné ou séparé"},
-            {"field": "children_under_5", "op": "ge", "value": 2, "weight": 1, "label": "Deux enfants de moins de 5 ans"},
-            {"field": "days_since_arrival", "op": "le", "value": 90, "weight": 1, "label": "Arrivé depuis 3 mois au plus"},
+            {
+                "field": "children_under_5",
+                "op": "ge",
+                "value": 2,
+                "weight": 1,
+                "label": "Deux enfants de moins de 5 ans",
+            },
+            {
+                "field": "days_since_arrival",
+                "op": "le",
+                "value": 90,
+                "weight": 1,
+                "label": "Arrivé depuis 3 mois au plus",
+            },
         ],
         "tie_breaks": ["size_desc", "arrival_date_desc"],
     }

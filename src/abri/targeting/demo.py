@@ -82,10 +82,14 @@ def targeting_demo_load() -> dict[str, tuple[int, int]]:
         minutes=MINUTES,
     )
     scores = list(
-        ScoredHousehold.objects.filter(run=run).select_related("household").order_by("-eligible", "rank", "household_id")
+        ScoredHousehold.objects.filter(run=run)
+        .select_related("household")
+        .order_by("-eligible", "rank", "household_id")
     )
     proposed = [score.household for score in scores if score.proposed]
-    others = [score.household for score in scores if not score.proposed and score.household.registered_on != RE_REGISTERED_ON]
+    others = [
+        score.household for score in scores if not score.proposed and score.household.registered_on != RE_REGISTERED_ON
+    ]
     twice = [household for household in proposed if household.registered_on == RE_REGISTERED_ON]
     for household in twice:
         decision_record(
@@ -111,7 +115,9 @@ def targeting_demo_load() -> dict[str, tuple[int, int]]:
             decision="include",
             reason="Oublié par le score : personne âgée isolée, confirmé par les représentants des déplacés.",
         )
-    decisions_confirm_proposals(actor=secretary, session=session, reason="Proposé par le score, confirmé par le comité.")
+    decisions_confirm_proposals(
+        actor=secretary, session=session, reason="Proposé par le score, confirmé par le comité."
+    )
     for member in members:
         if member.validates:
             validation_record(actor=secretary, session=session, member_id=member.pk)

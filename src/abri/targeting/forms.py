@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +29,9 @@ class WhatIfForm(forms.Form):
 
     quota = forms.IntegerField(label=_("Quota"), min_value=1)
 
-    def __init__(self, *args, rules: list[tuple[str, float]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rules: list[tuple[str, float]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for index, (label, weight) in enumerate(rules):
-            self.fields[f"weight_{index}"] = forms.FloatField(label=label, initial=weight, min_value=-100, max_value=100)
+            self.fields[f"weight_{index}"] = forms.FloatField(
+                label=label, initial=weight, min_value=-100, max_value=100
+            )

@@ -232,7 +232,9 @@ class Referral(TimeStampedModel):
         verbose_name_plural = _("referrals to the committee")
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "household"], condition=models.Q(session__isnull=True), name="targeting_referral_pending_once"
+                fields=["plan", "household"],
+                condition=models.Q(session__isnull=True),
+                name="targeting_referral_pending_once",
             ),
         ]
 

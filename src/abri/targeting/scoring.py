@@ -3,9 +3,10 @@
 Given the features frame of `abri.registry.selectors.households_features_frame` and a plan's
 :class:`~abri.targeting.criteria.Criteria`, :func:`score_frame` gives each household whether it
 is eligible, its score, which scoring rules fired (bit ``i`` of ``fired`` for rule ``i``) and
-which eligibility rules it failed (``failed``), its rank among the eligible, its position in the whole list (the eligible first) and whether it is
-proposed within the quota. The order is total — score, then the plan's tie-breaks, then the
-registration number, which is unique — so the same data always gives the same list.
+which eligibility rules it failed (``failed``), its rank among the eligible, its position in the
+whole list (the eligible first) and whether it is proposed within the quota. The order is total
+— score, then the plan's tie-breaks, then the registration number, which is unique — so the same
+data always gives the same list.
 """
 
 from __future__ import annotations

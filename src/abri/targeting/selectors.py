@@ -41,7 +41,9 @@ from abri.targeting.scoring import band_of, reasons_of
 
 def plans_visible(*, scope: Scope, permission: str = VIEW_TARGETING) -> QuerySet[TargetingPlan]:
     """The plans whose organisation, programme and one of the areas are in ``scope`` for ``permission``."""
-    visible = scope.q(permission, organisation_field="organisation", area_field="admin_areas", programme_field="programme")
+    visible = scope.q(
+        permission, organisation_field="organisation", area_field="admin_areas", programme_field="programme"
+    )
     ids = TargetingPlan.objects.filter(visible).values("pk")
     return TargetingPlan.objects.filter(pk__in=ids)
 
@@ -56,7 +58,10 @@ def access_plan(*, scope: Scope, plan_id: int, permission: str = VIEW_TARGETING)
     plan = plans_visible(scope=scope).select_related("programme", "organisation").filter(pk=plan_id).first()
     if plan is None:
         raise NotFound(_("No targeting plan %(id)s.") % {"id": plan_id})
-    if permission != VIEW_TARGETING and not plans_visible(scope=scope, permission=permission).filter(pk=plan.pk).exists():
+    if (
+        permission != VIEW_TARGETING
+        and not plans_visible(scope=scope, permission=permission).filter(pk=plan.pk).exists()
+    ):
         raise PermissionDenied(_("Your role may see this plan but not do this."))
     return plan
 
@@ -137,8 +142,10 @@ def run_ranking(*, scope: Scope, run: TargetingRun, proposed_only: bool = False)
 def ranked_rows(*, scope: Scope, run: TargetingRun, scores: Sequence[ScoredHousehold]) -> list[RankedRow]:
     """``scores`` (one page) with their households, head names as ``scope`` may see them, and reasons."""
     criteria = criteria_parse(run.criteria)
-    households = households_visible(scope=scope).select_related("head", "admin_area", "site").in_bulk(
-        [score.household_id for score in scores]
+    households = (
+        households_visible(scope=scope)
+        .select_related("head", "admin_area", "site")
+        .in_bulk([score.household_id for score in scores])
     )
     rows = []
     for score in scores:
@@ -201,9 +208,7 @@ class AgendaRow:
 def session_agenda(*, scope: Scope, session: CommitteeSession) -> list[AgendaRow]:
     """The session's agenda as ``scope`` may see it (households outside it left out), by rank, then number."""
     visible = households_visible(scope=scope).values("pk")
-    items = list(
-        AgendaItem.objects.filter(session=session, household__in=visible).select_related("household__head")
-    )
+    items = list(AgendaItem.objects.filter(session=session, household__in=visible).select_related("household__head"))
     decisions = {decision.household_id: decision for decision in session.decisions.select_related("decided_by")}
     scores = {
         row[0]: (row[1], row[2])

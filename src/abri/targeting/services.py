@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from abri.access.roles import MANAGE_PLANS, VIEW_HOUSEHOLD
@@ -17,8 +17,6 @@ from abri.core.errors import NotFound, ValidationFailed
 from abri.core.exports import Sheet, xlsx_bytes
 from abri.core.services import audit_record
 from abri.dedup.selectors import households_in_open_pairs
-from django.db import models
-
 from abri.geo.models import AdminArea, Site
 from abri.registry.access import access_household_by_number
 from abri.registry.merge import MergeContext, MergeParticipant
@@ -69,16 +67,21 @@ def _programme_model() -> type[models.Model]:
 def programme_for_plan(*, actor: Actor, code: str) -> Any:
     """The programme ``code`` if ``actor`` may build plans for it; NotFound otherwise."""
     scope = scope_for(user=actor)
-    programme = _programme_model()._default_manager.filter(code=code).first()
-    if programme is None or not any(
-        grant.organisation_id == programme.organisation_id and grant.covers_programme(programme.pk)
-        for grant in scope.grants_for(MANAGE_PLANS)
-    ) and not scope.is_superuser:
+    programme: Any = _programme_model()._default_manager.filter(code=code).first()
+    if programme is None or (
+        not any(
+            grant.organisation_id == programme.organisation_id and grant.covers_programme(programme.pk)
+            for grant in scope.grants_for(MANAGE_PLANS)
+        )
+        and not scope.is_superuser
+    ):
         raise NotFound(_("No programme %(code)s.") % {"code": code})
     return programme
 
 
-def _check_plan_scope(*, actor: Actor, programme: Any, area_pcodes: Sequence[str], site_ids: Sequence[int]) -> tuple[list[AdminArea], list[Site]]:
+def _check_plan_scope(
+    *, actor: Actor, programme: Any, area_pcodes: Sequence[str], site_ids: Sequence[int]
+) -> tuple[list[AdminArea], list[Site]]:
     errors: dict[str, list[str]] = {}
     areas = list(AdminArea.objects.filter(pk__in=list(area_pcodes)))
     missing = sorted(set(area_pcodes) - {area.pcode for area in areas})
@@ -187,9 +190,7 @@ def plan_frame(*, actor: Actor, plan: TargetingPlan, on: datetime.date) -> pl.Da
     return frame.filter(pl.col("organisation_id") == plan.organisation_id)
 
 
-def plan_score(
-    *, frame: pl.DataFrame, criteria: Criteria, quota: int
-) -> pl.DataFrame:
+def plan_score(*, frame: pl.DataFrame, criteria: Criteria, quota: int) -> pl.DataFrame:
     """Score ``frame`` (see `plan_frame`) and mark the households in a duplicate pair still to review."""
     _check_quota(quota=quota, caseload=frame.height)
     scored = score_frame(frame, criteria, quota=quota)
@@ -215,7 +216,17 @@ def plan_run(*, actor: Actor, plan: TargetingPlan, on: datetime.date) -> Targeti
         eligible=int(scored["eligible"].sum()),
         run_by=actor if isinstance(actor, User) else None,
     )
-    columns = ("household_id", "eligible", "score", "fired", "failed", "rank", "position", "proposed", "possible_duplicate")
+    columns = (
+        "household_id",
+        "eligible",
+        "score",
+        "fired",
+        "failed",
+        "rank",
+        "position",
+        "proposed",
+        "possible_duplicate",
+    )
     for chunk in scored.select(columns).iter_slices(BULK):
         ScoredHousehold.objects.bulk_create(
             [ScoredHousehold(run=run, **dict(zip(columns, row, strict=True))) for row in chunk.iter_rows()],
@@ -287,7 +298,9 @@ def session_open(
     referrals = list(Referral.objects.filter(plan=plan, session__isnull=True))
     AgendaItem.objects.bulk_create(
         [
-            AgendaItem(session=session, household_id=referral.household_id, source=AgendaSource.REFERRAL, note=referral.reason)
+            AgendaItem(
+                session=session, household_id=referral.household_id, source=AgendaSource.REFERRAL, note=referral.reason
+            )
             for referral in referrals
         ],
         ignore_conflicts=True,  # a household both proposed and referred is on the agenda once
@@ -386,8 +399,12 @@ def decision_record(
             )
     except IntegrityError as error:  # a concurrent decision on the same household won
         raise ValidationFailed(
-            {"household": [_("The committee already decided on household %(number)s in this session.")
-                           % {"number": household.registration_number}]}
+            {
+                "household": [
+                    _("The committee already decided on household %(number)s in this session.")
+                    % {"number": household.registration_number}
+                ]
+            }
         ) from error
     audit_record(
         actor=actor,
@@ -413,7 +430,9 @@ def decisions_confirm_proposals(*, actor: Actor, session: CommitteeSession, reas
     by = actor if isinstance(actor, User) else None
     CommitteeDecision.objects.bulk_create(
         [
-            CommitteeDecision(session=session, household_id=pk, decision=Decision.INCLUDE, reason=reason.strip(), decided_by=by)
+            CommitteeDecision(
+                session=session, household_id=pk, decision=Decision.INCLUDE, reason=reason.strip(), decided_by=by
+            )
             for pk in pending
         ],
         batch_size=BULK,
@@ -436,7 +455,12 @@ def validation_record(*, actor: Actor, session: CommitteeSession, member_id: int
     if session.validations.filter(member=member).exists():
         raise ValidationFailed({"member": [_("%(name)s has already validated this list.") % {"name": member.name}]})
     validation = session.validations.create(member=member, recorded_by=actor if isinstance(actor, User) else None)
-    audit_record(actor=actor, action="committee_session.validate", target=session, changes={"validation": validation.pk, "member": member.pk})
+    audit_record(
+        actor=actor,
+        action="committee_session.validate",
+        target=session,
+        changes={"validation": validation.pk, "member": member.pk},
+    )
 
 
 def _entries_of(published: PublishedList | None) -> dict[int, tuple[str, str, float | None]]:
@@ -484,11 +508,18 @@ def session_publish(*, actor: Actor, session: CommitteeSession, reason: str = ""
             status = ListStatus.INCLUDED if decision == Decision.INCLUDE else ListStatus.WAIT_LISTED
             entries[pk] = (status, decision_reason, scores.get(pk))
     ranks = dict(
-        ScoredHousehold.objects.filter(run_id=session.run_id, household_id__in=list(entries)).values_list("household_id", "rank")
+        ScoredHousehold.objects.filter(run_id=session.run_id, household_id__in=list(entries)).values_list(
+            "household_id", "rank"
+        )
     )
     ordered = sorted(
         entries.items(),
-        key=lambda item: (item[1][0] != ListStatus.INCLUDED, ranks.get(item[0]) is None, ranks.get(item[0]) or 0, item[0]),
+        key=lambda item: (
+            item[1][0] != ListStatus.INCLUDED,
+            ranks.get(item[0]) is None,
+            ranks.get(item[0]) or 0,
+            item[0],
+        ),
     )
     published = PublishedList.objects.create(
         plan=plan,
@@ -507,7 +538,12 @@ def session_publish(*, actor: Actor, session: CommitteeSession, reason: str = ""
     PublishedListEntry.objects.bulk_create(
         [
             PublishedListEntry(
-                published_list=published, household_id=pk, status=status, position=position, score=score, reason=entry_reason
+                published_list=published,
+                household_id=pk,
+                status=status,
+                position=position,
+                score=score,
+                reason=entry_reason,
             )
             for position, (pk, (status, entry_reason, score)) in enumerate(ordered, start=1)
         ],
@@ -539,17 +575,26 @@ def household_refer(*, actor: Actor, plan: TargetingPlan, household: Household, 
     plan = plan_lock(plan_id=plan.pk)
     if not plan_households(scope=scope_for(user=actor), plan=plan).filter(pk=household.pk).exists():
         raise ValidationFailed(
-            {"household": [_("Household %(number)s is outside the plan's areas and sites.") % {"number": household.registration_number}]}
+            {
+                "household": [
+                    _("Household %(number)s is outside the plan's areas and sites.")
+                    % {"number": household.registration_number}
+                ]
+            }
         )
     if Referral.objects.filter(plan=plan, household=household, session__isnull=True).exists():
-        raise ValidationFailed({"household": [_("This household is already waiting for the committee's next session.")]})
+        raise ValidationFailed(
+            {"household": [_("This household is already waiting for the committee's next session.")]}
+        )
     open_session = plan.sessions.filter(status=SessionStatus.OPEN).first()
     referral = Referral.objects.create(
         plan=plan, household=household, reason=reason.strip(), referred_by=actor if isinstance(actor, User) else None
     )
     if open_session is not None:
         AgendaItem.objects.get_or_create(
-            session=open_session, household=household, defaults={"source": AgendaSource.REFERRAL, "note": reason.strip()}
+            session=open_session,
+            household=household,
+            defaults={"source": AgendaSource.REFERRAL, "note": reason.strip()},
         )
         referral.session = open_session
         referral.save(update_fields=["session", "updated_at"])
@@ -557,10 +602,13 @@ def household_refer(*, actor: Actor, plan: TargetingPlan, household: Household, 
         actor=actor,
         action="targeting_plan.refer",
         target=plan,
-        changes={"household": household.pk, "referral": referral.pk, "session": open_session.pk if open_session else None},
+        changes={
+            "household": household.pk,
+            "referral": referral.pk,
+            "session": open_session.pk if open_session else None,
+        },
     )
     return referral
-
 
 
 @transaction.atomic

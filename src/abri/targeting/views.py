@@ -120,7 +120,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "lists": published_lists(plan=plan),
         "members": plan_members(plan=plan),
         "can_run": scope.allows(roles.MANAGE_PLANS),
-        "what_if": WhatIfForm(rules=[(rule.label or rule.field, rule.weight) for rule in criteria.scoring], initial={"quota": plan.quota}),
+        "what_if": WhatIfForm(
+            rules=[(rule.label or rule.field, rule.weight) for rule in criteria.scoring], initial={"quota": plan.quota}
+        ),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
@@ -140,7 +142,9 @@ def plan_run_view(request: HttpRequest, plan_id: int) -> HttpResponse:
         _refused(request, error)
     else:
         messages.success(
-            request, _("%(count)s households scored, %(eligible)s eligible.") % {"count": run.households, "eligible": run.eligible}
+            request,
+            _("%(count)s households scored, %(eligible)s eligible.")
+            % {"count": run.households, "eligible": run.eligible},
         )
     return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
 
@@ -259,7 +263,9 @@ def session_confirm(request: HttpRequest, plan_id: int, session_id: int) -> Http
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
-        count = decisions_confirm_proposals(actor=request.user, session=session, reason=form.cleaned_data.get("reason") or "")
+        count = decisions_confirm_proposals(
+            actor=request.user, session=session, reason=form.cleaned_data.get("reason") or ""
+        )
     except ValidationFailed as error:
         _refused(request, error)
     else:
@@ -289,7 +295,7 @@ def session_validate(request: HttpRequest, plan_id: int, session_id: int) -> Htt
 @require_POST
 def session_publish_view(request: HttpRequest, plan_id: int, session_id: int) -> HttpResponse:
     """Publish the session's list as the plan's next version."""
-    plan, session, back = _committee_action(request, plan_id, session_id)
+    _plan, session, back = _committee_action(request, plan_id, session_id)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
@@ -312,12 +318,17 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
         request.GET.get("page") or 1
     )
     rows = [
-        {"entry": entry, "head_name": name_shown(scope=scope, household=entry.household, individual=entry.household.head)}
+        {
+            "entry": entry,
+            "head_name": name_shown(scope=scope, household=entry.household, individual=entry.household.head),
+        }
         for entry in page.object_list
     ]
     can_export = scope.allows(roles.EXPORT_PERSONAL_DATA)
     return render(
-        request, "targeting/list_detail.html", {"published": published, "page": page, "rows": rows, "can_export": can_export}
+        request,
+        "targeting/list_detail.html",
+        {"published": published, "page": page, "rows": rows, "can_export": can_export},
     )
 
 
@@ -325,13 +336,14 @@ def list_detail(request: HttpRequest, list_id: int) -> HttpResponse:
 @never_cache
 @require_GET
 def list_pdf(request: HttpRequest, list_id: int) -> HttpResponse:
-    """The published list on paper (French, or English with ``?lang=en``), with a sign-off page for the members present."""
+    """The published list on paper (French, or English with ``?lang=en``), with a sign-off page for those present."""
     scope = scope_for(user=request.user)
     published = _list_or_404(scope, list_id)
     language = "en" if request.GET.get("lang") == "en" else "fr"
     with translation.override(language):
         document = pdf.Document(
-            title=_("Final list — %(plan)s, version %(version)s") % {"plan": published.plan.name, "version": published.version},
+            title=_("Final list — %(plan)s, version %(version)s")
+            % {"plan": published.plan.name, "version": published.version},
             subtitle=str(published.plan.programme),
             footer=_("Abri · published list v%(version)s") % {"version": published.version},
         )

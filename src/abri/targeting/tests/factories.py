@@ -31,7 +31,10 @@ def login(*, organisation: Organisation, role: str, areas: tuple[str, ...] = ("M
 
 def widow(**overrides):
     """A household headed by a widow (score 3 under the Ménaka criteria)."""
-    return [member_input(marital_status="widowed", **overrides), member_input(given_names="Awa", relationship="child", birth_date=date(2012, 1, 1))]
+    return [
+        member_input(marital_status="widowed", **overrides),
+        member_input(given_names="Awa", relationship="child", birth_date=date(2012, 1, 1)),
+    ]
 
 
 def menaka_households(*, organisation: Organisation, count: int) -> list:

@@ -55,7 +55,14 @@ def setting():
         household_saved(organisation=iom, displacement_cause="natural_disaster"),  # not eligible
     ]
     bandiagara = household_saved(organisation=iom, admin_area="ML0501", origin_area="ML0501")  # outside the plan
-    return {"iom": iom, "programme": programme, "officer": officer, "secretary": secretary, "households": households, "bandiagara": bandiagara}
+    return {
+        "iom": iom,
+        "programme": programme,
+        "officer": officer,
+        "secretary": secretary,
+        "households": households,
+        "bandiagara": bandiagara,
+    }
 
 
 def test_a_criterion_on_an_unknown_field_is_refused_with_its_place():
@@ -131,7 +138,9 @@ def test_a_quota_larger_than_the_caseload_is_refused_and_nothing_is_created(sett
 def test_an_update_with_a_bad_criterion_changes_nothing(setting):
     plan = plan_saved(actor=setting["officer"], programme=setting["programme"])
     with pytest.raises(ValidationFailed):
-        plan_update(actor=setting["officer"], plan=plan, criteria={"scoring": [{"field": "nope", "weight": 1}]}, quota=1)
+        plan_update(
+            actor=setting["officer"], plan=plan, criteria={"scoring": [{"field": "nope", "weight": 1}]}, quota=1
+        )
     plan.refresh_from_db()
     assert plan.quota == 2
     assert plan.criteria["scoring"][0]["field"] == "widow_headed"
@@ -142,16 +151,24 @@ def _published_setting(setting):
     run = plan_run(actor=setting["officer"], plan=plan, on=ON)
     members = committee(actor=setting["secretary"], plan=plan)
     session = session_open(
-        actor=setting["secretary"], plan=plan, held_on=date(2022, 12, 1), place="Mairie de Ménaka", attendee_ids=[m.pk for m in members]
+        actor=setting["secretary"],
+        plan=plan,
+        held_on=date(2022, 12, 1),
+        place="Mairie de Ménaka",
+        attendee_ids=[m.pk for m in members],
     )
     return plan, run, members, session
 
 
 def test_a_decision_outside_the_plan_scope_is_refused_and_nothing_is_written(setting):
-    plan, _run, _members, session = _published_setting(setting)
+    _plan, _run, _members, session = _published_setting(setting)
     with pytest.raises(ValidationFailed) as refused:
         decision_record(
-            actor=setting["secretary"], session=session, number=setting["bandiagara"].registration_number, decision="include", reason="x"
+            actor=setting["secretary"],
+            session=session,
+            number=setting["bandiagara"].registration_number,
+            decision="include",
+            reason="x",
         )
     assert setting["bandiagara"].registration_number in refused.value.errors["household"][0]
     assert not CommitteeDecision.objects.exists()
@@ -165,7 +182,9 @@ def test_a_second_decision_on_a_household_in_one_session_is_refused(setting):
         decision_record(actor=setting["secretary"], session=session, number=number, decision="exclude", reason="Non")
     assert list(CommitteeDecision.objects.values_list("decision", flat=True)) == ["include"]
     with pytest.raises(IntegrityError), transaction.atomic():  # and the database says so too
-        CommitteeDecision.objects.create(session=session, household=setting["households"][0], decision="exclude", reason="Non")
+        CommitteeDecision.objects.create(
+            session=session, household=setting["households"][0], decision="exclude", reason="Non"
+        )
 
 
 def test_publishing_with_undecided_households_is_refused(setting):
@@ -182,7 +201,13 @@ def test_publishing_with_undecided_households_is_refused(setting):
 def test_the_published_list_is_numbered_immutable_and_a_change_makes_version_two(setting):
     plan, _run, members, session = _published_setting(setting)
     first, second, third, _fourth = setting["households"]
-    decision_record(actor=setting["secretary"], session=session, number=first.registration_number, decision="wait_list", reason="Aidé par ailleurs")
+    decision_record(
+        actor=setting["secretary"],
+        session=session,
+        number=first.registration_number,
+        decision="wait_list",
+        reason="Aidé par ailleurs",
+    )
     assert decisions_confirm_proposals(actor=setting["secretary"], session=session, reason="Proposé par le score") == 1
     assert session_undecided_count(session=session) == 0
     with pytest.raises(ValidationFailed) as refused:  # the validators have not validated yet
@@ -203,7 +228,13 @@ def test_the_published_list_is_numbered_immutable_and_a_change_makes_version_two
     household_refer(actor=setting["secretary"], plan=plan, household=second, reason="Plainte : oublié")
     next_session = session_open(actor=setting["secretary"], plan=plan, held_on=date(2022, 12, 8), place="Mairie")
     assert session_undecided_count(session=next_session) == 1
-    decision_record(actor=setting["secretary"], session=next_session, number=second.registration_number, decision="include", reason="Plainte fondée")
+    decision_record(
+        actor=setting["secretary"],
+        session=next_session,
+        number=second.registration_number,
+        decision="include",
+        reason="Plainte fondée",
+    )
     for member in members:
         if member.validates:
             validation_record(actor=setting["secretary"], session=next_session, member_id=member.pk)
@@ -220,5 +251,11 @@ def test_access_to_another_organisation_household_is_not_found(setting):
     stranger = household_saved(organisation=other)
     _plan, _run, _members, session = _published_setting(setting)
     with pytest.raises(NotFound):
-        decision_record(actor=setting["secretary"], session=session, number=stranger.registration_number, decision=Decision.INCLUDE, reason="x")
+        decision_record(
+            actor=setting["secretary"],
+            session=session,
+            number=stranger.registration_number,
+            decision=Decision.INCLUDE,
+            reason="x",
+        )
     assert not CommitteeDecision.objects.exists()
