@@ -387,6 +387,20 @@ MATRIX: dict[str, Case] = {
     ),
     # Targeting: the Ménaka plan, its first (published) session and list version 1; grievances.
     "targeting:plan_list": Case("GET", lambda r, v: "/targeting/", each(TARGETING_VIEW), variants=ONE),
+    "targeting:plan_create": Case(
+        "GET", lambda r, v: "/targeting/new/", each(PLANNERS), visible=each(TARGETING_VIEW), variants=ONE
+    ),
+    **{
+        f"targeting:plan_{action}": Case(
+            "POST",
+            lambda r, v, path=path: f"/targeting/{r.plan.pk}/{path}/",
+            each(SECRETARIES),
+            visible=each(TARGETING_VIEW),
+            variants=ONE,
+            ok=frozenset({302}),  # nothing filled in: refused with the reasons, nothing written
+        )
+        for action, path in (("member_add", "members"), ("session_open", "sessions"))
+    },
     "targeting:plan_detail": Case("GET", lambda r, v: f"/targeting/{r.plan.pk}/", each(TARGETING_VIEW), variants=ONE),
     "targeting:plan_run": Case(
         "POST",
@@ -585,6 +599,8 @@ def _state(records: Records) -> tuple[Any, ...]:
         else None,
         MatchCandidate.objects.filter(pk=records.pair.pk).values_list("status").first(),
         TargetingRun.objects.count(),
+        TargetingPlan.objects.count(),
+        CommitteeSession.objects.count(),
         CommitteeDecision.objects.count(),
         PublishedList.objects.count(),
         list(Grievance.objects.order_by("id").values_list("status", "response")),

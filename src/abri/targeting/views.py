@@ -6,6 +6,7 @@ Households are reached through `abri.registry.access` and named through `abri.re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -27,8 +28,8 @@ from abri.core import pdf
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.registry.shown import name_shown
-from abri.targeting.criteria import criteria_parse
-from abri.targeting.forms import DecisionForm, ReasonForm, ValidationForm, WhatIfForm
+from abri.targeting.criteria import TEMPLATES, criteria_parse
+from abri.targeting.forms import DecisionForm, MemberForm, PlanForm, ReasonForm, SessionForm, ValidationForm, WhatIfForm
 from abri.targeting.models import PublishedList, TargetingPlan
 from abri.targeting.selectors import (
     access_plan,
@@ -49,10 +50,14 @@ from abri.targeting.selectors import (
 from abri.targeting.services import (
     decision_record,
     decisions_confirm_proposals,
+    member_add,
+    plan_create,
     plan_frame,
     plan_run,
     plan_score,
+    programme_for_plan,
     published_list_export,
+    session_open,
     session_publish,
     validation_record,
 )
@@ -90,7 +95,8 @@ def plan_list_view(request: HttpRequest) -> HttpResponse:
     scope = scope_for(user=request.user)
     if not scope.allows(roles.VIEW_TARGETING):
         raise Http404
-    return render(request, "targeting/plan_list.html", {"plans": plan_list(scope=scope)})
+    context = {"plans": plan_list(scope=scope), "can_create": scope.allows(roles.MANAGE_PLANS)}
+    return render(request, "targeting/plan_list.html", context)
 
 
 @login_required
@@ -120,6 +126,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "lists": published_lists(plan=plan),
         "members": plan_members(plan=plan),
         "can_run": scope.allows(roles.MANAGE_PLANS),
+        "can_decide": scope.allows(roles.RECORD_DECISIONS),
+        "member_form": MemberForm(),
+        "session_form": SessionForm(members=[(member.pk, member.name) for member in plan_members(plan=plan)]),
         "what_if": WhatIfForm(
             rules=[(rule.label or rule.field, rule.weight) for rule in criteria.scoring], initial={"quota": plan.quota}
         ),
@@ -396,3 +405,91 @@ def list_xlsx(request: HttpRequest, list_id: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="liste-{published.plan_id}-v{published.version}.xlsx"'
     return response
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create_view(request: HttpRequest) -> HttpResponse:
+    """A new plan: programme, areas, criteria from a template or written as JSON, quota."""
+    scope = scope_for(user=request.user)
+    if not scope.allows(roles.MANAGE_PLANS):
+        if scope.allows(roles.VIEW_TARGETING):
+            raise PermissionDenied(_("Your role does not build targeting plans."))
+        raise Http404
+    form = PlanForm(request.POST or None, initial={"template": "menaka_nfi"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            criteria = TEMPLATES[data["template"]]() if data["template"] in TEMPLATES else json.loads(data["criteria"])
+        except json.JSONDecodeError as error:
+            form.add_error("criteria", _("The criteria are not valid JSON (line %(line)s).") % {"line": error.lineno})
+        else:
+            try:
+                plan = plan_create(
+                    actor=request.user,
+                    programme=programme_for_plan(actor=request.user, code=data["programme"].strip()),
+                    name=data["name"],
+                    area_pcodes=[code.strip().upper() for code in data["areas"].split(",") if code.strip()],
+                    criteria=criteria,
+                    quota=data["quota"],
+                )
+            except NotFound as error:
+                form.add_error("programme", str(error))
+            except ValidationFailed as error:
+                _refused(request, error)
+            else:
+                messages.success(request, _("Plan created: score and rank it when ready."))
+                return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
+    return render(request, "targeting/plan_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def plan_member_add(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Add a member to the plan's selection committee."""
+    scope = scope_for(user=request.user)
+    plan = _plan_or_404(scope, plan_id, roles.RECORD_DECISIONS)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            member_add(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationFailed as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Member added."))
+    return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
+
+
+@login_required
+@require_POST
+def plan_session_open(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Open a committee session on the plan's latest run."""
+    scope = scope_for(user=request.user)
+    plan = _plan_or_404(scope, plan_id, roles.RECORD_DECISIONS)
+    form = SessionForm(request.POST, members=[(member.pk, member.name) for member in plan_members(plan=plan)])
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
+    data = form.cleaned_data
+    try:
+        session = session_open(
+            actor=request.user,
+            plan=plan,
+            held_on=data["held_on"],
+            place=data["place"],
+            attendee_ids=data["attendees"],
+            minutes=data["minutes"],
+        )
+    except ValidationFailed as error:
+        _refused(request, error)
+        return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
+    return HttpResponseRedirect(reverse("targeting:session_detail", args=[plan.pk, session.pk]))

@@ -12,7 +12,7 @@ from abri.access.tests.factories import OrganisationFactory
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import mali_areas
 from abri.registry.tests.factories import household_saved
-from abri.targeting.models import ScoredHousehold, TargetingRun
+from abri.targeting.models import ScoredHousehold, TargetingPlan, TargetingRun
 from abri.targeting.services import (
     decisions_confirm_proposals,
     plan_run,
@@ -111,3 +111,48 @@ def test_the_xlsx_is_for_exporters_only_and_audited(published):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEntry.objects.filter(action="published_list.export", target_id=str(published["list"].pk)).count() == 1
+
+
+def test_a_plan_with_a_criterion_on_an_unknown_field_is_refused_on_the_page(published):
+    client = _client(published["users"]["officer"])
+    before = TargetingPlan.objects.count()
+    response = client.post(
+        "/targeting/new/",
+        {
+            "name": "Essai",
+            "programme": "MLI-MNK-NFI-2022",
+            "areas": "ML10",
+            "template": "own",
+            "criteria": '{"scoring": [{"field": "wealth", "weight": 1}]}',
+            "quota": 1,
+        },
+        follow=True,
+    )
+    assert "Règle de score 1 : le registre n&#x27;a pas de champ « wealth »" in response.content.decode()
+    assert TargetingPlan.objects.count() == before
+
+
+def test_a_plan_from_a_template_is_created(published):
+    response = _client(published["users"]["officer"]).post(
+        "/targeting/new/",
+        {
+            "name": "Carte de score",
+            "programme": "MLI-MNK-NFI-2022",
+            "areas": "ML10",
+            "template": "nfi_score_card",
+            "quota": 2,
+        },
+    )
+    plan = TargetingPlan.objects.get(name="Carte de score")
+    assert response["Location"] == f"/targeting/{plan.pk}/"
+    assert plan.criteria["maximum_score"] == 5
+
+
+def test_the_secretary_opens_a_session_from_the_page(published):
+    plan = published["list"].plan
+    client = _client(published["users"]["secretary"])
+    response = client.post(
+        f"/targeting/{plan.pk}/sessions/", {"held_on": "2022-12-04", "place": "Mairie", "attendees": []}
+    )
+    session = plan.sessions.get(held_on=date(2022, 12, 4))
+    assert response["Location"] == f"/targeting/{plan.pk}/sessions/{session.pk}/"
