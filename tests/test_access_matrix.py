@@ -35,11 +35,13 @@ from abri.dedup.lists import storage as lists_storage
 from abri.dedup.merges.services import household_merge
 from abri.dedup.models import DeduplicationRun, ListRun, ListRunStatus, MatchCandidate, RunStatus
 from abri.dedup.tests.factories import ListRunFactory
+from abri.grievances.models import Grievance
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.stock.models import StockMovement
 from abri.synth.demo import LOGINS, demo_load
+from abri.targeting.models import CommitteeDecision, CommitteeSession, PublishedList, TargetingPlan, TargetingRun
 
 ADMIN = "admin.abri"
 REG_MENAKA = "registration.menaka"
@@ -82,6 +84,12 @@ DISTRIBUTION_CODE = "MNK-NFI-2022-12"
 DISTRIBUTION_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}
 DISTRIBUTION_RUNS = {ADMIN, DISTRIBUTION}
 DISPATCHERS = {ADMIN, WAREHOUSE}  # move the stock of IOM's Ménaka warehouse
+# Targeting of the Ménaka NFI programme: who sees the plan, builds it, does the committee's work, exports.
+TARGETING_VIEW = {ADMIN, TARGETING, COMMITTEE, DISTRIBUTION, IM, AUDITOR}
+PLANNERS = {ADMIN, TARGETING}
+SECRETARIES = {ADMIN, COMMITTEE}
+LIST_EXPORT = {ADMIN, IM}
+GRIEVANCE_VIEW = {ADMIN, TARGETING, COMMITTEE, IM, AUDITOR}
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -98,6 +106,10 @@ class Records:
     done_run: ListRun
     others: dict[str, Household]  # another household of the same area, to merge with
     counts: dict[str, int]
+    plan: TargetingPlan
+    session: CommitteeSession  # published: every write on it is refused with a reason
+    published: PublishedList
+    grievance: Grievance  # an ordinary (not sensitive) grievance of Ménaka
 
 
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -218,7 +230,13 @@ def _records() -> Records:
         "menaka": registered.filter(admin_area__pk__startswith="ML10").count(),
         "bandiagara": registered.filter(admin_area__pk__startswith="ML05").count(),
     }
-    return Records(menaka, bandiagara, merge, batch, pair, list_run, done_run, others, counts)
+    plan = TargetingPlan.objects.get(programme__code="MLI-MNK-NFI-2022")
+    session = plan.sessions.order_by("id").first()
+    published = plan.lists.get(version=1)
+    grievance = Grievance.objects.filter(sensitive=False, admin_area_id="ML1001").order_by("id").first()
+    return Records(
+        menaka, bandiagara, merge, batch, pair, list_run, done_run, others, counts, plan, session, published, grievance
+    )
 
 
 @pytest.fixture
@@ -474,6 +492,99 @@ MATRIX: dict[str, Case] = {
         json_body=True,
         ok=frozenset({409}),  # redeemed already: the earlier handover is named, nothing written
     ),
+    # Targeting: the Ménaka plan, its first (published) session and list version 1; grievances.
+    "targeting:plan_list": Case("GET", lambda r, v: "/targeting/", each(TARGETING_VIEW), variants=ONE),
+    "targeting:plan_create": Case(
+        "GET", lambda r, v: "/targeting/new/", each(PLANNERS), visible=each(TARGETING_VIEW), variants=ONE
+    ),
+    **{
+        f"targeting:plan_{action}": Case(
+            "POST",
+            lambda r, v, path=path: f"/targeting/{r.plan.pk}/{path}/",
+            each(SECRETARIES),
+            visible=each(TARGETING_VIEW),
+            variants=ONE,
+            ok=frozenset({302}),  # nothing filled in: refused with the reasons, nothing written
+        )
+        for action, path in (("member_add", "members"), ("session_open", "sessions"))
+    },
+    "targeting:plan_detail": Case("GET", lambda r, v: f"/targeting/{r.plan.pk}/", each(TARGETING_VIEW), variants=ONE),
+    "targeting:plan_run": Case(
+        "POST",
+        lambda r, v: f"/targeting/{r.plan.pk}/run/",
+        each(PLANNERS),
+        visible=each(TARGETING_VIEW),
+        variants=ONE,
+        ok=frozenset({302}),  # the plan is published: refused with a message, nothing scored
+    ),
+    "targeting:plan_what_if": Case(
+        "POST", lambda r, v: f"/targeting/{r.plan.pk}/what-if/", each(TARGETING_VIEW), variants=ONE
+    ),
+    "targeting:session_detail": Case(
+        "GET", lambda r, v: f"/targeting/{r.plan.pk}/sessions/{r.session.pk}/", each(TARGETING_VIEW), variants=ONE
+    ),
+    **{
+        f"targeting:session_{action}": Case(
+            "POST",
+            lambda r, v, action=action: f"/targeting/{r.plan.pk}/sessions/{r.session.pk}/{action}/",
+            each(SECRETARIES),
+            visible=each(TARGETING_VIEW),
+            variants=ONE,
+            ok=frozenset({302}),  # the session is published: refused with a message, nothing written
+        )
+        for action in ("decide", "confirm", "validate", "publish")
+    },
+    "targeting:list_detail": Case(
+        "GET", lambda r, v: f"/targeting/lists/{r.published.pk}/", each(TARGETING_VIEW), variants=ONE
+    ),
+    "targeting:list_pdf": Case(
+        "GET", lambda r, v: f"/targeting/lists/{r.published.pk}/list.pdf", each(TARGETING_VIEW), variants=ONE
+    ),
+    "targeting:list_xlsx": Case(
+        "GET",
+        lambda r, v: f"/targeting/lists/{r.published.pk}/list.xlsx",
+        each(LIST_EXPORT),
+        visible=each(TARGETING_VIEW),
+        variants=ONE,
+    ),
+    "grievances:grievance_list": Case("GET", lambda r, v: "/grievances/", each(GRIEVANCE_VIEW), variants=ONE),
+    "grievances:grievance_detail": Case(
+        "GET", lambda r, v: f"/grievances/{r.grievance.pk}/", each(GRIEVANCE_VIEW), variants=ONE
+    ),
+    "GET /api/v1/targeting/plans": Case("GET", lambda r, v: "/api/v1/targeting/plans", each(EVERYONE), variants=ONE),
+    "GET /api/v1/targeting/plans/{plan_id}": Case(
+        "GET", lambda r, v: f"/api/v1/targeting/plans/{r.plan.pk}", each(TARGETING_VIEW), variants=ONE
+    ),
+    "GET /api/v1/targeting/plans/{plan_id}/lists": Case(
+        "GET", lambda r, v: f"/api/v1/targeting/plans/{r.plan.pk}/lists", each(TARGETING_VIEW), variants=ONE
+    ),
+    "GET /api/v1/targeting/lists/{list_id}": Case(
+        "GET", lambda r, v: f"/api/v1/targeting/lists/{r.published.pk}", each(TARGETING_VIEW), variants=ONE
+    ),
+    "POST /api/v1/targeting/plans/{plan_id}/sessions/{session_id}/decisions": Case(
+        "POST",
+        lambda r, v: f"/api/v1/targeting/plans/{r.plan.pk}/sessions/{r.session.pk}/decisions",
+        each(SECRETARIES),
+        visible=each(TARGETING_VIEW),
+        variants=ONE,
+        data=lambda r, v: {"household": number(r, v), "decision": "include", "reason": "Matrice"},
+        json_body=True,
+        ok=frozenset({201, 422}),  # the session is published: refused with the reason
+    ),
+    "POST /api/v1/targeting/plans/{plan_id}/sessions/{session_id}/publish": Case(
+        "POST",
+        lambda r, v: f"/api/v1/targeting/plans/{r.plan.pk}/sessions/{r.session.pk}/publish",
+        each(SECRETARIES),
+        visible=each(TARGETING_VIEW),
+        variants=ONE,
+        data=lambda r, v: {"reason": "Matrice"},
+        json_body=True,
+        ok=frozenset({201, 422}),
+    ),
+    "GET /api/v1/grievances": Case("GET", lambda r, v: "/api/v1/grievances", each(EVERYONE), variants=ONE),
+    "GET /api/v1/grievances/{grievance_id}": Case(
+        "GET", lambda r, v: f"/api/v1/grievances/{r.grievance.pk}", each(GRIEVANCE_VIEW), variants=ONE
+    ),
     # The API.
     "GET /api/v1/households": Case("GET", lambda r, v: "/api/v1/households", each(EVERYONE), variants=ONE),
     "POST /api/v1/households": Case(
@@ -613,6 +724,12 @@ def _state(records: Records) -> tuple[Any, ...]:
         Witness.objects.count(),
         StockMovement.objects.count(),
         list(Distribution.objects.values_list("pk", "status")),
+        TargetingRun.objects.count(),
+        TargetingPlan.objects.count(),
+        CommitteeSession.objects.count(),
+        CommitteeDecision.objects.count(),
+        PublishedList.objects.count(),
+        list(Grievance.objects.order_by("id").values_list("status", "response")),
     )
 
 
@@ -722,3 +839,25 @@ def test_without_a_login_nothing_is_answered(records, db, name):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+# --- targeting: names on the lists for those who may see them, sensitive grievances for the named roles ---
+
+
+@pytest.mark.parametrize("username", sorted(TARGETING_VIEW))
+def test_published_list_names_heads_only_for_those_who_may_see_them(records, as_user, username):
+    entry = records.published.entries.select_related("household__head").order_by("position").first()
+    head = str(entry.household.head)
+    for path in (f"/targeting/lists/{records.published.pk}/", f"/api/v1/targeting/lists/{records.published.pk}"):
+        text = _text(as_user(username).get(path))
+        assert entry.household.registration_number in text
+        assert (head in text) == (username in PERSONAL["menaka"]), f"{path} as {username}"
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_sensitive_grievances_only_for_the_named_roles(records, as_user, username):
+    sensitive = Grievance.objects.get(sensitive=True)
+    client = as_user(username)
+    assert client.get(f"/grievances/{sensitive.pk}/").status_code == (200 if username == ADMIN else 404)
+    references = {item["reference"] for item in client.get("/api/v1/grievances").json()}
+    assert (sensitive.reference in references) == (username == ADMIN)

@@ -17,6 +17,8 @@ def access(request: HttpRequest) -> dict[str, Any]:
             "current_membership": None,
             "can_review_duplicates": False,
             "can_dedupe_files": False,
+            "can_view_targeting": False,
+            "can_view_grievances": False,
             "can_view_distributions": False,
             "can_view_stock": False,
         }
@@ -29,6 +31,8 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "current_membership": memberships[0] if memberships else None,
         "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
         "can_dedupe_files": may(roles.DEDUPE_FILES),
+        "can_view_targeting": may(roles.VIEW_TARGETING),
+        "can_view_grievances": may(roles.VIEW_GRIEVANCES),
         "can_view_distributions": may(roles.VIEW_DISTRIBUTIONS) or may(roles.RECORD_HANDOVERS),
         "can_view_stock": may(roles.VIEW_STOCK),
     }

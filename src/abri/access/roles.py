@@ -18,6 +18,12 @@ DEDUPE_FILES = "dedup.dedupe_files"
 VIEW_AUDIT = "core.view_audit"
 MANAGE_ACCESS = "access.manage_access"
 MANAGE_SITES = "geo.manage_sites"
+VIEW_TARGETING = "targeting.view_targeting"  # plans, scores, committee work, published lists
+MANAGE_PLANS = "targeting.manage_plans"  # criteria, quota, runs
+RECORD_DECISIONS = "targeting.record_decisions"  # committee members, sessions, decisions, validation, publishing
+VIEW_GRIEVANCES = "grievances.view_grievances"
+MANAGE_GRIEVANCES = "grievances.manage_grievances"  # receive, review, answer, close, send back to the committee
+VIEW_SENSITIVE_GRIEVANCES = "grievances.view_sensitive_grievances"  # staff conduct, sexual exploitation and abuse
 VIEW_STOCK = "stock.view_stock"
 MOVE_STOCK = "stock.move_stock"  # receipts, dispatches, transfers, losses, adjustments
 VIEW_DISTRIBUTIONS = "assistance.view_distributions"
@@ -47,24 +53,40 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_AUDIT,
             MANAGE_ACCESS,
             MANAGE_SITES,
+            VIEW_TARGETING,
+            MANAGE_PLANS,
+            RECORD_DECISIONS,
+            VIEW_GRIEVANCES,
+            MANAGE_GRIEVANCES,
+            VIEW_SENSITIVE_GRIEVANCES,
         }
         | _ASSISTANCE
     ),
     Role.REGISTRATION_OFFICER: frozenset(_READ | {CHANGE_HOUSEHOLD, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES}),
-    Role.TARGETING_OFFICER: frozenset(_READ),
-    Role.COMMITTEE_SECRETARY: frozenset(_READ),
+    Role.TARGETING_OFFICER: frozenset(_READ | {VIEW_TARGETING, MANAGE_PLANS, VIEW_GRIEVANCES}),
+    Role.COMMITTEE_SECRETARY: frozenset(_READ | {VIEW_TARGETING, RECORD_DECISIONS, VIEW_GRIEVANCES, MANAGE_GRIEVANCES}),
     Role.DISTRIBUTION_OFFICER: frozenset(
-        _READ | {VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
+        _READ | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
     ),
     Role.WAREHOUSE_OFFICER: frozenset({VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS}),
     Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES}),
     Role.INFORMATION_MANAGEMENT_OFFICER: frozenset(
         _READ
-        | {EXPORT_PERSONAL_DATA, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES, DEDUPE_FILES, MANAGE_SITES}
+        | {
+            EXPORT_PERSONAL_DATA,
+            IMPORT_REGISTRATIONS,
+            REVIEW_DUPLICATES,
+            DEDUPE_FILES,
+            MANAGE_SITES,
+            VIEW_TARGETING,
+            VIEW_GRIEVANCES,
+        }
         | {VIEW_STOCK, VIEW_DISTRIBUTIONS}
     ),
     Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
-    Role.AUDITOR: frozenset({VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_STOCK, VIEW_DISTRIBUTIONS}),
+    Role.AUDITOR: frozenset(
+        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS}
+    ),
 }
 
 

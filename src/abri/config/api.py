@@ -20,7 +20,9 @@ from ninja.errors import ValidationError as RequestValidationError
 from abri.access.api import ApiTokenAuth, session_auth
 from abri.assistance.api import router as assistance_router
 from abri.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from abri.grievances.api import router as grievances_router
 from abri.registry.api import router as registry_router
+from abri.targeting.api import router as targeting_router
 
 api = NinjaAPI(
     title="Abri API",
@@ -35,6 +37,8 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), session_auth],
 )
 api.add_router("/", registry_router)
+api.add_router("/", targeting_router)
+api.add_router("/", grievances_router)
 api.add_router("/", assistance_router)
 
 

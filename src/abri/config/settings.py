@@ -27,6 +27,8 @@ ABRI_APPS = [
     "abri.dedup",
     "abri.stock",
     "abri.assistance",
+    "abri.targeting",
+    "abri.grievances",
     "abri.dashboard",
     "abri.synth",  # synthetic populations and the demo scenario (commands only, no models)
 ]

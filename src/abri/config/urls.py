@@ -19,5 +19,7 @@ urlpatterns = [
     path("lists/", include("abri.dedup.lists.urls")),
     path("distributions/", include("abri.assistance.urls")),
     path("stock/", include("abri.stock.urls")),
+    path("targeting/", include("abri.targeting.urls")),
+    path("grievances/", include("abri.grievances.urls")),
     path("", include("abri.dashboard.urls")),
 ]

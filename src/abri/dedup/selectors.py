@@ -267,3 +267,18 @@ def candidate_pairs_between(*, first: int, second: int) -> list[tuple[int, int]]
         .values_list("individual_a_id", "individual_b_id", "household_a_id")
     )
     return [(a, b) if household_a == first else (b, a) for a, b, household_a in candidates]
+
+
+def households_in_open_pairs(*, household_ids: Sequence[int] | None = None) -> set[int]:
+    """Ids of the households (of ``household_ids`` when given) in a candidate pair still to review (one query)."""
+    pairs = MatchCandidate.objects.filter(status=CandidateStatus.OPEN)
+    if household_ids is not None:
+        ids = list(household_ids)
+        pairs = pairs.filter(Q(household_a_id__in=ids) | Q(household_b_id__in=ids))
+    found: set[int] = set()
+    for first, second in pairs.values_list("household_a_id", "household_b_id"):
+        found.add(first)
+        found.add(second)
+    if household_ids is not None:
+        found &= set(household_ids)
+    return found

@@ -6,10 +6,12 @@ goes through its `households_visible`, so a household outside the scope is never
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from django.db import models
 from django.db.models import Count, Q, Sum
 
@@ -17,7 +19,7 @@ from abri.access.selectors import Scope
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.registry.access import households_visible
-from abri.registry.flags import FLAG_FIELDS
+from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, SEVERE_DIFFICULTY, WG_FIELDS
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 
 
@@ -213,3 +215,119 @@ def site_choices(*, covered: Sequence[str] | None, area: str = "") -> list[Site]
             inside |= Q(admin_area__pk__startswith=pcode)
         sites = sites.filter(inside)
     return list(sites.order_by("name"))
+
+
+# What targeting may select and score on, by kind: the derived flags, counts, dates and places.
+# "flag": true or false; "number": whole numbers; "date": ISO dates; "choice": a code (a P-code
+# for areas, the site's id, a cause, a sex). None of them is personal data (see abri.registry.shown).
+FEATURE_KINDS: dict[str, str] = {
+    **dict.fromkeys(FLAG_FIELDS, "flag"),
+    "size": "number",
+    "head_age": "number",
+    "children_under_5": "number",
+    "children_under_18": "number",
+    "members_60_plus": "number",
+    "members_with_disability": "number",
+    "days_since_arrival": "number",
+    "arrival_date": "date",
+    "departure_date": "date",
+    "registered_on": "date",
+    "admin_area": "choice",
+    "origin_area": "choice",
+    "site": "choice",
+    "displacement_cause": "choice",
+    "head_sex": "choice",
+}
+
+_HOUSEHOLD_COLUMNS = {
+    "household_id": ("pk", pl.Int64),
+    "registration_number": ("registration_number", pl.String),
+    "organisation_id": ("organisation_id", pl.Int64),
+    "admin_area": ("admin_area_id", pl.String),
+    "origin_area": ("origin_area_id", pl.String),
+    "site": ("site_id", pl.Int64),
+    "size": ("size", pl.Int64),
+    "arrival_date": ("arrival_date", pl.Date),
+    "departure_date": ("departure_date", pl.Date),
+    "registered_on": ("registered_on", pl.Date),
+    "displacement_cause": ("displacement_cause", pl.String),
+    "head_birth_date": ("head__birth_date", pl.Date),
+    "head_sex": ("head__sex", pl.String),
+    **{flag: (flag, pl.Boolean) for flag in FLAG_FIELDS},
+}
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def households_features_frame(
+    *,
+    scope: Scope,
+    area_pcodes: Sequence[str],
+    site_ids: Sequence[int] = (),
+    on: datetime.date,
+    household_ids: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """The households in ``scope`` within ``area_pcodes`` (and ``site_ids`` when given), one row each,
+    with every field of ``FEATURE_KINDS`` (ages and days counted on ``on``); merged households are
+    left out (they count in the one they were merged into). Two queries, no row-by-row ORM.
+    """
+    households = households_visible(scope=scope).exclude(status=HouseholdStatus.MERGED)
+    inside = Q(pk__in=[])
+    for pcode in area_pcodes:
+        inside |= Q(admin_area__pk__startswith=pcode)
+    households = households.filter(inside)
+    if site_ids:
+        households = households.filter(site_id__in=list(site_ids))
+    if household_ids is not None:
+        households = households.filter(pk__in=list(household_ids))
+    rows = households.order_by("pk").values_list(*(column for column, _dtype in _HOUSEHOLD_COLUMNS.values()))
+    frame = pl.DataFrame(
+        list(rows), schema={name: dtype for name, (_column, dtype) in _HOUSEHOLD_COLUMNS.items()}, orient="row"
+    )
+    severe = Q(pk__in=[])
+    for name in WG_FIELDS:
+        severe |= Q(**{f"{name}__in": sorted(SEVERE_DIFFICULTY)})
+    counts = (
+        Individual.objects.filter(household__in=households.values("pk"), merged_into__isnull=True)
+        .order_by()
+        .values("household_id")
+        .annotate(
+            children_under_5=Count("pk", filter=Q(birth_date__gt=_years_before(on, 5))),
+            children_under_18=Count("pk", filter=Q(birth_date__gt=_years_before(on, ADULT_AGE))),
+            members_60_plus=Count("pk", filter=Q(birth_date__lte=_years_before(on, ELDERLY_AGE))),
+            members_with_disability=Count("pk", filter=severe),
+        )
+        .values_list(
+            "household_id", "children_under_5", "children_under_18", "members_60_plus", "members_with_disability"
+        )
+    )
+    count_names = ["children_under_5", "children_under_18", "members_60_plus", "members_with_disability"]
+    members = pl.DataFrame(
+        list(counts), schema={"household_id": pl.Int64, **dict.fromkeys(count_names, pl.Int64)}, orient="row"
+    )
+    today = pl.lit(on, dtype=pl.Date)
+    head_age = (
+        pl.lit(on.year)
+        - pl.col("head_birth_date").dt.year()
+        - (
+            (pl.col("head_birth_date").dt.month() > on.month)
+            | ((pl.col("head_birth_date").dt.month() == on.month) & (pl.col("head_birth_date").dt.day() > on.day))
+        ).cast(pl.Int64)
+    )
+    return (
+        frame.join(members, on="household_id", how="left")
+        .with_columns(
+            *(pl.col(name).fill_null(0) for name in count_names),
+            head_age.cast(pl.Int64).alias("head_age"),
+            (today - pl.col("arrival_date")).dt.total_days().cast(pl.Int64).alias("days_since_arrival"),
+            pl.col("site").cast(pl.String),
+            pl.col("displacement_cause").fill_null(""),
+        )
+        .drop("head_birth_date")
+        .sort("household_id")
+    )

@@ -36,6 +36,7 @@ from abri.core import crypto
 from abri.core.services import audit_record
 from abri.geo.models import AdminArea, Site
 from abri.geo.services import admin_areas_load, site_create
+from abri.grievances.demo import targeting_and_grievances_demo_load
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import BirthDatePrecision, Household, Individual
 from abri.registry.services import household_create
@@ -380,5 +381,7 @@ def demo_load(*, today: datetime.date) -> DemoResult:
         sites = _sites(result, organisations)
         _logins(result, organisations, programmes)
         _households(result, organisations["IOM"], sites, today=today)
+        for name, (made, kept) in targeting_and_grievances_demo_load().items():
+            result.count(name, created=made, kept=kept)
         distribution_demo_load(result=result, organisations=organisations)
     return result

@@ -19,9 +19,11 @@ from abri.assistance.models import Distribution, Entitlement, Programme
 from abri.assistance.selectors import reconciliation
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
+from abri.grievances.models import Grievance
 from abri.registry.models import Household, Individual
 from abri.stock.models import StockBalance
 from abri.synth.demo import DEMO_PASSWORD
+from abri.targeting.models import CommitteeDecision, CommitteeMember, PublishedList, ScoredHousehold, TargetingPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +43,14 @@ def demo() -> str:
 
 def counts() -> dict[str, int]:
     models = (AdminArea, Organisation, Programme, Site, User, Membership, Household, Individual, AuditEntry)
-    return {model.__name__: model.objects.count() for model in models}
+    found = {model.__name__: model.objects.count() for model in models}
+    # Targeting and grievances are counted apart: their audit entries too.
+    apart = AuditEntry.objects.filter(target_type__regex=r"^(targeting|grievances)\.").count()
+    found["AuditEntry"] -= apart
+    found["targeting and grievances audit entries"] = apart
+    for model in (TargetingPlan, ScoredHousehold, CommitteeMember, CommitteeDecision, PublishedList, Grievance):
+        found[model.__name__] = model.objects.count()
+    return found
 
 
 def test_demo_loads_the_reference_scenario() -> None:
@@ -57,7 +66,18 @@ def test_demo_loads_the_reference_scenario() -> None:
         "Household": 395 + 6,  # six Ménaka households registered a second time
         "Individual": 2785,
         "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6 + DISTRIBUTION_AUDIT,
+        # plan, run, 8 members, 2 sessions, 7 decisions one by one, 1 confirmation of the rest, 3 validations
+        # twice, 2 publications, 4 grievances received, their referral, reviews, answers and closing
+        "targeting and grievances audit entries": 44,
+        "TargetingPlan": 1,
+        "ScoredHousehold": 341,  # every Ménaka registration, the six second ones included
+        "CommitteeMember": 8,
+        "CommitteeDecision": 6 + 5 + 329 + 1,  # 6 second registrations out, 5 added, 329 confirmed; v2: 1
+        "PublishedList": 2,
+        "Grievance": 4,
     }
+    versions = list(PublishedList.objects.order_by("version").values_list("version", "included", "wait_listed"))
+    assert versions == [(1, 334, 0), (2, 335, 0)]
     assert sorted(Organisation.objects.values_list("acronym", "kind")) == [
         ("DRDSES-Mopti", "government"),
         ("DRDSES-Ménaka", "government"),

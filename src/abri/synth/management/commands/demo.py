@@ -21,6 +21,11 @@ COUNTED = {
     "logins": gettext_lazy("logins"),
     "memberships": gettext_lazy("memberships"),
     "households": gettext_lazy("households"),
+    "targeting plans": gettext_lazy("targeting plans"),
+    "committee members": gettext_lazy("committee members"),
+    "committee sessions": gettext_lazy("committee sessions"),
+    "published lists": gettext_lazy("published lists"),
+    "grievances": gettext_lazy("grievances"),
     "stock records": gettext_lazy("stock records"),
     "distributions": gettext_lazy("distributions"),
     "entitlements": gettext_lazy("entitlements"),
@@ -45,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(_("Refusing to load demo logins with the production settings (--allow-production)."))
         result = demo_load(today=timezone.localdate())
         if result.changed:
-            added = ", ".join(f"{count} {COUNTED[name]}" for name, count in result.created.items() if count)
+            added = ", ".join(f"{count} {COUNTED.get(name, name)}" for name, count in result.created.items() if count)
             self.stdout.write(self.style.SUCCESS(_("Demo loaded: %(added)s.") % {"added": added}))
         else:
             self.stdout.write(self.style.SUCCESS(_("Demo already loaded: data kept, nothing changed.")))
