@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import translation
 
 from abri.access.selectors import scope_for
@@ -188,3 +190,21 @@ def test_a_distribution_that_is_not_planned_any_more_is_refused(found):
     assert refused.value.errors == {"distribution": ["Only a planned distribution takes its households from a list."]}
     assert Distribution.objects.get(pk=found.distribution.pk).status == DistributionStatus.OPEN
     _nothing_written(found, before)
+
+
+def test_the_page_offers_the_latest_lists_of_the_programme_and_takes_one(found):
+    first, second, third, _bystander = found.households
+    plan, version_one = _first_list(found.programme, included=[first, second], wait_listed=[third])
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(User.objects.get(pk=found.officer.pk))
+    page = client.get(f"/distributions/{found.distribution.code}/").content.decode()
+    assert f'<option value="{version_one.pk}"' in page
+    assert f"{plan.name} · version 1 · 2 included" in page
+    path = f"/distributions/{found.distribution.code}/households/from-list/"
+    response = client.post(path, {"published_list": "nope"})
+    assert response.status_code == 302
+    assert not Entitlement.objects.exists()
+    response = client.post(path, {"published_list": str(version_one.pk)}, follow=True)
+    assert "2 entitlements added from the list version 1." in response.content.decode()
+    assert sorted(Entitlement.objects.values_list("household_id", flat=True)) == sorted([first.pk, second.pk])
