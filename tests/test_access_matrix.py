@@ -448,6 +448,15 @@ MATRIX: dict[str, Case] = {
         data=lambda r, v: {"numbers": ""},  # none given: refused with a message, nothing added
         ok=frozenset({302}),
     ),
+    "assistance:distribution_households_list": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/households/from-list/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {"published_list": str(r.published.pk)},  # closed: refused with a message, nothing added
+        ok=frozenset({302}),
+    ),
     "assistance:distribution_close": Case(
         "POST",
         lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/close/",
@@ -723,7 +732,7 @@ def _state(records: Records) -> tuple[Any, ...]:
         IdempotencyKey.objects.count(),
         Witness.objects.count(),
         StockMovement.objects.count(),
-        list(Distribution.objects.values_list("pk", "status")),
+        list(Distribution.objects.values_list("pk", "status", "published_list_id")),
         TargetingRun.objects.count(),
         TargetingPlan.objects.count(),
         CommitteeSession.objects.count(),

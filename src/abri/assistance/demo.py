@@ -2,8 +2,9 @@
 December 2022, before the prefect, the mayor and community leaders, then reconciled and closed.
 
 Loaded through the services, as the officers would have done it: planned by the distribution
-officer, kits dispatched by the warehouse officer, each handover recorded once, closed with the
-kits left returned to the warehouse. Idempotent: a distribution already there is kept.
+officer, its households taken from version 2 of the Ménaka plan's published list, kits
+dispatched by the warehouse officer, each handover recorded once, closed with the kits left
+returned to the warehouse. Idempotent: a distribution already there is kept.
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from abri.assistance.models import Distribution, Programme, WitnessKind
 from abri.assistance.services import (
     distribution_close,
     distribution_dispatch,
-    distribution_households_add,
+    distribution_households_from_list,
     distribution_open,
     distribution_plan,
     distribution_witness_add,
     handover_record,
 )
 from abri.geo.models import AdminArea, Site
-from abri.registry.models import Household, HouseholdStatus
 from abri.stock.demo import stock_demo_load
 from abri.stock.models import Kit, Warehouse
+from abri.targeting.demo import PLAN_NAME
+from abri.targeting.models import PublishedList
 
 CODE = "MNK-NFI-2022-12"
 FIRST_DAY = datetime.date(2022, 12, 2)
@@ -88,14 +90,12 @@ def distribution_demo_load(*, result: Counter, organisations: dict[str, Organisa
             title=title,
             present_on=present_on,
         )
-    # The 335 households the committee selected: the first registrations, not the six second ones.
-    households = list(
-        Household.objects.filter(organisation=organisations["IOM"], admin_area_id="ML1001")
-        .exclude(status=HouseholdStatus.MERGED)
-        .order_by("id")[:ENTITLED]
-    )
-    entitlements = distribution_households_add(
-        actor=officer, scope=scope, distribution=distribution, households=households
+    # The 335 households the committee included in version 2 of the Ménaka plan's list.
+    entitlements = distribution_households_from_list(
+        actor=officer,
+        scope=scope,
+        distribution=distribution,
+        published_list=PublishedList.objects.get(plan__name=PLAN_NAME, version=2),
     )
     distribution_dispatch(
         actor=keeper,

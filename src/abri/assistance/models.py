@@ -95,6 +95,15 @@ class Distribution(TimeStampedModel):
     )
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    published_list = models.ForeignKey(
+        "targeting.PublishedList",
+        verbose_name=_("published list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The published targeting list version its households came from."),
+    )
 
     class Meta:
         verbose_name = _("distribution")

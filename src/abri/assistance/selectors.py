@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from abri.access.roles import RECORD_HANDOVERS, VIEW_DISTRIBUTIONS
@@ -31,8 +31,11 @@ from abri.registry.access import households_entitled
 from abri.registry.shown import HandoverShown, handover_shown
 from abri.stock.models import MovementKind
 from abri.stock.selectors import kit_version_contents, movements_referring
+from abri.targeting.models import PublishedList
+from abri.targeting.selectors import plans_visible
 
 DISTRIBUTION_RELATED = (
+    "published_list__plan",
     "programme",
     "organisation",
     "implementing_partner",
@@ -94,6 +97,17 @@ def access_distribution(*, scope: Scope, code: str, permission: str = VIEW_DISTR
     ):
         raise PermissionDenied(_("You may see the distribution %(code)s but not do this.") % {"code": code})
     return distribution
+
+
+def published_lists_offered(*, scope: Scope, distribution: Distribution) -> list[PublishedList]:
+    """The latest published list of each plan of the distribution's programme that ``scope`` may see."""
+    latest = PublishedList.objects.filter(plan=OuterRef("plan")).order_by("-version").values("pk")[:1]
+    plans = plans_visible(scope=scope).filter(programme_id=distribution.programme_id).values("pk")
+    return list(
+        PublishedList.objects.filter(plan__in=plans, pk=Subquery(latest))
+        .select_related("plan")
+        .order_by("plan__name", "plan_id")
+    )
 
 
 @dataclass(frozen=True)

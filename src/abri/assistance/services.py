@@ -59,6 +59,8 @@ from abri.registry.models import Household, HouseholdStatus
 from abri.stock.models import Kit, MovementKind, Warehouse
 from abri.stock.selectors import kit_version_latest
 from abri.stock.services import kit_lines, movements_record
+from abri.targeting.models import PublishedList
+from abri.targeting.selectors import access_published_list, published_list_households, published_list_latest
 
 Actor = User | AnonymousUser | None
 
@@ -186,21 +188,39 @@ def distribution_households_add(
 ) -> list[Entitlement]:
     """Give each of ``households`` an entitlement at ``distribution``; returns the new ones.
 
-    The households come from a list the user chose (or, later, a published targeting list):
-    each must be in the user's scope and in the distribution's area, registered (not merged);
-    one already entitled keeps its entitlement. All or nothing.
+    The households come from a list the user chose (or a published targeting list, see
+    `distribution_households_from_list`): each must be in the user's scope and in the
+    distribution's area, registered (not merged); one already entitled keeps its entitlement.
+    All or nothing.
     """
     _may_manage(scope, distribution)
     if distribution.status not in (DistributionStatus.PLANNED, DistributionStatus.OPEN):
         raise ValidationFailed({"distribution": [_("A closed or cancelled distribution takes no more households.")]})
-    wanted = {household.pk for household in households}
+    return _entitlements_add(
+        actor=actor,
+        scope=scope,
+        distribution=distribution,
+        numbers={household.pk: household.registration_number for household in households},
+    )
+
+
+def _entitlements_add(
+    *,
+    actor: Actor,
+    scope: Scope,
+    distribution: Distribution,
+    numbers: dict[int, str],
+    changes: dict[str, Any] | None = None,
+) -> list[Entitlement]:
+    """The add path: ``numbers`` maps each household's id to its registration number (for the refusal)."""
+    wanted = set(numbers)
     found = set(
         households_visible(scope=scope, permission=VIEW_HOUSEHOLD)
         .filter(pk__in=wanted, admin_area__pk__startswith=distribution.admin_area_id)
         .exclude(status=HouseholdStatus.MERGED)
         .values_list("pk", flat=True)
     )
-    refused = sorted(household.registration_number for household in households if household.pk not in found)
+    refused = sorted(number for pk, number in numbers.items() if pk not in found)
     if refused:
         raise ValidationFailed(
             {
@@ -221,13 +241,63 @@ def distribution_households_add(
                     actor=actor,
                     action="distribution.households_add",
                     target=distribution,
-                    changes={"entitlements": len(created)},
+                    changes={"entitlements": len(created), **(changes or {})},
                 )
             return created
         except IntegrityError:  # a token drawn twice (about 1 in 10^10 per pair), or a household added meanwhile
             already = set(Entitlement.objects.filter(distribution=distribution).values_list("household_id", flat=True))
             new = sorted(found - already)
     raise Conflict(_("The entitlements could not be written; nothing was added. Try again."))
+
+
+def distribution_households_from_list(
+    *, actor: Actor, scope: Scope, distribution: Distribution, published_list: PublishedList
+) -> list[Entitlement]:
+    """Give each household included in ``published_list`` an entitlement at the planned ``distribution``.
+
+    The list must be one ``scope`` may see, of the distribution's programme, and the latest
+    published version of its plan; wait-listed households are left out. The distribution
+    records the list version. All or nothing; returns the new entitlements.
+    """
+    _may_manage(scope, distribution)
+    published = access_published_list(scope=scope, list_id=published_list.pk)  # NotFound outside the scope
+    errors: dict[str, list[str]] = {}
+    if published.plan.programme_id != distribution.programme_id:
+        errors["published_list"] = [
+            _("The list belongs to the programme %(list)s, the distribution to %(distribution)s.")
+            % {"list": published.plan.programme, "distribution": distribution.programme}
+        ]
+    else:
+        latest = published_list_latest(plan=published.plan)
+        if latest is not None and latest.pk != published.pk:
+            errors["published_list"] = [
+                _("Version %(version)s is not the latest list of this plan: take version %(latest)s.")
+                % {"version": published.version, "latest": latest.version}
+            ]
+    if distribution.status != DistributionStatus.PLANNED:
+        errors["distribution"] = [_("Only a planned distribution takes its households from a list.")]
+    if errors:
+        raise ValidationFailed(errors)
+    listed = published_list_households(published_list=published)
+    with transaction.atomic():
+        # A conditional update: the distribution opened meanwhile is refused, and its row stays
+        # locked until the entitlements are written.
+        taken = Distribution.objects.filter(pk=distribution.pk, status=DistributionStatus.PLANNED).update(
+            published_list=published
+        )
+        if taken != 1:
+            raise ValidationFailed(
+                {"distribution": [_("Only a planned distribution takes its households from a list.")]}
+            )
+        created = _entitlements_add(
+            actor=actor,
+            scope=scope,
+            distribution=distribution,
+            numbers={row.household_id: row.registration_number for row in listed},
+            changes={"published_list": published.pk, "version": published.version},
+        )
+    distribution.published_list = published
+    return created
 
 
 def entitlement_cancel(*, actor: Actor, scope: Scope, entitlement: Entitlement, reason: str) -> None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:code>/handover/", views.distribution_handover, name="distribution_handover"),
     path("<str:code>/handovers/<int:handover_id>/cancel/", views.handover_cancel_view, name="handover_cancel"),
     path("<str:code>/households/", views.distribution_households, name="distribution_households"),
+    path("<str:code>/households/from-list/", views.distribution_households_list, name="distribution_households_list"),
     path("<str:code>/witnesses/", views.distribution_witness, name="distribution_witness"),
     path("<str:code>/dispatch/", views.distribution_dispatch_view, name="distribution_dispatch"),
     path("<str:code>/open/", views.distribution_open_view, name="distribution_open"),

@@ -27,6 +27,7 @@ from abri.assistance.selectors import (
     distribution_covered,
     distributions_visible,
     entitlement_rows,
+    published_lists_offered,
     reconciliation,
 )
 from abri.assistance.services import (
@@ -34,6 +35,7 @@ from abri.assistance.services import (
     distribution_close,
     distribution_dispatch,
     distribution_households_add,
+    distribution_households_from_list,
     distribution_open,
     distribution_plan,
     distribution_witness_add,
@@ -42,6 +44,7 @@ from abri.assistance.services import (
 )
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.registry.access import households_visible
+from abri.targeting.selectors import access_published_list
 
 SEARCH_LIMIT = 20
 NUMBERS_LIMIT = 1000
@@ -79,6 +82,7 @@ def distribution_list(request: HttpRequest) -> HttpResponse:
 def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One distribution: facts, witnesses, kits, reconciliation, and what the user may do."""
     scope, distribution = _distribution(request, code)
+    can_manage = distribution_covered(scope=scope, distribution=distribution, permission=MANAGE_DISTRIBUTIONS)
     return render(
         request,
         "assistance/distribution_detail.html",
@@ -88,7 +92,8 @@ def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
             "points": distribution.points.all(),
             "witnesses": distribution.witnesses.all(),
             "can_record": distribution_covered(scope=scope, distribution=distribution, permission=RECORD_HANDOVERS),
-            "can_manage": distribution_covered(scope=scope, distribution=distribution, permission=MANAGE_DISTRIBUTIONS),
+            "can_manage": can_manage,
+            "lists": published_lists_offered(scope=scope, distribution=distribution) if can_manage else [],
         },
     )
 
@@ -168,6 +173,29 @@ def distribution_households(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, " ".join(m for values in refused.errors.values() for m in values))
         else:
             messages.success(request, _("%(count)s entitlements added.") % {"count": len(created)})
+    return HttpResponseRedirect(reverse("assistance:distribution_detail", args=[distribution.code]))
+
+
+@login_required
+@require_POST
+def distribution_households_list(request: HttpRequest, code: str) -> HttpResponse:
+    """Give entitlements to the households included in the published targeting list chosen."""
+    scope, distribution = _distribution(request, code, MANAGE_DISTRIBUTIONS)
+    try:
+        published = access_published_list(scope=scope, list_id=int(request.POST.get("published_list", "")))
+        created = distribution_households_from_list(
+            actor=request.user, scope=scope, distribution=distribution, published_list=published
+        )
+    except (ValueError, NotFound):
+        messages.error(request, _("Choose one of the published lists offered."))
+    except ValidationFailed as refused:
+        messages.error(request, " ".join(m for values in refused.errors.values() for m in values))
+    else:
+        messages.success(
+            request,
+            _("%(count)s entitlements added from the list version %(version)s.")
+            % {"count": len(created), "version": published.version},
+        )
     return HttpResponseRedirect(reverse("assistance:distribution_detail", args=[distribution.code]))
 
 

@@ -143,6 +143,14 @@ def test_demo_holds_the_menaka_distribution_reconciled() -> None:
     assert (result.kits.dispatched, result.kits.returned, result.kits.available) == (335, 6, 0)
     assert distribution.witnesses.count() == 5
     assert Entitlement.objects.filter(distribution=distribution).values("household").distinct().count() == 335
+    # Its households are those version 2 of the Ménaka plan's published list includes.
+    assert (distribution.published_list.plan.name, distribution.published_list.version) == (
+        "Ciblage ANA Ménaka — décembre 2022",
+        2,
+    )
+    assert set(Entitlement.objects.filter(distribution=distribution).values_list("household_id", flat=True)) == set(
+        distribution.published_list.entries.filter(status="included").values_list("household_id", flat=True)
+    )
     blankets = StockBalance.objects.get(warehouse__code="MNK-01", item__code="BLANKET").quantity
     assert blankets == 2 * (340 - 329)  # received 340 kits' worth, 329 handed over
 
