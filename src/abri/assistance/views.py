@@ -93,6 +93,12 @@ def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
             "witnesses": distribution.witnesses.all(),
             "can_record": distribution_covered(scope=scope, distribution=distribution, permission=RECORD_HANDOVERS),
             "can_manage": can_manage,
+            "can_dispatch": scope.covers(
+                MOVE_STOCK,
+                organisation_id=distribution.warehouse.organisation_id,
+                area_pcode=distribution.warehouse.admin_area_id,
+            ),
+            "witness_form": WitnessForm(),
             "lists": published_lists_offered(scope=scope, distribution=distribution) if can_manage else [],
         },
     )

@@ -13,9 +13,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from abri.access.models import Role
+from abri.access.tests.factories import MembershipFactory
 from abri.assistance.models import Distribution, Handover
 from abri.assistance.tests.factories import setting
 from abri.assistance.tokens import token_display
+from abri.geo.models import AdminArea
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +147,21 @@ def test_a_distribution_is_planned_given_kits_and_opened_through_the_pages(found
     client.post(f"/distributions/{planned.code}/open/")
     planned.refresh_from_db()
     assert (planned.status, list(planned.witnesses.values_list("name", flat=True))) == ("open", ["Préfet"])
+
+
+def test_the_page_offers_the_witness_form_to_managers_and_dispatch_to_warehouse_officers(found):
+    code = found.distribution.code
+    manager_page = _client(found.officer).get(f"/distributions/{code}/").content.decode()
+    assert 'name="name"' in manager_page  # the witness form has its fields
+    assert 'name="kind"' in manager_page
+    assert f"/distributions/{code}/dispatch/" not in manager_page  # a distribution officer moves no stock
+    keeper = MembershipFactory(
+        organisation=found.iom,
+        role=Role.WAREHOUSE_OFFICER,
+        areas=[AdminArea.objects.get(pcode="ML10")],
+        programme_list=[found.programme],
+        user__username="warehouse.menaka",
+    ).user
+    keeper_page = _client(keeper).get(f"/distributions/{code}/").content.decode()
+    assert f"/distributions/{code}/dispatch/" in keeper_page
+    assert 'name="kind"' not in keeper_page  # a warehouse officer does not manage the distribution
