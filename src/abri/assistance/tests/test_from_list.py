@@ -130,6 +130,15 @@ def test_the_included_households_get_entitlements_and_the_wait_listed_do_not(fou
     assert Entitlement.objects.count() == 2
 
 
+def _taken_by_the_officer(found, published_list):
+    return distribution_households_from_list(
+        actor=found.officer,
+        scope=scope_for(user=found.officer),
+        distribution=found.distribution,
+        published_list=published_list,
+    )
+
+
 def test_a_list_that_is_not_the_latest_version_is_refused_naming_the_latest(found):
     first, second, _third, _bystander = found.households
     plan, version_one = _first_list(found.programme, included=[first], wait_listed=[])
@@ -139,12 +148,7 @@ def test_a_list_that_is_not_the_latest_version_is_refused_naming_the_latest(foun
     assert version_two.version == 2
     before = AuditEntry.objects.count()
     with pytest.raises(ValidationFailed) as refused:
-        distribution_households_from_list(
-            actor=found.officer,
-            scope=scope_for(user=found.officer),
-            distribution=found.distribution,
-            published_list=version_one,
-        )
+        _taken_by_the_officer(found, version_one)
     assert refused.value.errors == {
         "published_list": ["Version 1 is not the latest list of this plan: take version 2."]
     }
@@ -166,12 +170,7 @@ def test_a_list_of_another_programme_is_refused(found):
     _nothing_written(found, before)
     # The distribution officer works for the NFI programme only: to them that list does not exist.
     with pytest.raises(NotFound):
-        distribution_households_from_list(
-            actor=found.officer,
-            scope=scope_for(user=found.officer),
-            distribution=found.distribution,
-            published_list=published,
-        )
+        _taken_by_the_officer(found, published)
     _nothing_written(found, before)
 
 
@@ -181,12 +180,7 @@ def test_a_distribution_that_is_not_planned_any_more_is_refused(found):
     distribution_open(actor=found.officer, scope=scope_for(user=found.officer), distribution=found.distribution)
     before = AuditEntry.objects.count()
     with pytest.raises(ValidationFailed) as refused:
-        distribution_households_from_list(
-            actor=found.officer,
-            scope=scope_for(user=found.officer),
-            distribution=found.distribution,
-            published_list=published,
-        )
+        _taken_by_the_officer(found, published)
     assert refused.value.errors == {"distribution": ["Only a planned distribution takes its households from a list."]}
     assert Distribution.objects.get(pk=found.distribution.pk).status == DistributionStatus.OPEN
     _nothing_written(found, before)
