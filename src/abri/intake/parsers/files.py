@@ -525,8 +525,9 @@ def submission_id_of(record: dict[str, Any]) -> str:
 
 @dataclass
 class _Repeat:
-    name: str  # the repeat's path in the form ("members", "household/members")
-    parent: str  # the table its rows belong to
+    """The rows of one repeat group, by its path in the form ("members", "household/members")."""
+
+    parent: str  # the path of the table its rows belong to
     rows: list[dict[str, str]]
 
 
@@ -564,7 +565,7 @@ def _repeat_rows(
     repeats: dict[str, _Repeat],
 ) -> None:
     for path, items in found:
-        repeat = repeats.setdefault(path, _Repeat(name=path, parent=parent, rows=[]))
+        repeat = repeats.setdefault(path, _Repeat(parent=parent, rows=[]))
         for item in items:
             member: dict[str, str] = {}
             nested: list[tuple[str, list[dict[str, Any]]]] = []
