@@ -78,7 +78,9 @@ def handovers_create(
     scope = request_scope(request)
     user: User = request.auth  # type: ignore[attr-defined]  # set by the API's authentication
     distribution = (
-        access_distribution(scope=scope, code=payload.distribution.strip().upper(), permission=RECORD_HANDOVERS)
+        access_distribution(
+            scope=scope, code=payload.distribution.strip().upper(), permission=RECORD_HANDOVERS, related=()
+        )
         if payload.distribution.strip()
         else None
     )
