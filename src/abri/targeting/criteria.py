@@ -12,6 +12,7 @@ import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field
@@ -188,14 +189,20 @@ OPERATOR_LABELS: dict[str, Any] = {
 }
 
 
+def _column(name: str) -> models.Field[Any, Any] | None:
+    try:
+        found = Household._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
 def field_label(name: str) -> str:
     """A criterion's field as the household page names it (its column's label), in the reader's language."""
     if name in FEATURE_LABELS:
         return str(FEATURE_LABELS[name])
-    try:
-        return str(Household._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
+    column = _column(name)
+    return str(column.verbose_name) if column is not None else name
 
 
 def _value_label(name: str, value: object) -> str:
@@ -203,10 +210,8 @@ def _value_label(name: str, value: object) -> str:
     if name == "head_sex":
         shown = [str(Sex(item).label) if item in Sex.values else str(item) for item in values]
     else:
-        try:
-            choices = dict(Household._meta.get_field(name).flatchoices)
-        except FieldDoesNotExist:
-            choices = {}
+        column = _column(name)
+        choices = dict(column.flatchoices) if column is not None else {}
         shown = [str(choices.get(item, item)) for item in values]
     return " – ".join(shown) if isinstance(value, list | tuple) and len(values) == 2 else ", ".join(shown)
 
