@@ -70,7 +70,8 @@ def _may_manage(scope: Scope, distribution: Distribution) -> None:
 
 
 def preparation_expires(*, distribution: Distribution, now: datetime.datetime) -> datetime.datetime:
-    """When a preparation made at ``now`` expires: ``PREPARATION_HOURS`` later, at the latest the end of the last day."""
+    """When a preparation made at ``now`` expires: ``PREPARATION_HOURS`` later, at the latest at the end of
+    the distribution's last day."""
     last = timezone.make_aware(datetime.datetime.combine(distribution.ends_on, datetime.time.max))
     return min(now + datetime.timedelta(hours=PREPARATION_HOURS), last)
 
@@ -87,7 +88,11 @@ def offline_preparation(
     _may_record(scope, distribution)
     if distribution.status not in (DistributionStatus.PLANNED, DistributionStatus.OPEN):
         raise ValidationFailed(
-            {"distribution": [_("The distribution %(code)s is closed: nothing to prepare.") % {"code": distribution.code}]}
+            {
+                "distribution": [
+                    _("The distribution %(code)s is closed: nothing to prepare.") % {"code": distribution.code}
+                ]
+            }
         )
     if point is not None and point.distribution_id != distribution.pk:
         raise NotFound(_("No such distribution point."))
@@ -226,7 +231,9 @@ def _sync_one(*, actor: User, scope: Scope, distribution: Distribution, item: Qu
                     proxy_name=item.proxy_name.strip()[:200],
                     proxy_relationship=item.proxy_relationship.strip()[:100],
                 )
-                audit_record(actor=actor, action="handover.conflict", target=conflict, changes={"first": already.earlier.pk})
+                audit_record(
+                    actor=actor, action="handover.conflict", target=conflict, changes={"first": already.earlier.pk}
+                )
                 answer = _conflict_answer(conflict, already.earlier)
                 IdempotencyKey.objects.filter(pk=claim.pk).update(status_code=409, response=answer)
                 return answer
@@ -383,6 +390,8 @@ def conflict_resolve(
         )
         if done != 1:
             raise ValidationFailed({"conflict": [_("This conflict was resolved already.")]})
-        audit_record(actor=actor, action="handover.conflict_resolve", target=conflict, changes={"resolution": resolution})
+        audit_record(
+            actor=actor, action="handover.conflict_resolve", target=conflict, changes={"resolution": resolution}
+        )
     conflict.refresh_from_db()
     return conflict
