@@ -6,9 +6,9 @@ offline: the second is a conflict, shown on the device and to the supervisor wit
 import re
 
 import pytest
-from playwright.sync_api import expect
 from django.contrib.auth.models import User
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from abri.access.models import Role
 from abri.access.tests.factories import MembershipFactory, UserFactory
@@ -148,7 +148,8 @@ def test_the_same_kit_on_two_devices_is_a_conflict_shown_on_the_device_and_to_th
     tab_a.goto(f"/distributions/{code}/conflicts/")
     article = tab_a.locator(f"#conflict-{conflict.pk}")
     text = article.inner_text()
-    assert "Site Nord" in text and "École de Ménaka" in text
+    assert "Site Nord" in text
+    assert "École de Ménaka" in text
     assert "distribution.menaka2" in text
     assert tab_a.evaluate("document.documentElement.scrollWidth") <= 360
     article.locator("input[name=resolution]").first.check()
