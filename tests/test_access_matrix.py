@@ -28,7 +28,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
 from abri.access.models import Organisation
-from abri.assistance.models import Distribution, DistributionKits, Entitlement, Handover, IdempotencyKey, Witness
+from abri.assistance.models import (
+    Distribution,
+    DistributionKits,
+    Entitlement,
+    Handover,
+    HandoverConflict,
+    IdempotencyKey,
+    Witness,
+)
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup.lists import storage as lists_storage
@@ -501,6 +509,78 @@ MATRIX: dict[str, Case] = {
         json_body=True,
         ok=frozenset({409}),  # redeemed already: the earlier handover is named, nothing written
     ),
+    # Offline distribution: the service worker holds no data (anyone); the points and conflicts
+    # pages for those who manage the distribution; the preparation and the sync for those who
+    # record its handovers (the demo distribution is closed: nothing to prepare, 422).
+    "assistance:offline_sw": Case(
+        "GET", lambda r, v: "/distributions/offline-sw.js", each(EVERYONE), variants=ONE, public=True
+    ),
+    "assistance:distribution_points": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_bind": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/bind/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed: refused with a message, nothing bound
+    ),
+    "assistance:entitlement_move": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/move/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no point chosen: refused with a message, nothing moved
+    ),
+    "assistance:conflict_list": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/conflicts/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:conflict_resolve": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/conflicts/{_first_conflict_id()}/resolve/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no resolution given: refused with the reasons, nothing resolved
+    ),
+    "GET /api/v1/distributions/{code}/offline": Case(
+        "GET",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({422}),  # closed: nothing to prepare
+    ),
+    "GET /api/v1/distributions/{code}/offline/sync": Case(
+        "GET",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline/sync",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "POST /api/v1/distributions/{code}/offline/sync": Case(
+        "POST",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline/sync",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {
+            "device": "matrix",
+            "items": [{"key": "matrix-off-0001", "token": _redeemed_token(), "at": "2022-12-02T10:00:00+00:00"}],
+        },
+        json_body=True,
+        ok=frozenset({200}),  # answered item by item: the distribution is closed, the handover refused
+    ),
     # Targeting: the Ménaka plan, its first (published) session and list version 1; grievances.
     "targeting:plan_list": Case("GET", lambda r, v: "/targeting/", each(TARGETING_VIEW), variants=ONE),
     "targeting:plan_create": Case(
@@ -641,6 +721,12 @@ def _first_handover() -> Handover:
     return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
 
 
+def _first_conflict_id() -> int:
+    """The demo's conflict of the Ménaka distribution (0 when there is none: "no such conflict")."""
+    conflict = HandoverConflict.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
+    return conflict.pk if conflict else 0
+
+
 def _redeemed_token() -> str:
     """The token of the first handover of the Ménaka distribution."""
     return _first_handover().entitlement.token
@@ -729,6 +815,8 @@ def _state(records: Records) -> tuple[Any, ...]:
         list(Handover.objects.values_list("pk", "status")),
         list(DistributionKits.objects.values_list("pk", "available", "returned")),
         Entitlement.objects.count(),
+        list(Entitlement.objects.order_by("id").values_list("pk", "point_id")),
+        list(HandoverConflict.objects.order_by("id").values_list("pk", "status")),
         IdempotencyKey.objects.count(),
         Witness.objects.count(),
         StockMovement.objects.count(),
