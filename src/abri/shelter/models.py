@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abri.assistance.models import Receiver, WitnessKind
 from abri.core.models import TimeStampedModel, choices_check
@@ -172,13 +173,13 @@ class ShelterType(models.Model):
 class ShelterStatus(models.TextChoices):
     """Where a shelter unit stands (see `abri.shelter.flows`)."""
 
-    PLANNED = "planned", _("planned")
-    MATERIALS_DELIVERED = "materials_delivered", _("materials delivered")
-    UNDER_CONSTRUCTION = "under_construction", _("under construction")
-    COMPLETED = "completed", _("completed")
-    HANDED_OVER = "handed_over", _("handed over")
-    DAMAGED = "damaged", _("damaged")
-    DECOMMISSIONED = "decommissioned", _("decommissioned")
+    PLANNED = "planned", pgettext_lazy("shelter status", "planned")
+    MATERIALS_DELIVERED = "materials_delivered", pgettext_lazy("shelter status", "materials delivered")
+    UNDER_CONSTRUCTION = "under_construction", pgettext_lazy("shelter status", "under construction")
+    COMPLETED = "completed", pgettext_lazy("shelter status", "completed")
+    HANDED_OVER = "handed_over", pgettext_lazy("shelter status", "handed over")
+    DAMAGED = "damaged", pgettext_lazy("shelter status", "damaged")
+    DECOMMISSIONED = "decommissioned", pgettext_lazy("shelter status", "decommissioned")
 
 
 class ShelterUnit(TimeStampedModel):
