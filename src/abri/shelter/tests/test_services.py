@@ -173,7 +173,9 @@ def test_materials_not_in_stock_are_refused_and_nothing_moves(world, store):
         unit_materials_issue(
             actor=world["user"], scope=world["scope"], unit=unit, warehouse=store, lines=[Line(tarpaulin, 4)]
         )
-    assert refused.value.errors == {"quantity": ["Not enough Tarpaulin in BDG-01: 4 wanted, 3 held. Nothing was moved."]}
+    assert refused.value.errors == {
+        "quantity": ["Not enough Tarpaulin in BDG-01: 4 wanted, 3 held. Nothing was moved."]
+    }
     assert StockMovement.objects.count() == movements
     assert StockBalance.objects.get(warehouse=store, item=tarpaulin).quantity == 3
     unit.refresh_from_db()
