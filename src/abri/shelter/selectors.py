@@ -191,6 +191,7 @@ class PlanCell:
     y: int
     colour: str
     label: str  # the plot code and its shelter's status, for the title of the cell
+    unit_id: int | None  # the shelter shown, linked from the plan
 
 
 @dataclass
@@ -224,7 +225,16 @@ def site_plan(*, site: Site, units: QuerySet[ShelterUnit]) -> SitePlan:
         label = f"{plot.code} · {ShelterStatus(status).label}" if status else f"{plot.code} · {_('no shelter')}"
         rows.setdefault(plot.block, len(rows))
         x, y = (plot.column - 1) * step + 40, (plot.row - 1) * step
-        plan.cells.append(PlanCell(plot=plot, x=x, y=y, colour=STATUS_COLOURS.get(status, EMPTY_PLOT), label=label))
+        plan.cells.append(
+            PlanCell(
+                plot=plot,
+                x=x,
+                y=y,
+                colour=STATUS_COLOURS.get(status, EMPTY_PLOT),
+                label=label,
+                unit_id=unit.pk if unit is not None else None,
+            )
+        )
         plan.width = max(plan.width, x + SitePlan.CELL)
         plan.height = max(plan.height, y + SitePlan.CELL)
     plan.legend = [(STATUS_COLOURS[s], ShelterStatus(s).label, shown[s]) for s in ShelterStatus.values if shown[s]]

@@ -26,7 +26,7 @@ from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
 from abri.geo.models import Site
 from abri.registry.access import access_household_by_number, household_allows, households_visible
 from abri.registry.moves import GONE
-from abri.shelter.flows import SHELTER
+from abri.shelter.flows import SHELTER, is_backwards
 from abri.shelter.forms import AllocationEndForm, AllocationForm, MaterialsForm, RelocationForm, StatusForm
 from abri.shelter.models import Allocation, AllocationStatus, ShelterStatus, ShelterUnit
 from abri.shelter.selectors import (
@@ -148,15 +148,21 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
             "by_type": units_by_type(units=units),
             "plan": site_plan(site=site, units=units),
             "blocks": plan_blocks(site=site),
-            "units": [
-                (unit, allocated.get(unit.pk, ""))
-                for unit in units.select_related("plot", "shelter_type").order_by("plot__row", "plot__column", "code")
-            ],
+            "units": _by_block(units, allocated),
             "relocations": relocations_of(site=site),
             "can_manage": site_manageable(scope=scope, site=site),
             "can_relocate": scope.allows(RELOCATE_HOUSEHOLDS),
         },
     )
+
+
+def _by_block(units: Any, allocated: dict[int, str]) -> list[tuple[str, list[tuple[ShelterUnit, str]]]]:
+    """The units of a site by block of their plot (those without a plot last), each with its household's number."""
+    blocks: dict[str, list[tuple[ShelterUnit, str]]] = {}
+    ordered = units.select_related("plot", "shelter_type").order_by("plot__row", "plot__column", "code")
+    for unit in ordered:
+        blocks.setdefault(unit.plot.block if unit.plot else "", []).append((unit, allocated.get(unit.pk, "")))
+    return sorted(blocks.items(), key=lambda item: (item[0] == "", item[0]))
 
 
 @login_required
@@ -171,7 +177,12 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         allocation.pk: household_allows(scope=scope, household=allocation.household, permissions=[VIEW_PERSONAL_DATA])
         for allocation in allocations
     }
-    targets = sorted(SHELTER.transitions.get(unit.status, frozenset()), key=list(ShelterStatus.values).index)
+    # Forward moves first (the usual next step is the default), then the moves back.
+    order = list(ShelterStatus.values)
+    targets = sorted(
+        SHELTER.transitions.get(unit.status, frozenset()),
+        key=lambda status: (is_backwards(unit.status, status), order.index(status)),
+    )
     return render(
         request,
         "shelter/unit_detail.html",
