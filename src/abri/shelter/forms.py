@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from abri.assistance.models import Receiver, WitnessKind
 from abri.stock.models import Item, Warehouse
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input takes, in any language
 
 
 class StatusForm(forms.Form):
