@@ -47,6 +47,7 @@ from abri.grievances.models import Grievance
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.shelter.models import Allocation, PopulationCount, Relocation, ShelterUnit, StatusChange
 from abri.stock.models import StockMovement
 from abri.synth.demo import LOGINS, demo_load
 from abri.targeting.models import CommitteeDecision, CommitteeSession, PublishedList, TargetingPlan, TargetingRun
@@ -98,6 +99,11 @@ PLANNERS = {ADMIN, TARGETING}
 SECRETARIES = {ADMIN, COMMITTEE}
 LIST_EXPORT = {ADMIN, IM}
 GRIEVANCE_VIEW = {ADMIN, TARGETING, COMMITTEE, IM, AUDITOR}
+# Shelter in Bandiagara (IOM, ML0501): the sites and shelters for those who view shelter there; the
+# lifecycle, materials, allocations and relocations for those who manage it.
+SHELTER_VIEW = {ADMIN, SHELTER, IM, AUDITOR}
+SHELTER_RUNS = {ADMIN, SHELTER}
+BANDIAGARA = ("bandiagara",)
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -400,6 +406,52 @@ MATRIX: dict[str, Case] = {
         visible=each(EVERYONE),
         variants=ONE,
         data=lambda r, v: {"consignment": "MATRICE"},  # no items: refused on the form, nothing received
+    ),
+    # Shelter: the site list keeps the scope; the planned site of Bandiagara and its shelter S-A-01.
+    "shelter:site_list": Case("GET", lambda r, v: "/shelter/", each(EVERYONE), variants=ONE),
+    "shelter:site_detail": Case(
+        "GET", lambda r, v: f"/shelter/sites/{_semi_hard().site_id}/", each(SHELTER_VIEW), variants=BANDIAGARA
+    ),
+    "shelter:unit_detail": Case(
+        "GET", lambda r, v: f"/shelter/units/{_semi_hard().pk}/", each(SHELTER_VIEW), variants=BANDIAGARA
+    ),
+    "shelter:unit_status": Case(
+        "POST",
+        lambda r, v: f"/shelter/units/{_semi_hard().pk}/status/",
+        each(SHELTER_RUNS),
+        visible=each(SHELTER_VIEW),
+        variants=BANDIAGARA,
+        data=lambda r, v: {"status": "planned", "on": "2022-12-01", "reason": ""},  # back without a reason: refused
+        ok=frozenset({302}),
+    ),
+    "shelter:unit_materials": Case(
+        "POST",
+        lambda r, v: f"/shelter/units/{_semi_hard().pk}/materials/",
+        each(SHELTER_RUNS),
+        visible=each(SHELTER_VIEW),
+        variants=BANDIAGARA,
+        ok=frozenset({302}),  # no item: refused with a message, nothing issued
+    ),
+    "shelter:unit_allocate": Case(
+        "POST",
+        lambda r, v: f"/shelter/units/{_semi_hard().pk}/allocation/",
+        each(SHELTER_RUNS),
+        visible=each(SHELTER_VIEW),
+        variants=BANDIAGARA,
+        data=lambda r, v: {"household": r.bandiagara.registration_number, "on": "2022-12-01"},  # occupied: refused
+        ok=frozenset({302}),
+    ),
+    "shelter:allocation_end": Case(
+        "POST",
+        lambda r, v: f"/shelter/units/{_semi_hard().pk}/allocation/end/",
+        each(SHELTER_RUNS),
+        visible=each(SHELTER_VIEW),
+        variants=BANDIAGARA,
+        data=lambda r, v: {"reason": "", "on": "2022-12-01"},  # no reason: refused with a message, nothing ended
+        ok=frozenset({302}),
+    ),
+    "shelter:relocation_create": Case(
+        "GET", lambda r, v: "/shelter/relocations/new/", each(SHELTER_RUNS), visible=each(EVERYONE), variants=ONE
     ),
     "assistance:distribution_detail": Case(
         "GET", lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/", each(DISTRIBUTION_SEES), variants=ONE
@@ -716,6 +768,11 @@ MATRIX: dict[str, Case] = {
 AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
 
 
+def _semi_hard() -> ShelterUnit:
+    """The first semi-hard shelter of the Bandiagara planned site (handed over, allocated)."""
+    return ShelterUnit.objects.get(code="S-A-01")
+
+
 def _first_handover() -> Handover:
     """The first handover of the Ménaka distribution."""
     return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
@@ -827,7 +884,18 @@ def _state(records: Records) -> tuple[Any, ...]:
         CommitteeDecision.objects.count(),
         PublishedList.objects.count(),
         list(Grievance.objects.order_by("id").values_list("status", "response")),
+        list(ShelterUnit.objects.order_by("id").values_list("status", "status_since")),
+        list(Allocation.objects.order_by("id").values_list("status", "household_id")),
+        StatusChange.objects.count(),
+        Relocation.objects.count(),
+        PopulationCount.objects.count(),
     )
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_the_shelter_menu_only_for_those_who_view_shelter(records, as_user, username):
+    page = as_user(username).get("/").content.decode()
+    assert ('href="/shelter/"' in page) == (username in SHELTER_VIEW)
 
 
 # --- lists: exactly the scope ---------------------------------------------------------------------

@@ -29,9 +29,13 @@ MOVE_STOCK = "stock.move_stock"  # receipts, dispatches, transfers, losses, adju
 VIEW_DISTRIBUTIONS = "assistance.view_distributions"
 MANAGE_DISTRIBUTIONS = "assistance.manage_distributions"  # plan, open, close; households and witnesses
 RECORD_HANDOVERS = "assistance.record_handovers"
+VIEW_SHELTER = "shelter.view_shelter"  # site plans, occupancy, shelter units and their allocation
+MANAGE_SHELTER = "shelter.manage_shelter"  # plots, services, headcounts, units, lifecycle, materials, allocation
+RELOCATE_HOUSEHOLDS = "shelter.relocate_households"  # move a group of households from one site to another
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
 _ASSISTANCE = {VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
+_SHELTER = {VIEW_SHELTER, MANAGE_SHELTER, RELOCATE_HOUSEHOLDS}
 
 # What a merge of two households needs on both. A merge is a change to two households (members
 # move, one is closed) and a duplicate-review decision (it judges people to be the same and closes
@@ -61,6 +65,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_SENSITIVE_GRIEVANCES,
         }
         | _ASSISTANCE
+        | _SHELTER
     ),
     Role.REGISTRATION_OFFICER: frozenset(_READ | {CHANGE_HOUSEHOLD, IMPORT_REGISTRATIONS, REVIEW_DUPLICATES}),
     Role.TARGETING_OFFICER: frozenset(_READ | {VIEW_TARGETING, MANAGE_PLANS, VIEW_GRIEVANCES}),
@@ -69,7 +74,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _READ | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
     ),
     Role.WAREHOUSE_OFFICER: frozenset({VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS}),
-    Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES}),
+    Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES, VIEW_STOCK} | _SHELTER),
     Role.INFORMATION_MANAGEMENT_OFFICER: frozenset(
         _READ
         | {
@@ -81,11 +86,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_TARGETING,
             VIEW_GRIEVANCES,
         }
-        | {VIEW_STOCK, VIEW_DISTRIBUTIONS}
+        | {VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_SHELTER}
     ),
     Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
     Role.AUDITOR: frozenset(
-        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS}
+        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_SHELTER}
     ),
 }
 

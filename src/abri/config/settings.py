@@ -29,6 +29,7 @@ ABRI_APPS = [
     "abri.assistance",
     "abri.targeting",
     "abri.grievances",
+    "abri.shelter",
     "abri.dashboard",
     "abri.synth",  # synthetic populations and the demo scenario (commands only, no models)
 ]

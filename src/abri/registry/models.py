@@ -358,3 +358,46 @@ class HouseholdMerge(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.absorbed_id} → {self.kept_id}"
+
+
+class HouseholdLocation(models.Model):
+    """Where a household lived from one date to the next: its location history.
+
+    The household's ``site`` and ``admin_area`` say where it is now; these rows keep where it
+    was before (a relocation closes one row and opens the next). At most one row per household is
+    open (``left_on`` empty), which a partial unique index enforces. ``reference`` names what
+    moved it (``relocation:3``), so a later stage finds its moves without the registry knowing it.
+    """
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="locations"
+    )
+    admin_area = models.ForeignKey(
+        "geo.AdminArea", verbose_name=_("admin area"), on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        "geo.Site", verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    arrived_on = models.DateField(_("arrived on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household location")
+        verbose_name_plural = _("household locations")
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=models.Q(left_on__isnull=True), name="registry_location_one_open"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(arrived_on__isnull=True)
+                | models.Q(left_on__gte=models.F("arrived_on")),
+                name="registry_location_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} @ {self.site_id or self.admin_area_id}"

@@ -146,10 +146,11 @@ class MovementKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("transfer in")
     LOSS = "loss", _("loss")
     ADJUSTMENT = "adjustment", _("adjustment")
+    SHELTER_ISSUE = "shelter_issue", _("issue to a shelter")
 
 
 INCOMING = (MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.TRANSFER_IN)
-OUTGOING = (MovementKind.DISPATCH, MovementKind.TRANSFER_OUT, MovementKind.LOSS)
+OUTGOING = (MovementKind.DISPATCH, MovementKind.TRANSFER_OUT, MovementKind.LOSS, MovementKind.SHELTER_ISSUE)
 
 
 class StockMovement(models.Model):

@@ -30,6 +30,8 @@ COUNTED = {
     "distributions": gettext_lazy("distributions"),
     "entitlements": gettext_lazy("entitlements"),
     "handovers": gettext_lazy("handovers"),
+    "shelters": gettext_lazy("shelters"),
+    "relocations": gettext_lazy("relocations"),
 }
 
 
