@@ -29,6 +29,8 @@ MOVE_STOCK = "stock.move_stock"  # receipts, dispatches, transfers, losses, adju
 VIEW_DISTRIBUTIONS = "assistance.view_distributions"
 MANAGE_DISTRIBUTIONS = "assistance.manage_distributions"  # plan, open, close; households and witnesses
 RECORD_HANDOVERS = "assistance.record_handovers"
+VIEW_REPORTS = "reporting.view_reports"  # 5W, indicators, the operation dashboard, their exports (aggregates only)
+IMPORT_ACTIVITIES = "reporting.import_activities"  # partners' own 5W rows
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
 _ASSISTANCE = {VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
@@ -59,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_GRIEVANCES,
             MANAGE_GRIEVANCES,
             VIEW_SENSITIVE_GRIEVANCES,
+            VIEW_REPORTS,
+            IMPORT_ACTIVITIES,
         }
         | _ASSISTANCE
     ),
@@ -66,7 +70,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TARGETING_OFFICER: frozenset(_READ | {VIEW_TARGETING, MANAGE_PLANS, VIEW_GRIEVANCES}),
     Role.COMMITTEE_SECRETARY: frozenset(_READ | {VIEW_TARGETING, RECORD_DECISIONS, VIEW_GRIEVANCES, MANAGE_GRIEVANCES}),
     Role.DISTRIBUTION_OFFICER: frozenset(
-        _READ | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
+        _READ
+        | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS, VIEW_REPORTS}
     ),
     Role.WAREHOUSE_OFFICER: frozenset({VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS}),
     Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES}),
@@ -80,12 +85,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_SITES,
             VIEW_TARGETING,
             VIEW_GRIEVANCES,
+            VIEW_REPORTS,
+            IMPORT_ACTIVITIES,
         }
         | {VIEW_STOCK, VIEW_DISTRIBUTIONS}
     ),
     Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
     Role.AUDITOR: frozenset(
-        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS}
+        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_REPORTS}
     ),
 }
 

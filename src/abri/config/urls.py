@@ -21,5 +21,6 @@ urlpatterns = [
     path("stock/", include("abri.stock.urls")),
     path("targeting/", include("abri.targeting.urls")),
     path("grievances/", include("abri.grievances.urls")),
+    path("reporting/", include("abri.reporting.urls")),
     path("", include("abri.dashboard.urls")),
 ]
