@@ -380,3 +380,52 @@ def people_counts(*, household_ids: Any, on: datetime.date, age_bounds: Sequence
         idps=row["idps"],
         with_disabilities=row["with_disabilities"],
     )
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """Households and people registered in one admin area and site (``site_id`` None: outside a site)."""
+
+    admin_area_id: str
+    site_id: int | None
+    households: int
+    people: int
+
+
+def registered_counts(
+    *, scope: Scope, area: str = "", organisation_id: int | None = None, until: datetime.date | None = None
+) -> list[PlaceCount]:
+    """The households in ``scope`` (not merged) and their people, per admin area and site, optionally
+    within ``area``, registered by ``organisation_id``, and registered by ``until``."""
+    households = households_visible(scope=scope).exclude(status=HouseholdStatus.MERGED)
+    if area:
+        households = households.filter(admin_area__pcode__startswith=area)
+    if organisation_id is not None:
+        households = households.filter(organisation_id=organisation_id)
+    if until is not None:
+        households = households.filter(registered_on__lte=until)
+    grouped = (
+        households.order_by()
+        .values("admin_area_id", "site_id")
+        .annotate(households=Count("pk"), people=Sum("size"))
+        .order_by("admin_area_id", "site_id")
+    )
+    return [PlaceCount(row["admin_area_id"], row["site_id"], row["households"], row["people"] or 0) for row in grouped]
+
+
+def flag_counts(*, household_ids: Any) -> list[FlagCount]:
+    """How many of the households ``household_ids`` (chosen in scope by the caller) carry each vulnerability flag."""
+    aggregates: dict[str, Count | Sum] = {}
+    for flag in FLAG_FIELDS:
+        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
+        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
+    row = Household.objects.filter(pk__in=household_ids).aggregate(**aggregates)
+    return [
+        FlagCount(
+            flag=flag,
+            label=field_label(Household, flag),
+            households=row[f"{flag}__households"] or 0,
+            individuals=row[f"{flag}__individuals"] or 0,
+        )
+        for flag in FLAG_FIELDS
+    ]
