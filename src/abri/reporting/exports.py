@@ -15,8 +15,11 @@ A 5W export leaves the organisation, so the small counts of sensitive groups are
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import hxl
 
 from abri.core.exports import Sheet, csv_bytes, xlsx_bytes
 from abri.reporting.fivew import SEXES, Activity, AgeGroup, age_groups
@@ -130,3 +133,36 @@ def table_xlsx(columns: Sequence[Column], rows: Sequence[Sequence[object]], *, s
     """A table as XLSX, one sheet: French header (bold), English header, hashtags, then the rows."""
     header, more = _header_rows(columns)
     return xlsx_bytes([Sheet(name=sheet, header=header, rows=[*more, *rows])])
+
+
+# What every 5W file must satisfy, as an HXL schema (libhxl's validation): the who, where and
+# when filled in, dates as dates, counts as numbers (people with disabilities may read "<5").
+ACTIVITY_SCHEMA = [
+    ["#valid_tag", "#valid_required", "#valid_datatype"],
+    ["#org+prog", "true", ""],
+    ["#sector+cluster", "true", ""],
+    ["#activity-modality", "true", ""],
+    ["#adm1+code", "true", ""],
+    ["#status", "true", ""],
+    ["#date+start", "true", "date"],
+    ["#date+end", "", "date"],
+    ["#reached+hh", "true", "number"],
+    ["#reached+ind-disabled", "true", "number"],
+]
+INDICATOR_SCHEMA = [
+    ["#valid_tag", "#valid_required", "#valid_datatype"],
+    ["#indicator+name", "true", ""],
+]
+
+
+def hxl_problems(content: bytes, schema: list[list[str]]) -> list[str]:
+    """What libhxl finds wrong with an export (CSV or XLSX) against ``schema``; empty when it validates."""
+    problems: list[str] = []
+
+    def note(error: object) -> None:
+        row = getattr(error, "row", None)
+        problems.append(f"{getattr(error, 'message', error)} (row {getattr(row, 'row_number', '?')})")
+
+    data = hxl.data(hxl.input.make_input(io.BytesIO(content)))
+    hxl.schema(schema, callback=note).validate(data)
+    return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from abri.geo.models import AdminArea
 from abri.intake.parsers.files import UnreadableFile, read_file
 from abri.reporting.exports import Column, activity_columns
 from abri.reporting.fivew import age_groups, breakdown_keys
-from abri.reporting.models import ActivityStatus, Modality, PartnerActivity
+from abri.reporting.models import SHELTER_NFI, ActivityStatus, Modality, PartnerActivity
 
 REQUIRED = ("organisation", "activity", "adm1_code", "status", "start_date", "households", "people")
 COUNTS = ("households", "people", "idps", "with_disabilities")
@@ -93,20 +94,11 @@ def _count(value: str) -> int | None:
     return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 
-def _check_row(
-    cells: dict[str, str], areas: dict[str, AdminArea], keys: list[str], scope: Scope
-) -> tuple[dict[str, Any], list[str], int | None]:
-    """The fields of one row, its problems (each naming its column), and the organisation answering for it."""
-    problems: list[str] = []
-    fields: dict[str, Any] = {}
-    columns = {column.key: column for column in activity_columns()}
+Problem = Callable[[str, str], None]
 
-    def problem(key: str, message: str) -> None:
-        problems.append(f"{columns[key].hashtag} ({columns[key].english}): {message}")
 
-    for key in REQUIRED:
-        if not cells.get(key, "").strip():
-            problem(key, _("required"))
+def _check_areas(cells: dict[str, str], areas: dict[str, AdminArea], problem: Problem) -> AdminArea | None:
+    """The deepest admin area the row names, each P-code known at its level and inside the one above."""
     area: AdminArea | None = None
     for level, key in ((1, "adm1_code"), (2, "adm2_code"), (3, "adm3_code")):
         code = cells.get(key, "").strip()
@@ -119,21 +111,26 @@ def _check_row(
             problem(key, _("%(code)s is not in %(parent)s") % {"code": code, "parent": area.pcode})
         else:
             area = found
+    return area
+
+
+def _check_counts(cells: dict[str, str], keys: list[str], problem: Problem) -> dict[str, int]:
+    """The counts of the row: whole, not negative, the sex-and-age breakdown adding up to the people."""
+    counts: dict[str, int] = {}
     for key in (*COUNTS, *keys):
         text = cells.get(key, "").strip()
-        if not text:
-            fields[key] = 0
-            continue
-        value = _count(text)
+        value = _count(text) if text else 0
         if value is None:
             problem(key, _("%(value)s is not a whole number") % {"value": text})
         elif value < 0:
             problem(key, _("a count cannot be negative (%(value)s)") % {"value": value})
         else:
-            fields[key] = value
-    people = fields.get("people")
-    breakdown = [fields.get(key) for key in keys]
-    if people is not None and all(value is not None for value in breakdown) and any(breakdown):
+            counts[key] = value
+    people = counts.get("people")
+    if people is None:
+        return counts
+    breakdown = [counts.get(key) for key in keys]
+    if all(value is not None for value in breakdown) and any(breakdown):
         total = sum(value for value in breakdown if value is not None)
         if total != people:
             problem(
@@ -141,22 +138,44 @@ def _check_row(
                 _("the people by sex and age add up to %(total)s, not %(people)s") % {"total": total, "people": people},
             )
     for key in ("idps", "with_disabilities"):
-        if people is not None and fields.get(key) is not None and fields[key] > people:
+        if counts.get(key, 0) > people:
             problem(key, _("more than the people reached (%(people)s)") % {"people": people})
-    status = _choice(cells.get("status", ""), ActivityStatus) if cells.get("status", "").strip() else None
-    if cells.get("status", "").strip() and status is None:
-        problem("status", _("unknown status %(value)s") % {"value": cells["status"]})
-    modality = _choice(cells.get("modality", ""), Modality) if cells.get("modality", "").strip() else Modality.IN_KIND
-    if modality is None:
-        problem("modality", _("unknown modality %(value)s") % {"value": cells["modality"]})
-    dates: dict[str, datetime.date | None] = {}
+    return counts
+
+
+def _check_choices_and_dates(cells: dict[str, str], problem: Problem) -> dict[str, Any]:
+    """The status, the modality and the dates of the row."""
+    fields: dict[str, Any] = {}
+    for key, choices, default in (("status", ActivityStatus, None), ("modality", Modality, Modality.IN_KIND)):
+        text = cells.get(key, "").strip()
+        fields[key] = _choice(text, choices) if text else default
+        if text and fields[key] is None:
+            problem(key, _("unknown value %(value)s") % {"value": text})
     for key in ("start_date", "end_date"):
         text = cells.get(key, "").strip()
-        dates[key] = _date(text) if text else None
-        if text and dates[key] is None:
+        fields[key] = _date(text) if text else None
+        if text and fields[key] is None:
             problem(key, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": text})
-    if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
+    if fields["start_date"] and fields["end_date"] and fields["end_date"] < fields["start_date"]:
         problem("end_date", _("before the start date"))
+    return fields
+
+
+def _check_row(
+    cells: dict[str, str], areas: dict[str, AdminArea], keys: list[str], scope: Scope
+) -> tuple[dict[str, Any], list[str], int | None]:
+    """The fields of one row, its problems (each naming its column), and the organisation answering for it."""
+    problems: list[str] = []
+    columns = {column.key: column for column in activity_columns()}
+
+    def problem(key: str, message: str) -> None:
+        problems.append(f"{columns[key].hashtag} ({columns[key].english}): {message}")
+
+    for key in REQUIRED:
+        if not cells.get(key, "").strip():
+            problem(key, _("required"))
+    area = _check_areas(cells, areas, problem)
+    fields: dict[str, Any] = {**_check_counts(cells, keys, problem), **_check_choices_and_dates(cells, problem)}
     organisation_id = None
     if area is not None:
         organisation_id = next(
@@ -169,14 +188,11 @@ def _check_row(
         reporting_organisation=cells.get("organisation", "").strip(),
         implementing_partner=cells.get("implementing_partner", "").strip(),
         funder=cells.get("funder", "").strip(),
-        cluster=cells.get("cluster", "").strip() or "Shelter/NFI",
+        cluster=cells.get("cluster", "").strip() or SHELTER_NFI,
         activity=cells.get("activity", "").strip(),
         item=cells.get("item", "").strip(),
         site_name=cells.get("site", "").strip(),
-        status=status,
-        modality=modality,
         admin_area=area,
-        **dates,
     )
     return fields, problems, organisation_id
 
