@@ -40,8 +40,12 @@ def reached_setting() -> Reached:
         organisation=iom,
         members=[
             member_input(given_names="Aminata", family_name="Touré", marital_status="widowed"),
-            member_input(given_names="Awa", family_name="Touré", relationship="child", birth_date=datetime.date(2015, 1, 9)),
-            member_input(given_names="Ousmane", family_name="Touré", sex="male", relationship="child", birth_date=TURNS_18),
+            member_input(
+                given_names="Awa", family_name="Touré", relationship="child", birth_date=datetime.date(2015, 1, 9)
+            ),
+            member_input(
+                given_names="Ousmane", family_name="Touré", sex="male", relationship="child", birth_date=TURNS_18
+            ),
         ],
     )
     second = household_saved(

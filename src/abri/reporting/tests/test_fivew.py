@@ -30,7 +30,11 @@ def test_a_distribution_is_one_5w_row_of_the_households_that_received_their_kit(
         "in_kind",
     )
     assert (row.adm1_code, row.adm2_code, row.adm2_name) == ("ML10", "ML1001", "Ménaka")
-    assert (row.start_date, row.end_date, row.status) == (datetime.date(2022, 12, 2), datetime.date(2022, 12, 5), "ongoing")
+    assert (row.start_date, row.end_date, row.status) == (
+        datetime.date(2022, 12, 2),
+        datetime.date(2022, 12, 5),
+        "ongoing",
+    )
     # Two households handed over; the absent one (and its cancelled handover) is not counted.
     assert (row.households, row.people) == (2, 5)
     assert row.by_sex_and_age == {
