@@ -30,6 +30,7 @@ COUNTED = {
     "distributions": gettext_lazy("distributions"),
     "entitlements": gettext_lazy("entitlements"),
     "handovers": gettext_lazy("handovers"),
+    "reporting profiles": gettext_lazy("reporting profiles"),
 }
 
 
