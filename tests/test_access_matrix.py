@@ -391,6 +391,9 @@ MATRIX: dict[str, Case] = {
     "reporting:indicator_csv": Case("GET", lambda r, v: "/reporting/indicators.csv", each(REPORTS), variants=ONE),
     "reporting:indicator_xlsx": Case("GET", lambda r, v: "/reporting/indicators.xlsx", each(REPORTS), variants=ONE),
     "reporting:dashboard": Case("GET", lambda r, v: "/reporting/dashboard/?area=ML10", each(REPORTS), variants=ONE),
+    "reporting:situation_report": Case(
+        "GET", lambda r, v: "/reporting/sitrep.pdf?lang=en", each(REPORTS), variants=ONE
+    ),
     "reporting:activity_import": Case(
         "POST", lambda r, v: "/reporting/import/", each(ACTIVITY_IMPORTERS), variants=ONE, data=lambda r, v: {}
     ),

@@ -29,6 +29,7 @@ class FiltersForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.programmes = programmes
         everything = [("", _("All"))]
         self.fields["programme"].choices = everything + [(p.pk, str(p)) for p in programmes]
         self.fields["area"].choices = everything + [(a.pcode, ("— " if a.level > 1 else "") + a.label) for a in areas]

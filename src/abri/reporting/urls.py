@@ -11,4 +11,5 @@ urlpatterns = [
     path("indicators.xlsx", views.indicator_xlsx, name="indicator_xlsx"),
     path("import/", views.activity_import, name="activity_import"),
     path("dashboard/", views.operation_dashboard, name="dashboard"),
+    path("sitrep.pdf", views.situation_report, name="situation_report"),
 ]

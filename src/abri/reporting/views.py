@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +27,7 @@ from abri.assistance.models import Programme
 from abri.assistance.selectors import distributions_visible
 from abri.core.errors import PermissionDenied, ValidationFailed
 from abri.registry.selectors import area_choices, scope_areas
-from abri.reporting import exports
+from abri.reporting import exports, printing
 from abri.reporting.fivew import Filters, activities
 from abri.reporting.forms import FiltersForm, ImportForm
 from abri.reporting.indicators import indicators_by_area
@@ -194,3 +195,22 @@ def operation_dashboard(request: HttpRequest) -> HttpResponse:
         "reporting/dashboard.html",
         {"section": "reporting", "form": form, "dashboard": dashboard, "query": request.GET.urlencode()},
     )
+
+
+@login_required
+@require_GET
+def situation_report(request: HttpRequest) -> HttpResponse:
+    """The one-page situation report (PDF) for the filters, in French or English (``?lang=``)."""
+    scope = _scope(request)
+    form = _filters_form(request, scope)
+    filters = form.filters()
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
+        programme = next((p for p in form.programmes if p.pk == filters.programme_id), None)
+        title = str(programme) if programme else _("all operations in your scope")
+        content = printing.situation_report_pdf(
+            title=title, filters=filters, dashboard=dashboard_figures(scope=scope, filters=filters)
+        )
+    return _download(content, name=f"abri-sitrep_{_period_name(filters)}.pdf", content_type="application/pdf")

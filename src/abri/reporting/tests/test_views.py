@@ -7,6 +7,7 @@ import io
 import pytest
 from django.test import Client
 from openpyxl import Workbook
+from pypdf import PdfReader
 
 from abri.reporting.exports import activity_columns
 from abri.reporting.models import PartnerActivity
@@ -105,3 +106,20 @@ def test_who_may_not_see_reports_gets_not_found(found):
     client.force_login(found.setting.officer)  # a distribution officer sees the 5W, not the import
     assert client.get("/reporting/").status_code == 200
     assert client.get("/reporting/import/").status_code == 404
+
+
+def test_the_situation_report_is_one_page_in_the_language_asked(client_im):
+    for language, words in (
+        ("fr", ("Rapport de situation", "Ménages atteints")),
+        ("en", ("Situation report", "Households reached")),
+    ):
+        response = client_im.get(f"/reporting/sitrep.pdf?lang={language}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.content))
+        assert len(reader.pages) == 1
+        text = reader.pages[0].extract_text()
+        for word in words:
+            assert word in text
+        assert "Touré" not in text
+        assert "Dicko" not in text
