@@ -100,6 +100,16 @@ class Activity:
     with_disabilities: int = 0
     admin_area: str = ""  # the deepest P-code, for filters and maps
 
+    @property
+    def status_label(self) -> str:
+        """The status in the active language (files keep the code)."""
+        return str(ActivityStatus(self.status).label) if self.status in ActivityStatus.values else self.status
+
+    @property
+    def modality_label(self) -> str:
+        """The modality in the active language (files keep the code)."""
+        return str(Modality(self.modality).label) if self.modality in Modality.values else self.modality
+
 
 _STATUS_OF_DISTRIBUTION = {
     DistributionStatus.PLANNED: ActivityStatus.PLANNED,

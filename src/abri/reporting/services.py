@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from abri.access.roles import IMPORT_ACTIVITIES
@@ -168,8 +169,11 @@ def _check_row(
     problems: list[str] = []
     columns = {column.key: column for column in activity_columns()}
 
+    french = (get_language() or "").startswith("fr")
+
     def problem(key: str, message: str) -> None:
-        problems.append(f"{columns[key].hashtag} ({columns[key].english}): {message}")
+        column = columns[key]
+        problems.append(f"{column.hashtag} ({column.french if french else column.english}): {message}")
 
     for key in REQUIRED:
         if not cells.get(key, "").strip():

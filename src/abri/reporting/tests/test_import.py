@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from abri.access.models import Role
@@ -45,6 +46,13 @@ GOOD = {
     "idps": 230,
     "with_disabilities": 12,
 }
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The reasons below are matched in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -134,6 +142,19 @@ def test_bad_rows_are_refused_one_by_one_with_the_reason_and_nothing_is_written(
     }
     assert list(PartnerActivity.objects.all()) == [bystander]
     assert PartnerActivity.objects.get().source_file == "earlier.xlsx"
+
+
+def test_a_refused_row_reads_in_french_by_default(tmp_path, officer):
+    with pytest.raises(ValidationFailed) as refused, translation.override("fr"):
+        partner_activities_import(
+            actor=officer,
+            scope=scope_for(user=officer),
+            path=_file(tmp_path, [GOOD | {"households": -3}]),
+            file_name="nrc-5w.xlsx",
+        )
+    assert refused.value.errors == {
+        "ligne 4": ["#reached+hh (Ménages atteints): un effectif ne peut pas être négatif (-3)"]
+    }
 
 
 def test_a_file_without_the_needed_columns_is_refused_naming_them(tmp_path, officer):
