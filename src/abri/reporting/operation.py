@@ -11,6 +11,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from abri.access.roles import VIEW_HOUSEHOLD, VIEW_STOCK
 from abri.access.selectors import Scope
 from abri.assistance.selectors import handovers_by_day, households_entitled_ids, households_handed_over
@@ -107,9 +109,10 @@ def operation_dashboard(*, scope: Scope, filters: Filters) -> Dashboard:
     for row in rows:
         per_site[row.site or "—"] += row.households
 
+    sex_label = {"female": _("F %(ages)s"), "male": _("M %(ages)s")}
     sex_and_age = [
         (
-            f"{'♀' if sex == 'female' else '♂'} {group.label}",
+            sex_label[sex] % {"ages": group.label},
             sum(row.by_sex_and_age.get(f"{sex}_{group.key}", 0) for row in rows),
         )
         for sex in SEXES

@@ -52,12 +52,12 @@ def _map(site_map: SiteMap, *, width: float, title: str) -> Drawing:
     drawing = Drawing(width, height + 12)
     drawing.add(String(0, height + 3, title, fontName="Helvetica-Bold", fontSize=8))
     drawing.add(Rect(0, 0, width, height, fillColor=colors.HexColor("#f4f1ea"), strokeColor=colors.HexColor("#d8d2c4")))
-    for point in site_map.points:
+    for number, point in enumerate(site_map.points, start=1):
         x, y = point.x * scale, height - point.y * scale
-        drawing.add(Circle(x, y, point.radius * scale, fillColor=BLUE, fillOpacity=0.6, strokeColor=BLUE))
-        drawing.add(
-            String(x, y + point.radius * scale + 2, f"{point.label} ({point.value})", fontSize=6, textAnchor="middle")
-        )
+        drawing.add(Circle(x, y, point.radius * scale, fillColor=BLUE, fillOpacity=0.55, strokeColor=BLUE))
+        drawing.add(String(x, y - 2.5, str(number), fontSize=7, textAnchor="middle", fillColor=colors.white))
+        # The legend, top left: each site's number, name and households.
+        drawing.add(String(4, height - 4 - 8 * number, f"{number}. {point.label} ({point.value})", fontSize=6))
     if not site_map.points:
         drawing.add(String(width / 2, height / 2, _("No site with coordinates."), fontSize=7, textAnchor="middle"))
     return drawing
