@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abri.config.settings")
 os.environ.setdefault("ABRI_FIELD_KEY", "dGVzdC1rZXktZm9yLWFicmktdGVzdHMtb25seS0zMmI=")
@@ -36,7 +37,6 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
-from django.utils import timezone
 
 from abri.access.models import Membership, Organisation, Role
 from abri.assistance.models import Distribution, DistributionStatus, Entitlement, Handover, Programme
@@ -57,18 +57,18 @@ def prepare(households: int, distributions: int) -> User:
     call_command("load-pcodes", verbosity=0)
     iom = Organisation.objects.create(acronym="IOM", name="International Organization for Migration", kind="un_agency")
     programme = Programme.objects.create(code="BENCH-NFI", name="Bench NFI", organisation=iom)
-    officer = User.objects.create_user(username="im.bench", password="bench-only-password")
+    officer = User.objects.create_user(username="im.bench", password=uuid.uuid4().hex)
     Membership.objects.create(
         user=officer, organisation=iom, role=Role.INFORMATION_MANAGEMENT_OFFICER, all_areas=True, all_programmes=True
     )
     areas = [area for area in CERCLES if AdminArea.objects.filter(pk=area).exists()]
     started = time.perf_counter()
-    population = synth_population(
-        SynthSpec(households=households, seed=16, areas=tuple(areas), mean_size=5.0, today=datetime.date(2022, 12, 1))
-    )
+    population = synth_population(SynthSpec(households=households, seed=16, areas=tuple(areas), mean_size=5.0))
     population_save(actor=None, organisation=iom, population=population)
-    print(f"loaded {Household.objects.count():,} households, {Individual.objects.count():,} individuals "
-          f"in {time.perf_counter() - started:.0f} s")
+    print(
+        f"loaded {Household.objects.count():,} households, {Individual.objects.count():,} individuals "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
     kit = Kit.objects.create(code="NFI", name_fr="Kit ANA", name_en="NFI kit")
     version = KitVersion.objects.create(kit=kit, number=1)
     store = Warehouse.objects.create(code="MNK-01", name="Magasin", organisation=iom, admin_area_id=areas[0])
@@ -76,7 +76,7 @@ def prepare(households: int, distributions: int) -> User:
     for household_id, area in Household.objects.values_list("pk", "admin_area_id"):
         ids_by_area.setdefault(area, []).append(household_id)
     per_area = max(distributions // len(ids_by_area), 1)
-    moment = timezone.make_aware(datetime.datetime(2022, 6, 1, 10))
+    moment = datetime.datetime(2022, 6, 1, 10, tzinfo=datetime.UTC)
     with transaction.atomic():
         number = 0
         for area, ids in sorted(ids_by_area.items()):

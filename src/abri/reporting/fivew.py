@@ -111,7 +111,7 @@ class Activity:
         return str(Modality(self.modality).label) if self.modality in Modality.values else self.modality
 
 
-_STATUS_OF_DISTRIBUTION = {
+_STATUS_OF_DISTRIBUTION: dict[str, str] = {
     DistributionStatus.PLANNED: ActivityStatus.PLANNED,
     DistributionStatus.OPEN: ActivityStatus.ONGOING,
     DistributionStatus.CLOSED: ActivityStatus.COMPLETED,

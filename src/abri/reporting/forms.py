@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -30,13 +30,17 @@ class FiltersForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.programmes = programmes
-        everything = [("", _("All"))]
-        self.fields["programme"].choices = everything + [(p.pk, str(p)) for p in programmes]
-        self.fields["area"].choices = everything + [(a.pcode, ("— " if a.level > 1 else "") + a.label) for a in areas]
-        self.fields["organisation"].choices = everything + [(o.pk, o.acronym) for o in organisations]
+        everything: list[tuple[Any, Any]] = [("", _("All"))]
+        cast(forms.ChoiceField, self.fields["programme"]).choices = everything + [(p.pk, str(p)) for p in programmes]
+        cast(forms.ChoiceField, self.fields["area"]).choices = everything + [
+            (a.pcode, ("— " if a.level > 1 else "") + a.label) for a in areas
+        ]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = everything + [
+            (o.pk, o.acronym) for o in organisations
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end of the period is before its start."))
         return data

@@ -77,7 +77,7 @@ def indicators_by_area(rows: Sequence[Activity]) -> list[Indicator]:
         for key, value in _values(row).items():
             sums[key] += value
             total[key] += value
-    result = []
+    result: list[Indicator] = []
     for (adm1, adm2, name), sums in sorted(per_area.items()):
         result.extend(
             Indicator(key, french, english, adm1, adm2, name, sums[key], sensitive)

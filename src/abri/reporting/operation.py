@@ -148,6 +148,10 @@ def operation_dashboard(*, scope: Scope, filters: Filters) -> Dashboard:
         by_vulnerability=bar_chart([(flag.label, flag.households) for flag in flags.values()]),
         stock=stock,
         map=site_map(
-            [(site.name, site.latitude, site.longitude, site_households[site.pk]) for site in sites.order_by("name")]
+            [
+                (site.name, site.latitude, site.longitude, site_households[site.pk])
+                for site in sites.order_by("name")
+                if site.latitude is not None and site.longitude is not None
+            ]
         ),
     )

@@ -237,14 +237,14 @@ def partner_activities_import(*, actor: User | AnonymousUser, scope: Scope, path
     }
     areas = {area.pcode: area for area in AdminArea.objects.filter(pcode__in=codes)}
     first_row = 2 + skip  # the header is row 1 of the sheet
-    checked = []
+    checked: list[tuple[int, dict[str, Any], int]] = []
     errors: dict[str, list[str]] = {}
     for offset, row in enumerate(data):
         cells = {key: str(row[position] or "") for key, position in positions.items()}
         fields, problems, organisation_id = _check_row(cells, areas, keys, scope)
         number = first_row + offset
-        if problems:
-            errors[_("row %(number)s") % {"number": number}] = problems
+        if problems or organisation_id is None:
+            errors[_("row %(number)s") % {"number": number}] = problems or [_("not in your areas")]
         else:
             checked.append((number, fields, organisation_id))
     if errors:
@@ -266,11 +266,11 @@ def partner_activities_import(*, actor: User | AnonymousUser, scope: Scope, path
             )
             for number, fields, organisation_id in checked
         )
-        for row in created[:1]:
+        for first in created[:1]:
             audit_record(
                 actor=actor,
                 action="partner_activities.import",
-                target=row,
+                target=first,
                 changes={"file": file_name, "rows": len(created), "replaced": replaced},
             )
     return ImportResult(created=len(created), replaced=replaced)
