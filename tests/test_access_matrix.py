@@ -104,6 +104,8 @@ GRIEVANCE_VIEW = {ADMIN, TARGETING, COMMITTEE, IM, AUDITOR}
 SHELTER_VIEW = {ADMIN, SHELTER, IM, AUDITOR}
 SHELTER_RUNS = {ADMIN, SHELTER}
 BANDIAGARA = ("bandiagara",)
+REPORTS = {ADMIN, DISTRIBUTION, IM, AUDITOR}  # 5W, indicators, the operation dashboard (counts only)
+ACTIVITY_IMPORTERS = {ADMIN, IM}  # partners' 5W rows
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -395,6 +397,19 @@ MATRIX: dict[str, Case] = {
     "lists:clusters": Case("GET", lambda r, v: f"/lists/{r.done_run.uuid}/clusters.csv", each(LIST_RUN), variants=ONE),
     "lists:delete": Case(
         "POST", lambda r, v: f"/lists/{r.list_run.uuid}/delete/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
+    ),
+    # Reporting: aggregates in the viewer's scope; the import of partners' 5W rows.
+    "reporting:activity_list": Case("GET", lambda r, v: "/reporting/", each(REPORTS), variants=ONE),
+    "reporting:activity_csv": Case("GET", lambda r, v: "/reporting/5w.csv", each(REPORTS), variants=ONE),
+    "reporting:activity_xlsx": Case("GET", lambda r, v: "/reporting/5w.xlsx", each(REPORTS), variants=ONE),
+    "reporting:indicator_csv": Case("GET", lambda r, v: "/reporting/indicators.csv", each(REPORTS), variants=ONE),
+    "reporting:indicator_xlsx": Case("GET", lambda r, v: "/reporting/indicators.xlsx", each(REPORTS), variants=ONE),
+    "reporting:dashboard": Case("GET", lambda r, v: "/reporting/dashboard/?area=ML10", each(REPORTS), variants=ONE),
+    "reporting:situation_report": Case(
+        "GET", lambda r, v: "/reporting/sitrep.pdf?lang=en", each(REPORTS), variants=ONE
+    ),
+    "reporting:activity_import": Case(
+        "POST", lambda r, v: "/reporting/import/", each(ACTIVITY_IMPORTERS), variants=ONE, data=lambda r, v: {}
     ),
     # Distributions and stock (lists keep the scope).
     "assistance:distribution_list": Case("GET", lambda r, v: "/distributions/", each(EVERYONE), variants=ONE),

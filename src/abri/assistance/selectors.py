@@ -264,3 +264,26 @@ def _differences(result: Reconciliation) -> list[str]:
                 % {"item": code, "dispatched": dispatched, "returned": returned, "expected": expected}
             )
     return notes
+
+
+def households_handed_over(*, distribution: Distribution) -> QuerySet[Any]:
+    """The ids of the households that received their kit at ``distribution`` (recorded handovers only)."""
+    return Handover.objects.filter(distribution=distribution, status=HandoverStatus.RECORDED).values(
+        "entitlement__household_id"
+    )
+
+
+def households_entitled_ids(*, distribution: Distribution) -> QuerySet[Any]:
+    """The ids of the households with an active entitlement at ``distribution`` (the households targeted)."""
+    return Entitlement.objects.filter(distribution=distribution, status=EntitlementStatus.ACTIVE).values("household_id")
+
+
+def handovers_by_day(*, distributions: list[Distribution]) -> list[tuple[datetime.date, int]]:
+    """The recorded handovers of ``distributions``, counted per day."""
+    return [
+        (row["day"], row["count"])
+        for row in Handover.objects.filter(distribution__in=distributions, status=HandoverStatus.RECORDED)
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("day")
+    ]
