@@ -14,7 +14,8 @@ from abri.shelter.models import ShelterStatus
 S = ShelterStatus
 BUILD = (S.PLANNED, S.MATERIALS_DELIVERED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.HANDED_OVER)
 # How far along the build each status is; a damaged shelter stands where a completed one does.
-RANK = {status: position for position, status in enumerate(BUILD)} | {S.DAMAGED: 3, S.DECOMMISSIONED: 9}
+RANK: dict[str, int] = {str(status): position for position, status in enumerate(BUILD)}
+RANK |= {S.DAMAGED: 3, S.DECOMMISSIONED: 9}
 
 
 def _earlier(status: str) -> frozenset[str]:

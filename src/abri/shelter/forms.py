@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.assistance.models import Receiver, WitnessKind
+from abri.geo.models import Site
 from abri.stock.models import Item, Warehouse
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input takes, in any language
@@ -65,8 +66,8 @@ class AllocationEndForm(forms.Form):
 class RelocationForm(forms.Form):
     """Move a group of households from one site to another."""
 
-    origin = forms.ModelChoiceField(label=_("From"), queryset=None)  # type: ignore[arg-type]  # set in __init__
-    destination = forms.ModelChoiceField(label=_("To"), queryset=None)  # type: ignore[arg-type]
+    origin: forms.ModelChoiceField[Site] = forms.ModelChoiceField(label=_("From"), queryset=Site.objects.none())
+    destination: forms.ModelChoiceField[Site] = forms.ModelChoiceField(label=_("To"), queryset=Site.objects.none())
     moved_on = forms.DateField(label=_("Date of the move"), widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     households = forms.MultipleChoiceField(

@@ -37,7 +37,7 @@ from abri.stock.models import Warehouse
 # Households in these statuses do not live at a site any more (kept in step with abri.registry.moves.GONE).
 _GONE = (HouseholdStatus.MERGED, HouseholdStatus.RETURNED, HouseholdStatus.INACTIVE)
 # The colour of each status on the site plan (and its legend), chosen to read in black and white too.
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     ShelterStatus.PLANNED: "#e8eef4",
     ShelterStatus.MATERIALS_DELIVERED: "#c9dcef",
     ShelterStatus.UNDER_CONSTRUCTION: "#f3c969",
@@ -217,10 +217,10 @@ def site_plan(*, site: Site, units: QuerySet[ShelterUnit]) -> SitePlan:
             latest[unit.plot_id] = unit  # type: ignore[index]
     step = SitePlan.CELL + SitePlan.GAP
     rows: dict[str, int] = {}
-    shown = Counter()
+    shown: Counter[str] = Counter()
     for plot in Plot.objects.filter(site=site).order_by("row", "column"):
-        unit = latest.get(plot.pk)
-        status = unit.status if unit is not None else ""
+        shelter = latest.get(plot.pk)
+        status = shelter.status if shelter is not None else ""
         shown[status] += 1
         label = f"{plot.code} · {ShelterStatus(status).label}" if status else f"{plot.code} · {_('no shelter')}"
         rows.setdefault(plot.block, len(rows))
@@ -232,12 +232,12 @@ def site_plan(*, site: Site, units: QuerySet[ShelterUnit]) -> SitePlan:
                 y=y,
                 colour=STATUS_COLOURS.get(status, EMPTY_PLOT),
                 label=label,
-                unit_id=unit.pk if unit is not None else None,
+                unit_id=shelter.pk if shelter is not None else None,
             )
         )
         plan.width = max(plan.width, x + SitePlan.CELL)
         plan.height = max(plan.height, y + SitePlan.CELL)
-    plan.legend = [(STATUS_COLOURS[s], ShelterStatus(s).label, shown[s]) for s in ShelterStatus.values if shown[s]]
+    plan.legend = [(STATUS_COLOURS[s], str(ShelterStatus(s).label), shown[s]) for s in ShelterStatus.values if shown[s]]
     if shown[""]:
         plan.legend.append((EMPTY_PLOT, _("no shelter"), shown[""]))
     return plan
@@ -254,7 +254,9 @@ def plan_blocks(*, site: Site) -> list[tuple[str, int]]:
 def units_by_status(*, units: QuerySet[ShelterUnit]) -> list[tuple[str, str, int]]:
     """(status, label, count) of ``units``, in lifecycle order, statuses without a unit left out."""
     counts = Counter(units.values_list("status", flat=True))
-    return [(status, ShelterStatus(status).label, counts[status]) for status in ShelterStatus.values if counts[status]]
+    return [
+        (status, str(ShelterStatus(status).label), counts[status]) for status in ShelterStatus.values if counts[status]
+    ]
 
 
 def units_by_type(*, units: QuerySet[ShelterUnit]) -> list[tuple[str, int]]:

@@ -193,7 +193,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "allocations": [(allocation, personal[allocation.pk]) for allocation in allocations],
             "active": unit_active_allocation(unit=unit),
             "can_manage": can_manage,
-            "status_form": StatusForm(choices=[(status, ShelterStatus(status).label) for status in targets]),
+            "status_form": StatusForm(choices=[(status, str(ShelterStatus(status).label)) for status in targets]),
             "materials_form": MaterialsForm(warehouses=warehouses_for_issue(scope=scope)) if can_manage else None,
             "allocation_form": AllocationForm(),
             "end_form": AllocationEndForm(),
@@ -206,7 +206,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 def unit_status(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Move the shelter along its lifecycle (backwards only with a reason)."""
     scope, unit = _unit(request, unit_id, manage=True)
-    form = StatusForm(request.POST, choices=ShelterStatus.choices)
+    form = StatusForm(request.POST, choices=[(value, str(label)) for value, label in ShelterStatus.choices])
     if not form.is_valid():
         _form_errors(request, form)
         return _back(unit)
