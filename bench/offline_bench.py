@@ -221,21 +221,16 @@ def measure(base: str, code: str) -> None:
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU})
             tab.reload()
             expect(tab.locator("#offline")).to_be_visible()
-            answers: list[int] = []
-            tab.on(
-                "requestfinished",
-                lambda request, answers=answers: (
-                    answers.append(request.sizes()["responseBodySize"])
-                    if "/offline" in request.url and "sync" not in request.url
-                    else None
-                ),
-            )
             clicked = time.perf_counter()
             tab.click("#prepare")
             expect(tab.locator("#offline")).to_have_attribute("data-prepared-in", re.compile(r"^\d+$"), timeout=120_000)
             wall = time.perf_counter() - clicked
             inside = int(tab.locator("#offline").get_attribute("data-prepared-in") or 0) / 1000
             count = tab.locator("#prepared").inner_text()
+            answers = tab.evaluate(
+                "() => performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('/offline') && !e.name.includes('/sync')).map(e => e.encodedBodySize)"
+            )
             print(
                 f"\nprepare ({label}): {wall:.1f} s from the click ({inside:.1f} s in the page), "
                 f"answer {answers[-1] if answers else 0} bytes on the wire; {count}"
