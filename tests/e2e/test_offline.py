@@ -157,5 +157,10 @@ def test_the_same_kit_on_two_devices_is_a_conflict_shown_on_the_device_and_to_th
     article.locator("button[type=submit]").click()
     tab_a.wait_for_url(re.compile(r"/conflicts/$"))
     assert HandoverConflict.objects.get().status == "resolved"
+    tab_a.goto(f"/distributions/{code}/points/")
+    tab_a.get_by_role("button", name="Rattacher les droits aux points").click()
+    tab_a.wait_for_url(re.compile(r"/points/$"))
+    assert "4 droits rattachés à un point." in tab_a.locator(".messages").inner_text()
+    assert tab_a.evaluate("document.documentElement.scrollWidth") <= 360
     first.close()
     second.close()

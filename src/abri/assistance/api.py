@@ -8,11 +8,13 @@ earlier handover. Every refusal writes nothing.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
@@ -116,7 +118,6 @@ class OfflinePreparation(Schema):
     user: int
     prepared_at: str
     expires_at: str
-    csrf_token: str
     entitlements: list[OfflineEntitlement]
 
 
@@ -166,9 +167,10 @@ def _offline_distribution(request: HttpRequest, code: str) -> tuple[Any, Any]:
     summary="Prepare a distribution point for offline use",
     url_name="offline_prepare",
 )
-def offline_prepare(request: HttpRequest, code: str, point: int | None = None) -> dict[str, Any]:
+def offline_prepare(request: HttpRequest, code: str, point: int | None = None) -> HttpResponse:
     """The entitlements of a distribution point (by its id; all when none) with the least a handover
-    needs to check identity, for a device going offline, and when this preparation expires."""
+    needs to check identity, for a device going offline, and when this preparation expires.
+    Compressed (gzip) when the client accepts it: 5,000 entitlements are about 100 KB so."""
     scope, distribution = _offline_distribution(request, code)
     found = None
     if point is not None:
@@ -177,7 +179,15 @@ def offline_prepare(request: HttpRequest, code: str, point: int | None = None) -
             raise NotFound(_("No such distribution point."))
     user: User = request.auth  # type: ignore[attr-defined]
     answer = offline_preparation(actor=user, scope=scope, distribution=distribution, point=found)
-    return {**answer, "csrf_token": get_token(request)}
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    response = HttpResponse(content_type="application/json")
+    # No secret in this body (no CSRF token, nothing the request chose but a point's id): compressing is safe.
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
+        body = gzip.compress(body, compresslevel=6)
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response.content = body
+    return response
 
 
 @router.get(

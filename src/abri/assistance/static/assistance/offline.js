@@ -168,10 +168,14 @@
       }
       prep = found || null;
       if (!prep) { entitlements = []; byToken = {}; return; }
-      return all("entitlements", true).then(function (rows) {
-        entitlements = rows;
+      return Promise.all([get("entitlements", code), all("queue", true)]).then(function (stored) {
+        entitlements = stored[0] ? stored[0].rows : [];
         byToken = {};
-        rows.forEach(function (row) { byToken[row.t] = row; });
+        entitlements.forEach(function (row) { row.q = plain(row.h); byToken[row.t] = row; });
+        stored[1].forEach(function (item) {  // handed over on this device: from the queue
+          var row = byToken[item.token];
+          if (row && item.state !== "refused") { row.d = item.at; row.here = true; }
+        });
       });
     });
   }
@@ -201,19 +205,8 @@
     }).then(function (data) {
       if (String(data.user) !== String(user)) { throw new Error(T.prepare_failed); }
       return tx(["entitlements", "prep"], "readwrite", function (t) {
-        var store = t.objectStore("entitlements");
-        var index = store.index("c");
-        index.openKeyCursor(IDBKeyRange.only(code)).onsuccess = function (event) {
-          var cursor = event.target.result;
-          if (cursor) { store.delete(cursor.primaryKey); cursor.continue(); return; }
-          data.entitlements.forEach(function (row) {
-            row.k = code + ":" + row.t;
-            row.c = code;
-            row.q = plain(row.h);
-            row.here = false;
-            store.put(row);
-          });
-        };
+        // One record for the whole point: thousands of rows stored at once, read back at once.
+        t.objectStore("entitlements").put({ k: code, c: code, rows: data.entitlements });
         t.objectStore("prep").put({
           distribution: code, point: data.point, prepared_at: data.prepared_at, expires_at: data.expires_at
         });
@@ -340,12 +333,9 @@
         proxy_name: receiver === "proxy" ? proxyName : "", proxy_relationship: receiver === "proxy" ? proxyRelationship : "",
         photo_consent: form.elements.photo_consent.checked, point: prep.point || "", state: "waiting", message: ""
       };
-      row.d = now;
-      row.here = true;
-      return tx(["queue", "entitlements"], "readwrite", function (t) {
-        t.objectStore("queue").add(item);
-        t.objectStore("entitlements").put(row);
-      }).then(function () {
+      return tx(["queue"], "readwrite", function (t) { t.objectStore("queue").add(item); }).then(function () {
+        row.d = now;
+        row.here = true;
         $("local-results").textContent = "";
         $("search").value = "";
         say(T.recorded.replace("%(token)s", shown(row.t)));
