@@ -140,14 +140,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(port: int) -> subprocess.Popen[bytes]:
+def serve(port: int, wait: float = 60) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "abri.manage", "serve", "--port", str(port)],
         env=os.environ | {"ABRI_TASKS_IMMEDIATE": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
@@ -155,7 +155,7 @@ def serve(port: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.3)
     process.terminate()
-    sys.exit("abri serve did not answer within 60 s")
+    sys.exit(f"abri serve did not answer within {wait:.0f} s")
 
 
 async def post(client: httpx.AsyncClient, body: dict, latencies: list[float]) -> int:
