@@ -28,7 +28,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
 from abri.access.models import Organisation
-from abri.assistance.models import Distribution, DistributionKits, Entitlement, Handover, IdempotencyKey, Witness
+from abri.assistance.models import (
+    Distribution,
+    DistributionKits,
+    Entitlement,
+    Handover,
+    HandoverConflict,
+    IdempotencyKey,
+    Witness,
+)
 from abri.config.api import api
 from abri.core import crypto
 from abri.dedup.lists import storage as lists_storage
@@ -96,6 +104,8 @@ GRIEVANCE_VIEW = {ADMIN, TARGETING, COMMITTEE, IM, AUDITOR}
 SHELTER_VIEW = {ADMIN, SHELTER, IM, AUDITOR}
 SHELTER_RUNS = {ADMIN, SHELTER}
 BANDIAGARA = ("bandiagara",)
+REPORTS = {ADMIN, DISTRIBUTION, IM, AUDITOR}  # 5W, indicators, the operation dashboard (counts only)
+ACTIVITY_IMPORTERS = {ADMIN, IM}  # partners' 5W rows
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -388,6 +398,19 @@ MATRIX: dict[str, Case] = {
     "lists:delete": Case(
         "POST", lambda r, v: f"/lists/{r.list_run.uuid}/delete/", each(LIST_RUN), variants=ONE, ok=frozenset({302})
     ),
+    # Reporting: aggregates in the viewer's scope; the import of partners' 5W rows.
+    "reporting:activity_list": Case("GET", lambda r, v: "/reporting/", each(REPORTS), variants=ONE),
+    "reporting:activity_csv": Case("GET", lambda r, v: "/reporting/5w.csv", each(REPORTS), variants=ONE),
+    "reporting:activity_xlsx": Case("GET", lambda r, v: "/reporting/5w.xlsx", each(REPORTS), variants=ONE),
+    "reporting:indicator_csv": Case("GET", lambda r, v: "/reporting/indicators.csv", each(REPORTS), variants=ONE),
+    "reporting:indicator_xlsx": Case("GET", lambda r, v: "/reporting/indicators.xlsx", each(REPORTS), variants=ONE),
+    "reporting:dashboard": Case("GET", lambda r, v: "/reporting/dashboard/?area=ML10", each(REPORTS), variants=ONE),
+    "reporting:situation_report": Case(
+        "GET", lambda r, v: "/reporting/sitrep.pdf?lang=en", each(REPORTS), variants=ONE
+    ),
+    "reporting:activity_import": Case(
+        "POST", lambda r, v: "/reporting/import/", each(ACTIVITY_IMPORTERS), variants=ONE, data=lambda r, v: {}
+    ),
     # Distributions and stock (lists keep the scope).
     "assistance:distribution_list": Case("GET", lambda r, v: "/distributions/", each(EVERYONE), variants=ONE),
     "stock:warehouse_list": Case("GET", lambda r, v: "/stock/", each(EVERYONE), variants=ONE),
@@ -553,6 +576,78 @@ MATRIX: dict[str, Case] = {
         json_body=True,
         ok=frozenset({409}),  # redeemed already: the earlier handover is named, nothing written
     ),
+    # Offline distribution: the service worker holds no data (anyone); the points and conflicts
+    # pages for those who manage the distribution; the preparation and the sync for those who
+    # record its handovers (the demo distribution is closed: nothing to prepare, 422).
+    "assistance:offline_sw": Case(
+        "GET", lambda r, v: "/distributions/offline-sw.js", each(EVERYONE), variants=ONE, public=True
+    ),
+    "assistance:distribution_points": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:distribution_bind": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/bind/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # closed: refused with a message, nothing bound
+    ),
+    "assistance:entitlement_move": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/points/move/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no point chosen: refused with a message, nothing moved
+    ),
+    "assistance:conflict_list": Case(
+        "GET",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/conflicts/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "assistance:conflict_resolve": Case(
+        "POST",
+        lambda r, v: f"/distributions/{DISTRIBUTION_CODE}/conflicts/{_first_conflict_id()}/resolve/",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({302}),  # no resolution given: refused with the reasons, nothing resolved
+    ),
+    "GET /api/v1/distributions/{code}/offline": Case(
+        "GET",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        ok=frozenset({422}),  # closed: nothing to prepare
+    ),
+    "GET /api/v1/distributions/{code}/offline/sync": Case(
+        "GET",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline/sync",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+    ),
+    "POST /api/v1/distributions/{code}/offline/sync": Case(
+        "POST",
+        lambda r, v: f"/api/v1/distributions/{DISTRIBUTION_CODE}/offline/sync",
+        each(DISTRIBUTION_RUNS),
+        visible=each(DISTRIBUTION_SEES),
+        variants=ONE,
+        data=lambda r, v: {
+            "device": "matrix",
+            "items": [{"key": "matrix-off-0001", "token": _redeemed_token(), "at": "2022-12-02T10:00:00+00:00"}],
+        },
+        json_body=True,
+        ok=frozenset({200}),  # answered item by item: the distribution is closed, the handover refused
+    ),
     # Targeting: the Ménaka plan, its first (published) session and list version 1; grievances.
     "targeting:plan_list": Case("GET", lambda r, v: "/targeting/", each(TARGETING_VIEW), variants=ONE),
     "targeting:plan_create": Case(
@@ -698,6 +793,12 @@ def _first_handover() -> Handover:
     return Handover.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
 
 
+def _first_conflict_id() -> int:
+    """The demo's conflict of the Ménaka distribution (0 when there is none: "no such conflict")."""
+    conflict = HandoverConflict.objects.filter(distribution__code=DISTRIBUTION_CODE).order_by("id").first()
+    return conflict.pk if conflict else 0
+
+
 def _redeemed_token() -> str:
     """The token of the first handover of the Ménaka distribution."""
     return _first_handover().entitlement.token
@@ -786,6 +887,8 @@ def _state(records: Records) -> tuple[Any, ...]:
         list(Handover.objects.values_list("pk", "status")),
         list(DistributionKits.objects.values_list("pk", "available", "returned")),
         Entitlement.objects.count(),
+        list(Entitlement.objects.order_by("id").values_list("pk", "point_id")),
+        list(HandoverConflict.objects.order_by("id").values_list("pk", "status")),
         IdempotencyKey.objects.count(),
         Witness.objects.count(),
         StockMovement.objects.count(),

@@ -22,6 +22,7 @@ def access(request: HttpRequest) -> dict[str, Any]:
             "can_view_distributions": False,
             "can_view_stock": False,
             "can_view_shelter": False,
+            "can_view_reports": False,
         }
     memberships = memberships_active(user=user)
 
@@ -37,4 +38,5 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "can_view_distributions": may(roles.VIEW_DISTRIBUTIONS) or may(roles.RECORD_HANDOVERS),
         "can_view_stock": may(roles.VIEW_STOCK),
         "can_view_shelter": may(roles.VIEW_SHELTER),
+        "can_view_reports": may(roles.VIEW_REPORTS),
     }

@@ -32,6 +32,8 @@ RECORD_HANDOVERS = "assistance.record_handovers"
 VIEW_SHELTER = "shelter.view_shelter"  # site plans, occupancy, shelter units and their allocation
 MANAGE_SHELTER = "shelter.manage_shelter"  # plots, services, headcounts, units, lifecycle, materials, allocation
 RELOCATE_HOUSEHOLDS = "shelter.relocate_households"  # move a group of households from one site to another
+VIEW_REPORTS = "reporting.view_reports"  # 5W, indicators, the operation dashboard, their exports (aggregates only)
+IMPORT_ACTIVITIES = "reporting.import_activities"  # partners' own 5W rows
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
 _ASSISTANCE = {VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
@@ -63,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_GRIEVANCES,
             MANAGE_GRIEVANCES,
             VIEW_SENSITIVE_GRIEVANCES,
+            VIEW_REPORTS,
+            IMPORT_ACTIVITIES,
         }
         | _ASSISTANCE
         | _SHELTER
@@ -71,7 +75,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TARGETING_OFFICER: frozenset(_READ | {VIEW_TARGETING, MANAGE_PLANS, VIEW_GRIEVANCES}),
     Role.COMMITTEE_SECRETARY: frozenset(_READ | {VIEW_TARGETING, RECORD_DECISIONS, VIEW_GRIEVANCES, MANAGE_GRIEVANCES}),
     Role.DISTRIBUTION_OFFICER: frozenset(
-        _READ | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
+        _READ | {VIEW_TARGETING, VIEW_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS, VIEW_REPORTS}
     ),
     Role.WAREHOUSE_OFFICER: frozenset({VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS}),
     Role.SHELTER_OFFICER: frozenset(_READ | {MANAGE_SITES, VIEW_STOCK} | _SHELTER),
@@ -85,12 +89,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_SITES,
             VIEW_TARGETING,
             VIEW_GRIEVANCES,
+            VIEW_REPORTS,
+            IMPORT_ACTIVITIES,
         }
         | {VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_SHELTER}
     ),
     Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
     Role.AUDITOR: frozenset(
-        {VIEW_HOUSEHOLD, VIEW_AUDIT, VIEW_TARGETING, VIEW_GRIEVANCES, VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_SHELTER}
+        {
+            VIEW_HOUSEHOLD,
+            VIEW_AUDIT,
+            VIEW_TARGETING,
+            VIEW_GRIEVANCES,
+            VIEW_STOCK,
+            VIEW_DISTRIBUTIONS,
+            VIEW_SHELTER,
+            VIEW_REPORTS,
+        }
     ),
 }
 

@@ -124,21 +124,32 @@ def scope_for(*, user: AnyUser | None) -> Scope:
         return NO_SCOPE
     if user.is_superuser:
         return Scope(user_id=user.pk, is_superuser=True, grants=())
-    memberships = (
+    memberships = list(
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
-        .prefetch_related("admin_areas", "programmes")
         .order_by("id")
+        .values_list("id", "organisation_id", "role", "all_areas", "all_programmes")
     )
+    ids = [membership[0] for membership in memberships]
+    areas: dict[int, list[str]] = {}
+    for membership_id, pcode in Membership.admin_areas.through.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "adminarea_id"
+    ):
+        areas.setdefault(membership_id, []).append(pcode)
+    programmes: dict[int, set[int]] = {}
+    for membership_id, programme_id in Membership.programmes.through.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "programme_id"
+    ):
+        programmes.setdefault(membership_id, set()).add(programme_id)
     grants = tuple(
         Grant(
-            organisation_id=membership.organisation_id,
-            role=membership.role,
-            all_areas=membership.all_areas,
-            area_pcodes=tuple(sorted(area.pcode for area in membership.admin_areas.all())),
-            all_programmes=membership.all_programmes,
-            programme_ids=frozenset(programme.pk for programme in membership.programmes.all()),
+            organisation_id=organisation_id,
+            role=role,
+            all_areas=all_areas,
+            area_pcodes=tuple(sorted(areas.get(membership_id, ()))),
+            all_programmes=all_programmes,
+            programme_ids=frozenset(programmes.get(membership_id, ())),
         )
-        for membership in memberships
+        for membership_id, organisation_id, role, all_areas, all_programmes in memberships
     )
     return Scope(user_id=user.pk, is_superuser=False, grants=grants)
 

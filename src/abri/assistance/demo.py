@@ -28,6 +28,7 @@ from abri.assistance.services import (
     distribution_witness_add,
     handover_record,
 )
+from abri.assistance.sync import QueuedHandover, offline_sync
 from abri.geo.models import AdminArea, Site
 from abri.stock.demo import stock_demo_load
 from abri.stock.models import Kit, Warehouse
@@ -127,6 +128,23 @@ def distribution_demo_load(*, result: Counter, organisations: dict[str, Organisa
                 distribution=distribution,
                 at=start + datetime.timedelta(minutes=4 * number),
             )
+    # A tablet at the second point worked offline and synced late: it had handed over a kit
+    # recorded already at the first point. The first stands; the supervisor resolves the conflict.
+    twice = entitlements[order[0]]
+    offline_sync(
+        actor=officer,
+        scope=scope,
+        distribution=distribution,
+        items=[
+            QueuedHandover(
+                key="demo-offline-0001",
+                token=twice.token,
+                at=(start + datetime.timedelta(minutes=30)).isoformat(),
+                point=POINTS[1],
+                device="tablette-2",
+            )
+        ],
+    )
     distribution_close(actor=officer, scope=scope, distribution=distribution)
     result.count("distributions", created=1, kept=0)
     result.count("entitlements", created=len(entitlements), kept=0)

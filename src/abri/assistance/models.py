@@ -104,6 +104,11 @@ class Distribution(TimeStampedModel):
         related_name="+",
         help_text=_("The published targeting list version its households came from."),
     )
+    points_bound = models.BooleanField(
+        _("entitlements bound to points"),
+        default=False,
+        help_text=_("Each entitlement is redeemed at its own distribution point only (offline devices)."),
+    )
 
     class Meta:
         verbose_name = _("distribution")
@@ -219,6 +224,15 @@ class Entitlement(models.Model):
         _("status"), max_length=16, choices=EntitlementStatus.choices, default=EntitlementStatus.ACTIVE
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+    point = models.ForeignKey(
+        DistributionPoint,
+        verbose_name=_("distribution point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        help_text=_("Where the kit is handed over, when the distribution binds entitlements to points."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -347,3 +361,78 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", _("to resolve")
+    RESOLVED = "resolved", _("resolved")
+
+
+class ConflictResolution(models.TextChoices):
+    """What the supervisor found happened with the second record."""
+
+    SECOND_KIT_GIVEN = "second_kit_given", _("a second kit was handed over: count it as lost")
+    SECOND_KIT_RECOVERED = "second_kit_recovered", _("the second kit was taken back")
+    RECORD_MISTAKEN = "record_mistaken", _("the second record was a mistake: no kit went out")
+
+
+class HandoverConflict(models.Model):
+    """A handover recorded offline on a device for an entitlement already handed over (on another
+    device, or online): the first stands; this one is kept, as the device sent it, for a supervisor.
+
+    One per idempotency key: a device resending the same handover finds the same conflict.
+    """
+
+    distribution = models.ForeignKey(
+        Distribution, verbose_name=_("distribution"), on_delete=models.PROTECT, related_name="conflicts"
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, verbose_name=_("entitlement"), on_delete=models.PROTECT, related_name="conflicts"
+    )
+    first = models.ForeignKey(
+        Handover, verbose_name=_("first handover"), on_delete=models.PROTECT, related_name="conflicts"
+    )
+    key = models.CharField(_("idempotency key"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    handed_over_at = models.DateTimeField(_("handed over at (device)"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    point = models.ForeignKey(
+        DistributionPoint,
+        verbose_name=_("distribution point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receiver = models.CharField(_("received by"), max_length=8, choices=Receiver.choices)
+    proxy_name = models.CharField(_("name of the proxy"), max_length=200, blank=True)
+    proxy_relationship = models.CharField(_("relationship of the proxy"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
+    resolution = models.CharField(_("resolution"), max_length=24, choices=ConflictResolution.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handover conflict")
+        verbose_name_plural = _("handover conflicts")
+        ordering = ["received_at", "id"]
+        constraints = [
+            choices_check("status", ConflictStatus, "assistance_conflict_status_known"),
+            choices_check("receiver", Receiver, "assistance_conflict_receiver_known"),
+            choices_check("resolution", ConflictResolution, "assistance_conflict_resolution_known", blank=True),
+            models.UniqueConstraint(fields=["recorded_by", "key"], name="assistance_conflict_once_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(status=ConflictStatus.OPEN, resolution="")
+                | (models.Q(status=ConflictStatus.RESOLVED) & ~models.Q(resolution="") & ~models.Q(note="")),
+                name="assistance_conflict_resolved_with_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id}: {self.key}"

@@ -79,12 +79,15 @@ def distribution_covered(*, scope: Scope, distribution: Distribution, permission
     )
 
 
-def access_distribution(*, scope: Scope, code: str, permission: str = VIEW_DISTRIBUTIONS) -> Distribution:
+def access_distribution(
+    *, scope: Scope, code: str, permission: str = VIEW_DISTRIBUTIONS, related: tuple[str, ...] = DISTRIBUTION_RELATED
+) -> Distribution:
     """The distribution ``code`` if ``scope`` may see it (NotFound otherwise) and holds ``permission`` on it
-    (PermissionDenied otherwise)."""
-    distribution = (
-        Distribution.objects.select_related(*DISTRIBUTION_RELATED).filter(code=code).first()
-    )  # one lookup by its unique code, then the scope decided in Python: no scope filter to plan
+    (PermissionDenied otherwise), with the ``related`` records a page shows (none for a check alone)."""
+    found = Distribution.objects.filter(code=code)
+    if related:  # select_related() with no names would follow every foreign key
+        found = found.select_related(*related)
+    distribution = found.first()  # one lookup by its unique code, then the scope decided in Python
     if distribution is not None and not (
         distribution_covered(scope=scope, distribution=distribution, permission=VIEW_DISTRIBUTIONS)
         or distribution_covered(scope=scope, distribution=distribution, permission=RECORD_HANDOVERS)
@@ -261,3 +264,26 @@ def _differences(result: Reconciliation) -> list[str]:
                 % {"item": code, "dispatched": dispatched, "returned": returned, "expected": expected}
             )
     return notes
+
+
+def households_handed_over(*, distribution: Distribution) -> QuerySet[Any]:
+    """The ids of the households that received their kit at ``distribution`` (recorded handovers only)."""
+    return Handover.objects.filter(distribution=distribution, status=HandoverStatus.RECORDED).values(
+        "entitlement__household_id"
+    )
+
+
+def households_entitled_ids(*, distribution: Distribution) -> QuerySet[Any]:
+    """The ids of the households with an active entitlement at ``distribution`` (the households targeted)."""
+    return Entitlement.objects.filter(distribution=distribution, status=EntitlementStatus.ACTIVE).values("household_id")
+
+
+def handovers_by_day(*, distributions: list[Distribution]) -> list[tuple[datetime.date, int]]:
+    """The recorded handovers of ``distributions``, counted per day."""
+    return [
+        (row["day"], row["count"])
+        for row in Handover.objects.filter(distribution__in=distributions, status=HandoverStatus.RECORDED)
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("day")
+    ]

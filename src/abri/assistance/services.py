@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -370,7 +370,13 @@ def _entitlement_for(token: str) -> Entitlement:
                 ]
             }
         ) from error
-    entitlement = Entitlement.objects.select_related("distribution", "household").filter(token=normalised).first()
+    recorded = Handover.objects.filter(entitlement=OuterRef("pk"), status=HandoverStatus.RECORDED).values("pk")[:1]
+    entitlement = (
+        Entitlement.objects.select_related("distribution", "household")
+        .annotate(recorded_handover_id=Subquery(recorded))  # so that a first handover reads once
+        .filter(token=normalised)
+        .first()
+    )
     if entitlement is None:
         raise NotFound(_("No entitlement with the token %(token)s.") % {"token": token_display(normalised)})
     return entitlement
@@ -455,7 +461,7 @@ def handover_record(
         raise ValidationFailed(
             {"token": [_("This token belongs to another distribution (%(code)s).") % {"code": target.code}]}
         )
-    earlier = _earlier(entitlement)
+    earlier = _earlier(entitlement) if getattr(entitlement, "recorded_handover_id", None) is not None else None
     if earlier is not None:
         raise AlreadyHandedOver(_earlier_message(earlier), earlier)
     when = at or timezone.now()

@@ -22,6 +22,7 @@ from abri.access.selectors import Scope, scope_for
 from abri.assistance import printing
 from abri.assistance.forms import DispatchForm, DistributionForm, WitnessForm
 from abri.assistance.models import Distribution, Handover, Programme, Receiver
+from abri.assistance.offline_text import offline_text
 from abri.assistance.selectors import (
     access_distribution,
     distribution_covered,
@@ -110,7 +111,12 @@ def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
 def distribution_handover(request: HttpRequest, code: str) -> HttpResponse:
     """The handover point: find an entitlement (QR, token, number, name), then record who received."""
     scope, distribution = _distribution(request, code, RECORD_HANDOVERS)
-    context: dict[str, object] = {"distribution": distribution, "points": distribution.points.all(), "rows": []}
+    context: dict[str, object] = {
+        "distribution": distribution,
+        "points": distribution.points.all(),
+        "rows": [],
+        "offline_text": offline_text(),
+    }
     if request.method == "POST" and request.POST.get("action") == "record":
         try:
             handover = handover_record(

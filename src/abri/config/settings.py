@@ -30,6 +30,7 @@ ABRI_APPS = [
     "abri.targeting",
     "abri.grievances",
     "abri.shelter",
+    "abri.reporting",
     "abri.dashboard",
     "abri.synth",  # synthetic populations and the demo scenario (commands only, no models)
 ]
@@ -192,3 +193,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"abri": {"handlers": ["console"], "level": env("ABRI_LOG_LEVEL"), "propagate": False}},
 }
+
+# The age groups of the 5W and the dashboards: the lower age of each group, from 0 (0–17, 18–59, 60+).
+ABRI_REPORTING_AGE_GROUPS: tuple[int, ...] = (0, 18, 60)
+# Counts below this of a sensitive group (people with disabilities) read "<5" in what leaves the organisation.
+ABRI_REPORTING_SMALL_COUNT = 5

@@ -22,5 +22,6 @@ urlpatterns = [
     path("targeting/", include("abri.targeting.urls")),
     path("grievances/", include("abri.grievances.urls")),
     path("shelter/", include("abri.shelter.urls")),
+    path("reporting/", include("abri.reporting.urls")),
     path("", include("abri.dashboard.urls")),
 ]

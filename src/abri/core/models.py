@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,25 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class CodedNamedInTwoLanguages(models.Model):
+    """Abstract base: a unique code and a name in French and in English (items, kits, shelter types)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (French otherwise)."""
+        return self.name_en if translation.get_language() == "en" else self.name_fr
 
 
 class AuditEntry(models.Model):

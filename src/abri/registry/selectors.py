@@ -331,3 +331,101 @@ def households_features_frame(
         .drop("head_birth_date")
         .sort("household_id")
     )
+
+
+@dataclass(frozen=True)
+class PeopleCounts:
+    """People of a set of households, counted (never listed): by sex and age group, IDPs, disabilities."""
+
+    households: int
+    people: int
+    by_sex_and_age: dict[tuple[str, int], int]  # (sex, index of the age group) -> people
+    idps: int
+    with_disabilities: int
+
+
+def people_counts(*, household_ids: Any, on: datetime.date, age_bounds: Sequence[int]) -> PeopleCounts:
+    """The members of the households ``household_ids`` (a queryset of ids, chosen in scope by the caller),
+    counted by sex and age on ``on``, with how many are IDPs and how many have a disability.
+
+    ``age_bounds`` are the lower ages of the groups, starting at 0 (``(0, 18, 60)``: 0–17, 18–59, 60+).
+    A member's age group is read from the date of birth in SQL; merged members are not counted twice.
+    IDPs are the members of households registered with a displacement (an origin area or a cause).
+    """
+    bounds = list(age_bounds)
+    cutoffs = [_years_before(on, age) for age in bounds[1:]]  # born after a cutoff: younger than its age
+    members = Individual.objects.filter(household_id__in=household_ids, merged_into__isnull=True)
+    aggregates: dict[str, Count] = {"people": Count("pk"), "households": Count("household_id", distinct=True)}
+    for sex in ("female", "male"):
+        for index in range(len(bounds)):
+            condition = Q(sex=sex)
+            if index < len(cutoffs):
+                condition &= Q(birth_date__gt=cutoffs[index])
+            if index > 0:
+                condition &= Q(birth_date__lte=cutoffs[index - 1])
+            aggregates[f"{sex}_{index}"] = Count("pk", filter=condition)
+    displaced = Q(household__origin_area__isnull=False) | ~Q(household__displacement_cause="")
+    aggregates["idps"] = Count("pk", filter=displaced)
+    disability = Q(pk__in=[])
+    for name in WG_FIELDS:
+        disability |= Q(**{f"{name}__in": sorted(SEVERE_DIFFICULTY)})
+    aggregates["with_disabilities"] = Count("pk", filter=disability)
+    row = members.aggregate(**aggregates)
+    return PeopleCounts(
+        households=row["households"],
+        people=row["people"],
+        by_sex_and_age={
+            (sex, index): row[f"{sex}_{index}"] for sex in ("female", "male") for index in range(len(bounds))
+        },
+        idps=row["idps"],
+        with_disabilities=row["with_disabilities"],
+    )
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """Households and people registered in one admin area and site (``site_id`` None: outside a site)."""
+
+    admin_area_id: str
+    site_id: int | None
+    households: int
+    people: int
+
+
+def registered_counts(
+    *, scope: Scope, area: str = "", organisation_id: int | None = None, until: datetime.date | None = None
+) -> list[PlaceCount]:
+    """The households in ``scope`` (not merged) and their people, per admin area and site, optionally
+    within ``area``, registered by ``organisation_id``, and registered by ``until``."""
+    households = households_visible(scope=scope).exclude(status=HouseholdStatus.MERGED)
+    if area:
+        households = households.filter(admin_area__pcode__startswith=area)
+    if organisation_id is not None:
+        households = households.filter(organisation_id=organisation_id)
+    if until is not None:
+        households = households.filter(registered_on__lte=until)
+    grouped = (
+        households.order_by()
+        .values("admin_area_id", "site_id")
+        .annotate(households=Count("pk"), people=Sum("size"))
+        .order_by("admin_area_id", "site_id")
+    )
+    return [PlaceCount(row["admin_area_id"], row["site_id"], row["households"], row["people"] or 0) for row in grouped]
+
+
+def flag_counts(*, household_ids: Any) -> list[FlagCount]:
+    """How many of the households ``household_ids`` (chosen in scope by the caller) carry each vulnerability flag."""
+    aggregates: dict[str, Count | Sum] = {}
+    for flag in FLAG_FIELDS:
+        aggregates[f"{flag}__households"] = Count("pk", filter=Q(**{flag: True}))
+        aggregates[f"{flag}__individuals"] = Sum("size", filter=Q(**{flag: True}))
+    row = Household.objects.filter(pk__in=household_ids).aggregate(**aggregates)
+    return [
+        FlagCount(
+            flag=flag,
+            label=field_label(Household, flag),
+            households=row[f"{flag}__households"] or 0,
+            individuals=row[f"{flag}__individuals"] or 0,
+        )
+        for flag in FLAG_FIELDS
+    ]

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from abri.assistance.models import Receiver, WitnessKind
-from abri.core.models import TimeStampedModel, choices_check
+from abri.core.models import CodedNamedInTwoLanguages, TimeStampedModel, choices_check
 
 
 class SiteProfile(TimeStampedModel):
@@ -148,26 +147,15 @@ class PopulationCount(models.Model):
         return sum(getattr(self, name) for name in POPULATION_FIELDS)
 
 
-class ShelterType(models.Model):
+class ShelterType(CodedNamedInTwoLanguages):
     """A kind of shelter (emergency tent, improved semi-hard shelter...): data, not code."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("shelter type")
         verbose_name_plural = _("shelter types")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        """The name in the active language (French otherwise)."""
-        return self.name_en if translation.get_language() == "en" else self.name_fr
 
 
 class ShelterStatus(models.TextChoices):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from abri.core.models import TimeStampedModel, choices_check
+from abri.core.models import CodedNamedInTwoLanguages, TimeStampedModel, choices_check
 
 
 class Unit(models.TextChoices):
@@ -27,12 +26,9 @@ class Unit(models.TextChoices):
     METRE = "metre", _("metre")
 
 
-class Item(TimeStampedModel):
+class Item(TimeStampedModel, CodedNamedInTwoLanguages):
     """One kind of thing held in stock (a blanket, a 20-litre jerrycan)."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
     unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices, default=Unit.PIECE)
 
     class Meta:
@@ -41,34 +37,14 @@ class Item(TimeStampedModel):
         ordering = ["code"]
         constraints = [choices_check("unit", Unit, "stock_item_unit_known")]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def name(self) -> str:
-        """The name in the active language (French otherwise)."""
-        return self.name_en if translation.get_language() == "en" else self.name_fr
-
-
-class Kit(TimeStampedModel):
+class Kit(TimeStampedModel, CodedNamedInTwoLanguages):
     """A set of items handed over together (an NFI kit); its contents are versioned."""
-
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
 
     class Meta:
         verbose_name = _("kit")
         verbose_name_plural = _("kits")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        """The name in the active language (French otherwise)."""
-        return self.name_en if translation.get_language() == "en" else self.name_fr
 
 
 class KitVersion(models.Model):

@@ -40,6 +40,7 @@ from abri.grievances.demo import targeting_and_grievances_demo_load
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import BirthDatePrecision, Household, Individual
 from abri.registry.services import household_create
+from abri.reporting.demo import reporting_demo_load
 from abri.shelter.demo import shelter_demo_load
 from abri.synth.output import population_save
 from abri.synth.people import SynthSpec, synth_population
@@ -386,4 +387,6 @@ def demo_load(*, today: datetime.date) -> DemoResult:
             result.count(name, created=made, kept=kept)
         distribution_demo_load(result=result, organisations=organisations)
         shelter_demo_load(result=result, organisations=organisations)
+        for name, (made, kept) in reporting_demo_load().items():
+            result.count(name, created=made, kept=kept)
     return result

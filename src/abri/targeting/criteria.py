@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from abri.core.errors import ValidationFailed
+from abri.registry.models import Household, Sex
 from abri.registry.selectors import FEATURE_KINDS
 
 MAX_SCORING_RULES = 30  # the rules that fired are stored as bits of one integer per household
@@ -33,6 +37,14 @@ TIE_BREAKS: dict[str, tuple[str, bool]] = {  # name → (column, descending)
     "arrival_date_desc": ("arrival_date", True),
     "registered_on_asc": ("registered_on", False),
     "children_under_5_desc": ("children_under_5", True),
+}
+TIE_BREAK_LABELS: dict[str, Any] = {
+    "size_desc": gettext_lazy("larger households first"),
+    "head_age_desc": gettext_lazy("older heads first"),
+    "arrival_date_asc": gettext_lazy("earlier arrivals first"),
+    "arrival_date_desc": gettext_lazy("later arrivals first"),
+    "registered_on_asc": gettext_lazy("earlier registrations first"),
+    "children_under_5_desc": gettext_lazy("more children under 5 first"),
 }
 
 
@@ -151,14 +163,68 @@ def criteria_parse(data: Any) -> Criteria:
     return criteria
 
 
+FEATURE_LABELS: dict[str, Any] = {  # the fields that are not a household's column, as a reader names them
+    "head_age": gettext_lazy("age of the head"),
+    "head_sex": gettext_lazy("sex of the head"),
+    "children_under_5": gettext_lazy("children under 5"),
+    "children_under_18": gettext_lazy("children under 18"),
+    "members_60_plus": gettext_lazy("members aged 60 or more"),
+    "members_with_disability": gettext_lazy("members with a disability"),
+    "days_since_arrival": gettext_lazy("days since arrival"),
+    "origin_area": gettext_lazy("area of origin"),
+}
+OPERATOR_LABELS: dict[str, Any] = {
+    "eq": "=",
+    "ne": "≠",
+    "ge": "≥",
+    "gt": ">",
+    "le": "≤",
+    "lt": "<",
+    "between": gettext_lazy("between"),
+    "on_or_after": gettext_lazy("on or after"),
+    "before": gettext_lazy("before"),
+    "in": gettext_lazy("one of"),
+    "not_in": gettext_lazy("none of"),
+    "within": gettext_lazy("within"),
+}
+
+
+def _column(name: str) -> models.Field[Any, Any] | None:
+    try:
+        found = Household._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def field_label(name: str) -> str:
+    """A criterion's field as the household page names it (its column's label), in the reader's language."""
+    if name in FEATURE_LABELS:
+        return str(FEATURE_LABELS[name])
+    column = _column(name)
+    return str(column.verbose_name) if column is not None else name
+
+
+def _value_label(name: str, value: object) -> str:
+    values = value if isinstance(value, list | tuple) else [value]
+    if name == "head_sex":
+        shown = [str(Sex(item).label) if item in Sex.values else str(item) for item in values]
+    else:
+        column = _column(name)
+        choices = dict(column.flatchoices) if column is not None else {}
+        shown = [str(choices.get(item, item)) for item in values]
+    return " – ".join(shown) if isinstance(value, list | tuple) and len(values) == 2 else ", ".join(shown)
+
+
 def rule_label(rule: ScoringRule | EligibilityRule) -> str:
-    """What a rule says, for a person reading the reasons of a score."""
+    """What a rule says, for a person reading the criteria or the reasons of a score."""
     if isinstance(rule, ScoringRule) and rule.label:
         return rule.label
-    value = rule.value
+    field = field_label(rule.field)
     if FEATURE_KINDS.get(rule.field) == "flag":
-        return rule.field if value else f"not {rule.field}"
-    return f"{rule.field} {rule.op} {value}"
+        return field if rule.value in (True, None) else _("%(field)s: no") % {"field": field}
+    operator = OPERATOR_LABELS.get(rule.op, rule.op)
+    return f"{field} {operator} {_value_label(rule.field, rule.value)}"
 
 
 # --- ready-made templates -------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from abri.core import pdf
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
 from abri.registry.shown import name_shown
-from abri.targeting.criteria import TEMPLATES, criteria_parse
+from abri.targeting.criteria import TEMPLATES, TIE_BREAK_LABELS, criteria_parse, rule_label
 from abri.targeting.forms import DecisionForm, MemberForm, PlanForm, ReasonForm, SessionForm, ValidationForm, WhatIfForm
 from abri.targeting.models import PublishedList, TargetingPlan
 from abri.targeting.selectors import (
@@ -118,6 +118,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     context = {
         "plan": plan,
         "criteria": criteria,
+        "eligibility": [(rule.mode, rule_label(rule)) for rule in criteria.eligibility],
+        "scoring": [(rule_label(rule), rule.weight) for rule in criteria.scoring],
+        "tie_breaks": [str(TIE_BREAK_LABELS.get(name, name)) for name in criteria.tie_breaks],
         "run": run,
         "page": page,
         "rows": rows,
@@ -130,7 +133,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "member_form": MemberForm(),
         "session_form": SessionForm(members=[(member.pk, member.name) for member in plan_members(plan=plan)]),
         "what_if": WhatIfForm(
-            rules=[(rule.label or rule.field, rule.weight) for rule in criteria.scoring], initial={"quota": plan.quota}
+            rules=[(rule_label(rule), rule.weight) for rule in criteria.scoring], initial={"quota": plan.quota}
         ),
     }
     htmx = getattr(request, "htmx", None)
@@ -166,7 +169,7 @@ def plan_what_if(request: HttpRequest, plan_id: int) -> HttpResponse:
     scope = scope_for(user=request.user)
     plan = _plan_or_404(scope, plan_id)
     criteria = criteria_parse(plan.criteria)
-    form = WhatIfForm(request.POST, rules=[(rule.label or rule.field, rule.weight) for rule in criteria.scoring])
+    form = WhatIfForm(request.POST, rules=[(rule_label(rule), rule.weight) for rule in criteria.scoring])
     context: dict[str, Any] = {"plan": plan, "what_if": form}
     if form.is_valid():
         changed = criteria.model_copy(

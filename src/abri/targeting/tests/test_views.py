@@ -156,3 +156,26 @@ def test_the_secretary_opens_a_session_from_the_page(published):
     )
     session = plan.sessions.get(held_on=date(2022, 12, 4))
     assert response["Location"] == f"/targeting/{plan.pk}/sessions/{session.pk}/"
+
+
+def test_the_plan_page_names_its_criteria_as_the_household_page_does(published):
+    criteria = {
+        "eligibility": [
+            {"field": "displacement_cause", "op": "eq", "value": "armed_conflict", "mode": "must"},
+            {"field": "head_age", "op": "lt", "value": 15, "mode": "must_not"},
+        ],
+        "scoring": [
+            {"field": "widow_headed", "weight": 3},
+            {"field": "children_under_5", "op": "ge", "value": 2, "weight": 1},
+        ],
+        "tie_breaks": ["size_desc"],
+    }
+    plan = plan_saved(actor=published["users"]["officer"], programme=published["plan"].programme, criteria=criteria)
+    page = _client(published["users"]["officer"]).get(f"/targeting/{plan.pk}/").content.decode()
+    assert "cause du déplacement = Conflit armé ou insécurité" in page
+    assert "âge du chef de ménage &lt; 15" in page
+    assert "dirigé par une veuve — 3,0" in page
+    assert "enfants de moins de 5 ans ≥ 2 — 1,0" in page
+    assert "les ménages les plus grands d’abord" in page
+    for raw in ("armed_conflict", "size_desc", "children_under_5"):
+        assert raw not in page

@@ -33,7 +33,7 @@
           if (codes.length) {
             field.value = codes[0].rawValue;
             stop();
-            field.form.submit();
+            field.form.requestSubmit();  // the submit event: found offline too
           } else {
             window.requestAnimationFrame(look);
           }

@@ -32,6 +32,7 @@ COUNTED = {
     "handovers": gettext_lazy("handovers"),
     "shelters": gettext_lazy("shelters"),
     "relocations": gettext_lazy("relocations"),
+    "reporting profiles": gettext_lazy("reporting profiles"),
 }
 
 
