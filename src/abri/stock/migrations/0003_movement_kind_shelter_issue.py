@@ -3,21 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# Changing a check constraint makes SQLite rebuild the table, which drops its triggers: the ledger's
-# append-only triggers of 0002 are created again after the rebuild (PostgreSQL keeps its own).
-SQLITE_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS stock_movement_no_update BEFORE UPDATE ON stock_stockmovement
-       BEGIN SELECT RAISE(ABORT, 'stock movements are append-only: record a correction instead'); END""",
-    """CREATE TRIGGER IF NOT EXISTS stock_movement_no_delete BEFORE DELETE ON stock_stockmovement
-       BEGIN SELECT RAISE(ABORT, 'stock movements are append-only: record a correction instead'); END""",
-]
-
-
-def _triggers_again(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            schema_editor.execute(statement)
-
 
 class Migration(migrations.Migration):
 
@@ -49,5 +34,4 @@ class Migration(migrations.Migration):
             model_name='stockmovement',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ('dispatch', 'transfer_out', 'loss', 'shelter_issue')), _negated=True), ('quantity__lt', 0), _connector='OR'), name='stock_movement_outgoing_negative'),
         ),
-        migrations.RunPython(_triggers_again, migrations.RunPython.noop),
     ]
