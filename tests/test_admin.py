@@ -18,7 +18,7 @@ from abri.registry.tests.factories import household_saved
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_APPS = ("core", "access", "geo", "registry", "stock", "assistance")
+ADMIN_APPS = ("core", "access", "geo", "registry", "stock", "assistance", "shelter")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from abri.access.roles import VIEW_PERSONAL_DATA
 from abri.access.selectors import scope_for
 from abri.core.admin import ReadOnlyModelAdmin
 from abri.registry.flags import FLAG_FIELDS
-from abri.registry.models import Household, HouseholdMerge, Individual, RegistrationSequence
+from abri.registry.models import Household, HouseholdLocation, HouseholdMerge, Individual, RegistrationSequence
 
 MEMBER_FIELDS = (
     "given_names",
@@ -135,4 +135,24 @@ class HouseholdMergeAdmin(ReadOnlyModelAdmin):
             super()
             .get_queryset(request)
             .filter(scope.q(VIEW_PERSONAL_DATA, organisation_field="kept__organisation", area_field="kept__admin_area"))
+        )
+
+
+@admin.register(HouseholdLocation)
+class HouseholdLocationAdmin(ReadOnlyModelAdmin):
+    """Where households lived, from when to when; written only by moves (`abri.registry.moves`), within scope."""
+
+    list_display = ("household", "site", "admin_area", "arrived_on", "left_on", "reference")
+    list_select_related = ("household", "site", "admin_area")
+    search_fields = ("household__registration_number", "reference")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[HouseholdLocation]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                scope_for(user=request.user).q(
+                    VIEW_PERSONAL_DATA, organisation_field="household__organisation", area_field="household__admin_area"
+                )
+            )
         )

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.test import override_settings
 from django.utils import translation
 
@@ -20,8 +20,9 @@ from abri.assistance.selectors import reconciliation
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.grievances.models import Grievance
-from abri.registry.models import Household, Individual
-from abri.stock.models import StockBalance
+from abri.registry.models import Household, HouseholdLocation, Individual
+from abri.shelter.models import Allocation, Relocation, ShelterUnit
+from abri.stock.models import StockBalance, StockMovement
 from abri.synth.demo import DEMO_PASSWORD
 from abri.targeting.models import CommitteeDecision, CommitteeMember, PublishedList, ScoredHousehold, TargetingPlan
 
@@ -32,6 +33,13 @@ pytestmark = pytest.mark.django_db
 # 5 witnesses, the entitlements, the dispatch (ledger and distribution), the opening, 329
 # handovers, the closing (the return to the ledger and the distribution).
 DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2
+# The Bandiagara relocation's: 2 site profiles, 6 services, 3 population counts (the museum's, then
+# both sites at the move), the plots, the relocation, 60 household moves, the museum's closing, the
+# Bandiagara warehouse and its receipt; per plot 15 (a temporary shelter planned, built in three
+# moves, allocated and handed over; a semi-hard one planned, its materials issued and delivered,
+# built in two moves, the first allocation ended, the new one recorded and handed over, the
+# temporary shelter decommissioned); F-10 went back under construction and was completed again.
+SHELTER_AUDIT = 2 + 6 + 3 + 1 + 1 + 60 + 1 + 2 + 60 * 15 + 2
 
 
 def demo() -> str:
@@ -65,7 +73,7 @@ def test_demo_loads_the_reference_scenario() -> None:
         "Membership": 11,
         "Household": 395 + 6,  # six Ménaka households registered a second time
         "Individual": 2785,
-        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6 + DISTRIBUTION_AUDIT,
+        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6 + DISTRIBUTION_AUDIT + SHELTER_AUDIT,
         # plan, run, 8 members, 2 sessions, 7 decisions one by one, 1 confirmation of the rest, 3 validations
         # twice, 2 publications, 4 grievances received, their referral, reviews, answers and closing
         "targeting and grievances audit entries": 44,
@@ -96,7 +104,8 @@ def test_demo_loads_the_reference_scenario() -> None:
     assert set(again.values_list("site__kind", flat=True)) == {"spontaneous_site"}
     assert bandiagara.count() == 60
     assert bandiagara.aggregate(people=Sum("size"))["people"] == 500
-    assert set(bandiagara.values_list("site__name", flat=True)) == {"Musée de Bandiagara"}
+    # They lived in the museum until the relocation of 15 September 2022 to the planned site.
+    assert set(bandiagara.values_list("site__name", flat=True)) == {"Site de relocalisation de Bandiagara"}
     assert set(menaka.values_list("origin_area_id", flat=True)) == {"ML1001", "ML1002", "ML1003"}
     assert set(menaka.values_list("displacement_cause", flat=True)) == {"armed_conflict"}
     assert menaka.filter(registered_on__gte=datetime.date(2022, 12, 2)).count() == 0
@@ -127,6 +136,35 @@ def test_demo_loads_the_reference_scenario() -> None:
     assert "  registration.menaka      Registration officer" in output
     assert "Ménaka (ML10) · MLI-MNK-NFI-2022" in output
     assert f"password for all: {DEMO_PASSWORD}" in output
+
+
+def test_demo_holds_the_bandiagara_relocation_and_its_shelters() -> None:
+    demo()
+    relocation = Relocation.objects.get()
+    assert (relocation.origin.name, relocation.destination.name, relocation.moved_on) == (
+        "Musée de Bandiagara",
+        "Site de relocalisation de Bandiagara",
+        datetime.date(2022, 9, 15),
+    )
+    assert (relocation.households, relocation.individuals) == (60, 500)
+    planned = relocation.destination
+    assert Household.objects.filter(site=planned).count() == 60
+    assert not Site.objects.get(name="Musée de Bandiagara").is_open
+    assert HouseholdLocation.objects.filter(left_on=datetime.date(2022, 9, 15)).count() == 60
+    statuses = dict(
+        ShelterUnit.objects.values_list("shelter_type__code")
+        .annotate(n=Count("id"))
+        .values_list("shelter_type__code", "n")
+    )
+    assert statuses == {"TEMPORARY": 60, "SEMI_HARD": 60}
+    assert set(ShelterUnit.objects.filter(shelter_type__code="SEMI_HARD").values_list("status", flat=True)) == {
+        "handed_over"
+    }
+    active = Allocation.objects.filter(status="active")
+    assert active.count() == 60
+    assert set(active.values_list("unit__shelter_type__code", flat=True)) == {"SEMI_HARD"}
+    tarpaulins = StockMovement.objects.filter(kind="shelter_issue", item__code="TARPAULIN")
+    assert tarpaulins.aggregate(total=Sum("quantity"))["total"] == -120  # two per shelter
 
 
 def test_demo_holds_the_menaka_distribution_reconciled() -> None:
