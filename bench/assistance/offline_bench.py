@@ -101,7 +101,8 @@ def measure(base: str, code: str) -> None:
             count = tab.locator("#prepared").inner_text()
             answers = tab.evaluate(
                 "() => performance.getEntriesByType('resource')"
-                ".filter(e => e.name.includes('/offline') && !e.name.includes('/sync')).map(e => e.encodedBodySize)"
+                ".filter(e => e.name.includes('/api/v1/') && e.name.includes('/offline') && !e.name.includes('/sync'))"
+                ".map(e => e.encodedBodySize)"
             )
             print(
                 f"\nprepare ({label}): {wall:.1f} s from the click ({inside:.1f} s in the page), "

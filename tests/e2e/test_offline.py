@@ -22,6 +22,17 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-password"
 
 
+# What the device keeps: households prepared, handovers queued, pages cached (read in the page).
+STORED = """async () => {
+  const name = (await indexedDB.databases()).find((d) => d.name.startsWith("abri-offline-")).name;
+  const db = await new Promise((done) => { const r = indexedDB.open(name); r.onsuccess = () => done(r.result); });
+  const count = (store) => new Promise((done) => {
+    const r = db.transaction([store]).objectStore(store).count(); r.onsuccess = () => done(r.result); });
+  const pages = (await caches.keys()).filter((k) => k.startsWith("abri-shell-")).length;
+  return { entitlements: await count("entitlements"), queue: await count("queue"), pages };
+}"""
+
+
 def _device(browser, live_server, username: str):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 360, "height": 780})
     context.set_default_timeout(15_000)
@@ -106,6 +117,11 @@ def test_record_offline_reload_and_sync_each_handover_once(browser, live_server,
     tab.reload()  # online again: nothing sent twice
     expect(tab.locator("#pending")).to_have_text("0")
     assert Handover.objects.count() == 2
+
+    tab.locator("form.logout button").click()  # nothing waits: the households go with the login
+    tab.wait_for_url(re.compile(r"/accounts/login/"))
+    left = tab.evaluate(STORED)
+    assert left == {"entitlements": 0, "queue": 2, "pages": 0}, left  # the queue (all synced) stays
     context.close()
     assert not blocked, blocked
 

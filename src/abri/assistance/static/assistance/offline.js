@@ -125,6 +125,12 @@
       $("net").className = navigator.onLine ? "badge ok" : "badge warn";
       $("pending").textContent = String(waiting);
       $("last-sync").textContent = found[1] ? when(found[1].v) : T.never;
+      var point = $("offline-point");
+      if (point && prep && prep.point) {
+        Array.prototype.forEach.call(point.options, function (option) {
+          if (option.text === prep.point) { point.value = option.value; }
+        });
+      }
       $("prepared").textContent = prep
         ? T.prepared.replace("%(count)s", String(entitlements.length)).replace("%(until)s", when(prep.expires_at))
           + (prep.point ? " · " + prep.point : "")
