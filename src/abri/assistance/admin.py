@@ -11,6 +11,7 @@ from abri.assistance.models import (
     Entitlement,
     Handover,
     HandoverCancellation,
+    HandoverConflict,
     IdempotencyKey,
     Programme,
     Witness,
@@ -70,3 +71,8 @@ class HandoverCancellationAdmin(ReadOnlyAdmin):
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ("user", "status_code", "created_at")
     exclude = ("response",)
+
+
+@admin.register(HandoverConflict)
+class HandoverConflictAdmin(ReadOnlyAdmin):
+    list_display = ("distribution", "handed_over_at", "received_at", "device")  # resolved on the conflicts page

@@ -31,8 +31,9 @@ pytestmark = pytest.mark.django_db
 
 # The Ménaka distribution's audit entries: 9 items, 2 kits, the warehouse and its receipt; the plan,
 # 5 witnesses, the entitlements, the dispatch (ledger and distribution), the opening, 329
-# handovers, the closing (the return to the ledger and the distribution).
-DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2
+# handovers, the closing (the return to the ledger and the distribution), and a tablet's late sync of
+# a kit handed over already (a conflict).
+DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2 + 1
 # The Bandiagara relocation's: 2 site profiles, 6 services, 3 population counts (the museum's, then
 # both sites at the move), the plots, the relocation, 60 household moves, the museum's closing, the
 # Bandiagara warehouse and its receipt; per plot 15 (a temporary shelter planned, built in three
