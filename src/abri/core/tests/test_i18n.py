@@ -16,11 +16,11 @@ def test_catalog_is_complete_and_compiled(language: str) -> None:
     untranslated = [entry.msgid for entry in po if not entry.translated() and not entry.obsolete]
     assert untranslated == []
     mo = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
-    compiled = {entry.msgid: entry.msgstr for entry in mo}
+    compiled = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in mo}  # "planned" and "planned" as a status
     stale = [
         entry.msgid
         for entry in po.translated_entries()
-        if not entry.msgid_plural and compiled.get(entry.msgid) != entry.msgstr
+        if not entry.msgid_plural and compiled.get((entry.msgctxt, entry.msgid)) != entry.msgstr
     ]
     assert stale == []
 
