@@ -5,6 +5,7 @@ UV := .tools/bin/uv
 ABRI := .venv/bin/abri
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BANDIT := -c pyproject.toml -r src/abri -x '*/tests/*,*/migrations/*' -ll
 
 .PHONY: run test lint env browser messages clean
 
@@ -22,6 +23,8 @@ lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	@# Bandit, medium and high severity; each `# nosec` names its test after the reason (quiet unless it fails).
+	@.venv/bin/bandit $(BANDIT) -q 2>/dev/null || .venv/bin/bandit $(BANDIT)
 	.venv/bin/mypy
 	DJANGO_SETTINGS_MODULE=abri.config.settings_test $(ABRI) makemigrations --check --dry-run
 

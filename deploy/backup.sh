@@ -5,10 +5,12 @@
 #
 # Writes, readable by the owner only:
 #   DEST/abri-YYYYMMDD-HHMMSS.dump      the database, PostgreSQL's custom format (pg_restore reads it)
-#   DEST/abri-YYYYMMDD-HHMMSS-data.tgz  the data folder, without the field key and the collected static files
+#   DEST/abri-YYYYMMDD-HHMMSS-data.tgz  the data folder, without the field and audit keys and the collected static files
 # Each file appears whole or not at all (written under a temporary name, renamed at the end).
 # The field key (ABRI_FIELD_KEY, ABRI_FIELD_KEY_FILE or DATA/field.key) is never in the backup:
 # keep it apart (docs/operations.md), or the encryption of phone and identity numbers protects nothing.
+# Nor is the audit key (ABRI_AUDIT_KEY or DATA/audit.key): with it, whoever holds a dump could reseal
+# a rewritten audit log.
 set -euo pipefail
 umask 077
 
@@ -36,7 +38,7 @@ trap 'rm -f "$partial_dump" "$partial_archive"' EXIT
 pg_dump --format=custom --no-password --dbname="$DATABASE_URL" --file="$partial_dump" \
   || fail "pg_dump failed: nothing written"
 tar --create --gzip --file="$partial_archive" --directory="$ABRI_DATA_DIR" \
-  --exclude=./field.key --exclude=./static --exclude='./abri.sqlite3*' . \
+  --exclude=./field.key --exclude=./audit.key --exclude=./static --exclude='./abri.sqlite3*' . \
   || fail "could not archive the data folder $ABRI_DATA_DIR: nothing written"
 
 mv "$partial_dump" "$dump"

@@ -46,6 +46,10 @@ if [ -n "$archive" ]; then
     cp -p "$ABRI_DATA_DIR/field.key" "$unpacked/field.key"
     echo "kept this installation's field key ($ABRI_DATA_DIR/field.key)"
   fi
+  if [ -f "$ABRI_DATA_DIR/audit.key" ]; then
+    cp -p "$ABRI_DATA_DIR/audit.key" "$unpacked/audit.key"
+    echo "kept this installation's audit key ($ABRI_DATA_DIR/audit.key)"
+  fi
   if [ -e "$ABRI_DATA_DIR" ]; then
     previous="$ABRI_DATA_DIR.before-restore-$(date -u +%Y%m%d-%H%M%S)"
     mv "$ABRI_DATA_DIR" "$previous"

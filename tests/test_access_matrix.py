@@ -27,7 +27,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
-from abri.access.models import Organisation
+from abri.access.models import DataSharingAgreement, Organisation
+from abri.access.services import agreement_create
 from abri.assistance.models import (
     Distribution,
     DistributionKits,
@@ -47,8 +48,9 @@ from abri.grievances.models import Grievance
 from abri.intake.models import ImportBatch
 from abri.intake.selectors import batch_scope_fields
 from abri.registry.models import BirthDatePrecision, Household, HouseholdMerge, HouseholdStatus, Individual
+from abri.registry.normalise import phone_shown
 from abri.shelter.models import Allocation, PopulationCount, Relocation, ShelterUnit, StatusChange
-from abri.stock.models import StockMovement
+from abri.stock.models import Kit, KitVersion, StockMovement, Warehouse
 from abri.synth.demo import LOGINS, demo_load
 from abri.targeting.models import CommitteeDecision, CommitteeSession, PublishedList, TargetingPlan, TargetingRun
 
@@ -66,13 +68,16 @@ AUDITOR = "auditor.iom"
 USERS = [login[0] for login in LOGINS]
 
 # --- who may do what, written out by hand from the roles and the demo memberships -----------------
-# Every demo household is IOM's; UNHCR's partner viewer sees none of them.
+# Every demo household is IOM's. IOM shares the figures of its Ménaka households with UNHCR (a data
+# sharing agreement, "figures only"): UNHCR's partner viewer counts and lists them, opens their pages,
+# never reads a name, changes nothing; IOM's Bandiagara households are not shared.
 
 SEES = {
-    "menaka": {ADMIN, REG_MENAKA, TARGETING, COMMITTEE, DISTRIBUTION, IM, AUDITOR},
+    "menaka": {ADMIN, REG_MENAKA, TARGETING, COMMITTEE, DISTRIBUTION, IM, AUDITOR, PARTNER},
     "bandiagara": {ADMIN, REG_BANDIAGARA, SHELTER, IM, AUDITOR},
 }
-PERSONAL = {area: users - {AUDITOR} for area, users in SEES.items()}  # the auditor counts, never names
+# The auditor counts, never names; nor does UNHCR's viewer (its role, and the agreement's level).
+PERSONAL = {area: users - {AUDITOR, PARTNER} for area, users in SEES.items()}
 CHANGES = {"menaka": {ADMIN, REG_MENAKA}, "bandiagara": {ADMIN, REG_BANDIAGARA}}
 AUDIT = {"menaka": {ADMIN, AUDITOR}, "bandiagara": {ADMIN, AUDITOR}}
 MERGES = CHANGES  # change the household and review duplicates, in its scope
@@ -93,12 +98,16 @@ DISTRIBUTION_CODE = "MNK-NFI-2022-12"
 DISTRIBUTION_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}
 DISTRIBUTION_RUNS = {ADMIN, DISTRIBUTION}
 DISPATCHERS = {ADMIN, WAREHOUSE}  # move the stock of IOM's Ménaka warehouse
+STOCK_SEES = {ADMIN, DISTRIBUTION, WAREHOUSE, IM, AUDITOR}  # IOM's Ménaka warehouse and its ledger
+STOCK_VIEWERS = STOCK_SEES | {SHELTER}  # the kits: every role that sees some stock
+KIT_PLANNERS = {ADMIN, DISTRIBUTION}  # change what a kit holds (a new version)
 # Targeting of the Ménaka NFI programme: who sees the plan, builds it, does the committee's work, exports.
 TARGETING_VIEW = {ADMIN, TARGETING, COMMITTEE, DISTRIBUTION, IM, AUDITOR}
 PLANNERS = {ADMIN, TARGETING}
 SECRETARIES = {ADMIN, COMMITTEE}
 LIST_EXPORT = {ADMIN, IM}
 GRIEVANCE_VIEW = {ADMIN, TARGETING, COMMITTEE, IM, AUDITOR}
+GRIEVANCE_MANAGE = {ADMIN, COMMITTEE}  # receive, review, answer, close, send back to the committee
 # Shelter in Bandiagara (IOM, ML0501): the sites and shelters for those who view shelter there; the
 # lifecycle, materials, allocations and relocations for those who manage it.
 SHELTER_VIEW = {ADMIN, SHELTER, IM, AUDITOR}
@@ -106,6 +115,12 @@ SHELTER_RUNS = {ADMIN, SHELTER}
 BANDIAGARA = ("bandiagara",)
 REPORTS = {ADMIN, DISTRIBUTION, IM, AUDITOR}  # 5W, indicators, the operation dashboard (counts only)
 ACTIVITY_IMPORTERS = {ADMIN, IM}  # partners' 5W rows
+# Data sharing agreements: IOM's with UNHCR is read by both sides (IOM's information management
+# officer and auditor, UNHCR's viewer); only IOM's administrator records or revokes one. IOM's
+# agreement with UNICEF (made for the matrix, revoked by it) is nothing to UNHCR.
+AGREEMENT_VIEW = {ADMIN, IM, AUDITOR, PARTNER}
+AUDIT_VIEWERS = {ADMIN, AUDITOR}  # core.view_audit: the audit log of their organisation's users
+AGREEMENT_MANAGERS = {ADMIN}
 
 EVERYONE = set(USERS)
 OK = "ok"
@@ -126,6 +141,8 @@ class Records:
     session: CommitteeSession  # published: every write on it is refused with a reason
     published: PublishedList
     grievance: Grievance  # an ordinary (not sensitive) grievance of Ménaka
+    agreement: DataSharingAgreement  # the demo's: IOM shares the figures of Ménaka with UNHCR
+    spare_agreement: DataSharingAgreement  # IOM's with UNICEF, for the revocation
 
 
 def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -250,8 +267,34 @@ def _records() -> Records:
     session = plan.sessions.order_by("id").first()
     published = plan.lists.get(version=1)
     grievance = Grievance.objects.filter(sensitive=False, admin_area_id="ML1001").order_by("id").first()
+    agreement = DataSharingAgreement.objects.get(receiving_organisation__acronym="UNHCR")
+    spare_agreement = agreement_create(
+        actor=None,
+        providing_organisation=iom,
+        receiving_organisation=Organisation.objects.get(acronym="UNICEF"),
+        level="figures",
+        purpose="Matrice",
+        valid_from=agreement.valid_from,
+        valid_to=agreement.valid_to,
+        signed_by="Matrice",
+        all_areas=True,
+    )
     return Records(
-        menaka, bandiagara, merge, batch, pair, list_run, done_run, others, counts, plan, session, published, grievance
+        menaka,
+        bandiagara,
+        merge,
+        batch,
+        pair,
+        list_run,
+        done_run,
+        others,
+        counts,
+        plan,
+        session,
+        published,
+        grievance,
+        agreement,
+        spare_agreement,
     )
 
 
@@ -312,6 +355,23 @@ ONE = ("menaka",)  # the records that exist once (a batch, a pair, a list, a mer
 MATRIX: dict[str, Case] = {
     # Home, API index and document: every logged-in user; no record.
     "dashboard:home": Case("GET", lambda r, v: "/", each(EVERYONE), variants=ONE),
+    "agreements:agreement_list": Case("GET", lambda r, v: "/access/agreements/", each(AGREEMENT_VIEW), variants=ONE),
+    "audit:audit_log": Case("GET", lambda r, v: "/audit/", each(AUDIT_VIEWERS), variants=ONE),
+    "agreements:agreement_detail": Case(
+        "GET", lambda r, v: f"/access/agreements/{r.agreement.pk}/", each(AGREEMENT_VIEW), variants=ONE
+    ),
+    "agreements:agreement_create": Case(
+        "GET", lambda r, v: "/access/agreements/new/", each(AGREEMENT_MANAGERS), visible=each(EVERYONE), variants=ONE
+    ),
+    "agreements:agreement_revoke": Case(
+        "POST",
+        lambda r, v: f"/access/agreements/{r.spare_agreement.pk}/revoke/",
+        each(AGREEMENT_MANAGERS),
+        visible=each(AGREEMENT_VIEW - {PARTNER}),  # IOM's side reads it; UNHCR's does not
+        variants=ONE,
+        data=lambda r, v: {"reason": "Matrice"},
+        ok=frozenset({302}),
+    ),
     "api:api-root": Case("GET", lambda r, v: "/api/v1/", each(set()), variants=ONE, public=True),  # ninja: 404
     "api:openapi-json": Case("GET", lambda r, v: "/api/v1/openapi.json", each(EVERYONE), variants=ONE, public=True),
     "api:openapi-view": Case("GET", lambda r, v: "/api/v1/docs", each(EVERYONE), variants=ONE, public=True),
@@ -404,6 +464,9 @@ MATRIX: dict[str, Case] = {
     "reporting:activity_xlsx": Case("GET", lambda r, v: "/reporting/5w.xlsx", each(REPORTS), variants=ONE),
     "reporting:indicator_csv": Case("GET", lambda r, v: "/reporting/indicators.csv", each(REPORTS), variants=ONE),
     "reporting:indicator_xlsx": Case("GET", lambda r, v: "/reporting/indicators.xlsx", each(REPORTS), variants=ONE),
+    "reporting:microdata_xlsx": Case(
+        "GET", lambda r, v: "/reporting/microdata.xlsx?area=ML10", each(REPORTS), variants=ONE
+    ),
     "reporting:dashboard": Case("GET", lambda r, v: "/reporting/dashboard/?area=ML10", each(REPORTS), variants=ONE),
     "reporting:situation_report": Case(
         "GET", lambda r, v: "/reporting/sitrep.pdf?lang=en", each(REPORTS), variants=ONE
@@ -421,6 +484,35 @@ MATRIX: dict[str, Case] = {
         visible=each(EVERYONE),
         variants=ONE,
         data=lambda r, v: {"consignment": "MATRICE"},  # no items: refused on the form, nothing received
+    ),
+    "stock:warehouse_detail": Case(
+        "GET", lambda r, v: f"/stock/warehouses/{_warehouse().pk}/", each(STOCK_SEES), variants=ONE
+    ),
+    **{
+        f"stock:{name}": Case(
+            "POST",
+            lambda r, v, path=path: path,
+            each(DISPATCHERS),
+            visible=each(EVERYONE),
+            variants=ONE,
+            data=lambda r, v: {"reason": "Matrice"},  # no warehouse, no items: refused on the form, nothing moved
+        )
+        for name, path in (
+            ("transfer_create", "/stock/transfers/new/"),
+            ("loss_create", "/stock/losses/new/"),
+            ("adjustment_create", "/stock/adjustments/new/"),
+        )
+    },
+    "stock:kit_list": Case(
+        "GET", lambda r, v: "/stock/kits/", each(STOCK_VIEWERS), visible=each(EVERYONE), variants=ONE
+    ),
+    "stock:kit_edit": Case(
+        "POST",
+        lambda r, v: f"/stock/kits/{_kit().pk}/edit/",
+        each(KIT_PLANNERS),
+        visible=each(EVERYONE),
+        variants=ONE,
+        data=lambda r, v: {"lines": "", "note": "Matrice"},  # no contents: refused on the form, no new version
     ),
     # Shelter: the site list keeps the scope; the planned site of Bandiagara and its shelter S-A-01.
     "shelter:site_list": Case("GET", lambda r, v: "/shelter/", each(EVERYONE), variants=ONE),
@@ -673,6 +765,14 @@ MATRIX: dict[str, Case] = {
         variants=ONE,
         ok=frozenset({302}),  # the plan is published: refused with a message, nothing scored
     ),
+    "targeting:plan_criteria": Case(
+        "POST",
+        lambda r, v: f"/targeting/{r.plan.pk}/criteria/",
+        each(PLANNERS),
+        visible=each(TARGETING_VIEW),
+        variants=ONE,
+        data=lambda r, v: {"quota": "0"},  # refused on the form, the criteria unchanged
+    ),
     "targeting:plan_what_if": Case(
         "POST", lambda r, v: f"/targeting/{r.plan.pk}/what-if/", each(TARGETING_VIEW), variants=ONE
     ),
@@ -706,6 +806,43 @@ MATRIX: dict[str, Case] = {
     "grievances:grievance_list": Case("GET", lambda r, v: "/grievances/", each(GRIEVANCE_VIEW), variants=ONE),
     "grievances:grievance_detail": Case(
         "GET", lambda r, v: f"/grievances/{r.grievance.pk}/", each(GRIEVANCE_VIEW), variants=ONE
+    ),
+    # Handling a grievance, for those who manage grievances there; the demo's exclusion complaint is
+    # closed, so each write is refused with its reason and nothing changes.
+    "grievances:grievance_create": Case(
+        "GET", lambda r, v: "/grievances/new/", each(GRIEVANCE_MANAGE), visible=each(EVERYONE), variants=ONE
+    ),
+    "grievances:grievance_review": Case(
+        "POST",
+        lambda r, v: f"/grievances/{r.grievance.pk}/review/",
+        each(GRIEVANCE_MANAGE),
+        visible=each(GRIEVANCE_VIEW),
+        variants=ONE,
+        ok=frozenset({302}),  # closed already: refused with a message
+    ),
+    "grievances:grievance_answer": Case(
+        "POST",
+        lambda r, v: f"/grievances/{r.grievance.pk}/answer/",
+        each(GRIEVANCE_MANAGE),
+        visible=each(GRIEVANCE_VIEW),
+        variants=ONE,
+        ok=frozenset({422}),  # no day given: refused with the form
+    ),
+    "grievances:grievance_close": Case(
+        "POST",
+        lambda r, v: f"/grievances/{r.grievance.pk}/close/",
+        each(GRIEVANCE_MANAGE),
+        visible=each(GRIEVANCE_VIEW),
+        variants=ONE,
+        ok=frozenset({302}),  # closed already: refused with a message
+    ),
+    "grievances:grievance_refer": Case(
+        "POST",
+        lambda r, v: f"/grievances/{r.grievance.pk}/refer/",
+        each(GRIEVANCE_MANAGE),
+        visible=each(GRIEVANCE_VIEW),
+        variants=ONE,
+        ok=frozenset({422}),  # no plan chosen: refused with the form
     ),
     "GET /api/v1/targeting/plans": Case("GET", lambda r, v: "/api/v1/targeting/plans", each(EVERYONE), variants=ONE),
     "GET /api/v1/targeting/plans/{plan_id}": Case(
@@ -786,6 +923,16 @@ AREA_OF = {"menaka": "ML1001", "bandiagara": "ML0501"}
 def _semi_hard() -> ShelterUnit:
     """The first semi-hard shelter of the Bandiagara planned site (handed over, allocated)."""
     return ShelterUnit.objects.get(code="S-A-01")
+
+
+def _warehouse() -> Warehouse:
+    """IOM's Ménaka warehouse."""
+    return Warehouse.objects.get(code="MNK-01")
+
+
+def _kit() -> Kit:
+    """The NFI kit handed over in Ménaka."""
+    return Kit.objects.get(code="NFI")
 
 
 def _first_handover() -> Handover:
@@ -892,6 +1039,7 @@ def _state(records: Records) -> tuple[Any, ...]:
         IdempotencyKey.objects.count(),
         Witness.objects.count(),
         StockMovement.objects.count(),
+        KitVersion.objects.count(),
         list(Distribution.objects.values_list("pk", "status", "published_list_id")),
         TargetingRun.objects.count(),
         TargetingPlan.objects.count(),
@@ -904,6 +1052,7 @@ def _state(records: Records) -> tuple[Any, ...]:
         StatusChange.objects.count(),
         Relocation.objects.count(),
         PopulationCount.objects.count(),
+        list(DataSharingAgreement.objects.order_by("id").values_list("pk", "revoked_at")),
     )
 
 
@@ -911,6 +1060,25 @@ def _state(records: Records) -> tuple[Any, ...]:
 def test_the_shelter_menu_only_for_those_who_view_shelter(records, as_user, username):
     page = as_user(username).get("/").content.decode()
     assert ('href="/shelter/"' in page) == (username in SHELTER_VIEW)
+
+
+def _links(page: str, *, within: str) -> list[str]:
+    """The addresses of the links inside the first element whose opening tag has ``within``."""
+    start = page.index(within)
+    end = page.index("</nav>", start) if "<nav" in within else page.index("</section>", start)
+    return re.findall(r'href="(/[^"]*)"', page[start:end])
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_link_of_the_menu_and_the_home_page_opens(records, as_user, username):
+    """No dead end: what the menu and the home page offer, the role may open."""
+    client = as_user(username)
+    page = client.get("/").content.decode()
+    links = _links(page, within='<nav class="mainnav"') + _links(page, within='<section class="card tasks"')
+    assert len(links) >= 2, page[:2000]  # the home page says what the role can do
+    for link in sorted(set(links)):
+        response = client.get(link)
+        assert response.status_code == 200, f"{username}: {link} answers {response.status_code}"
 
 
 # --- lists: exactly the scope ---------------------------------------------------------------------
@@ -937,7 +1105,9 @@ SEVERE = {"a_lot_of_difficulty", "cannot_do_at_all"}
 
 def _personal_values(household: Household, *, page: bool) -> dict[str, tuple[str, ...]]:
     """Every personal value of a household, each with the spellings a page (French) or the API gives it."""
-    values: dict[str, tuple[str, ...]] = {"phone": (crypto.decrypt(household.phone_encrypted),)}
+    phone = crypto.decrypt(household.phone_encrypted)
+    # A page shows a phone as a person reads it (+223 76 12 34 56), the API as stored (+22376123456).
+    values: dict[str, tuple[str, ...]] = {"phone": (phone, phone_shown(phone)) if page else (phone,)}
     with translation.override("fr"):
         for member in household.members.order_by("id"):
             label = f"member {member.pk}"

@@ -69,7 +69,7 @@ def test_register_find_and_switch_language(page, officer):
     assert household.widow_headed
     assert household.registration_number in page.locator("h1").inner_text()
     assert page.get_by_text("Fadimata Walet Mohamed").is_visible()
-    assert page.get_by_text("76123456").is_visible()
+    assert page.get_by_text("+223 76 12 34 56").is_visible()
 
     page.click("nav.mainnav a[href='/households/']")
     page.fill("#id_q", "assaleh MOHAMED")

@@ -19,7 +19,7 @@ def test_the_reporting_pages_fit_a_phone(page):
     page.fill("#id_username", "im.mali")
     page.fill("#id_password", "a-long-test-password")
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("link", name="Rapports").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Rapports").click()
     assert page.get_by_role("heading", name="5W : qui fait quoi, où, quand, pour qui").is_visible()
     assert page.get_by_text("Distribution de Kit ANA").first.is_visible()
     for address in PAGES:

@@ -40,7 +40,7 @@ def test_sites_site_plan_and_allocation_on_a_phone(page, planned_site):
     page.fill("#id_password", "a-long-test-password")
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(re.compile(r"/$"))
-    page.get_by_role("link", name="Abris").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Abris").click()
     page.wait_for_url(re.compile(r"/shelter/$"))
     _fits(page)
     page.get_by_role("link", name="Site de relocalisation de Bandiagara").click()

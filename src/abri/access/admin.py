@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from abri.access.models import ApiToken, Membership, Organisation
+from abri.access.models import ApiToken, DataSharingAgreement, Membership, Organisation
 from abri.access.services import token_revoke
 from abri.core.admin import AuditedModelAdmin
 
@@ -72,3 +72,48 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(active)) % {"count": len(active)},
             messages.SUCCESS,
         )
+
+
+@admin.register(DataSharingAgreement)
+class DataSharingAgreementAdmin(admin.ModelAdmin):
+    """Read only: agreements are recorded and revoked on their pages (audited), never deleted."""
+
+    list_display = (
+        "providing_organisation",
+        "receiving_organisation",
+        "level",
+        "valid_from",
+        "valid_to",
+        "revoked_at",
+    )
+    list_filter = ("level", "providing_organisation", "receiving_organisation")
+    list_select_related = ("providing_organisation", "receiving_organisation")
+    search_fields = ("purpose", "signed_by", "providing_organisation__acronym", "receiving_organisation__acronym")
+    fields = (
+        "providing_organisation",
+        "receiving_organisation",
+        "level",
+        "purpose",
+        "all_areas",
+        "admin_areas",
+        "all_programmes",
+        "programmes",
+        "valid_from",
+        "valid_to",
+        "signed_by",
+        "created_by",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+        "revocation_reason",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -15,6 +15,8 @@ def access(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {
             "current_membership": None,
+            "can_view_households": False,
+            "can_import": False,
             "can_review_duplicates": False,
             "can_dedupe_files": False,
             "can_view_targeting": False,
@@ -23,6 +25,8 @@ def access(request: HttpRequest) -> dict[str, Any]:
             "can_view_stock": False,
             "can_view_shelter": False,
             "can_view_reports": False,
+            "can_view_agreements": False,
+            "can_view_audit": False,
         }
     memberships = memberships_active(user=user)
 
@@ -31,6 +35,8 @@ def access(request: HttpRequest) -> dict[str, Any]:
 
     return {
         "current_membership": memberships[0] if memberships else None,
+        "can_view_households": may(roles.VIEW_HOUSEHOLD),
+        "can_import": may(roles.IMPORT_REGISTRATIONS),
         "can_review_duplicates": may(roles.REVIEW_DUPLICATES),
         "can_dedupe_files": may(roles.DEDUPE_FILES),
         "can_view_targeting": may(roles.VIEW_TARGETING),
@@ -39,4 +45,6 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "can_view_stock": may(roles.VIEW_STOCK),
         "can_view_shelter": may(roles.VIEW_SHELTER),
         "can_view_reports": may(roles.VIEW_REPORTS),
+        "can_view_agreements": may(roles.VIEW_AGREEMENTS),
+        "can_view_audit": may(roles.VIEW_AUDIT),
     }

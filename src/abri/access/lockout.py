@@ -4,7 +4,7 @@ Five failed logins for a user name from one address lock that pair for an hour (
 Two things keep a stranger from using that to lock a known user out:
 
 - **The real address.** Behind a reverse proxy every request comes from the proxy's address;
-  :func:`client_ip` believes ``X-Forwarded-For`` only from the proxies named in
+  :func:`abri.core.client.client_ip` believes ``X-Forwarded-For`` only from the proxies named in
   ``ABRI_TRUSTED_PROXIES`` and takes the last address they did not add themselves.
 - **A known browser.** A browser that has logged in as a user gets a signed cookie naming that
   user (:func:`remember_device`); its logins are not locked by the failures of others behind the
@@ -14,7 +14,6 @@ Two things keep a stranger from using that to lock a known user out:
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -24,36 +23,6 @@ from django.http import HttpRequest, HttpResponse
 DEVICE_COOKIE = "abri_known_device"
 DEVICE_DAYS = 180
 _SALT = "abri.access.known-device"
-
-
-def _trusted(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for network in settings.ABRI_TRUSTED_PROXIES:
-        try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address of the client: REMOTE_ADDR, or what trusted proxies forwarded for it."""
-    address = str(request.META.get("REMOTE_ADDR", ""))
-    if not _trusted(address):
-        return address
-    forwarded = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
-    # Read from the right: each trusted proxy appended the address it saw; the first one not ours is the client.
-    for hop in reversed(forwarded):
-        if not _trusted(hop):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return address  # a forged, unreadable hop: count the proxy rather than trust it
-    return address
 
 
 def _username(value: Any) -> str:

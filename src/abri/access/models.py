@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -109,3 +111,97 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SharingLevel(models.TextChoices):
+    """What a data sharing agreement lets the receiving organisation read (``DataSharingAgreement.Level``).
+
+    The permissions of each level are in `abri.access.roles.SHARED_PERMISSIONS`.
+    """
+
+    FIGURES = "figures", _("Figures only (counts, no personal data)")
+    PERSONAL = "personal", _("Personal data needed for the purpose")
+
+
+class DataSharingAgreement(TimeStampedModel):
+    """One organisation lets another read some of its households, for a purpose, between two dates.
+
+    The receiving organisation's members whose role may receive shared data
+    (`abri.access.roles.RECEIVING_ROLES`) then read the providing organisation's records in the
+    agreement's admin areas and programmes, at its level: never more than their own role and
+    scope allow, never more than the agreement says. Outside ``valid_from``..``valid_to`` (both
+    days included, in Abri's time zone) or once revoked it grants nothing. It is never deleted.
+    """
+
+    Level = SharingLevel
+
+    providing_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("providing organisation"),
+        on_delete=models.PROTECT,
+        related_name="agreements_given",
+    )
+    receiving_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiving organisation"),
+        on_delete=models.PROTECT,
+        related_name="agreements_received",
+    )
+    level = models.CharField(_("level"), max_length=16, choices=SharingLevel.choices)
+    purpose = models.TextField(_("purpose"))
+    all_areas = models.BooleanField(_("all admin areas"), default=False)
+    admin_areas = models.ManyToManyField("geo.AdminArea", verbose_name=_("admin areas"), blank=True, related_name="+")
+    all_programmes = models.BooleanField(_("all programmes"), default=False)
+    programmes = models.ManyToManyField(
+        "assistance.Programme", verbose_name=_("programmes"), blank=True, related_name="+"
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    signed_by = models.CharField(_("signed by"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
+
+    class Meta:
+        verbose_name = _("data sharing agreement")
+        verbose_name_plural = _("data sharing agreements")
+        ordering = ["-valid_to", "-id"]
+        constraints = [
+            choices_check("level", SharingLevel, "access_agreement_level_known"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")), name="access_agreement_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(providing_organisation=models.F("receiving_organisation")),
+                name="access_agreement_between_two_organisations",
+            ),
+            models.CheckConstraint(condition=~models.Q(purpose=""), name="access_agreement_purpose_given"),
+            models.CheckConstraint(condition=~models.Q(signed_by=""), name="access_agreement_signatories_given"),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True, revocation_reason="")
+                | (models.Q(revoked_at__isnull=False) & ~models.Q(revocation_reason="")),
+                name="access_agreement_revocation_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.providing_organisation} → {self.receiving_organisation} ({self.valid_from} – {self.valid_to})"
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        """Whether the agreement grants anything on ``day`` (not revoked, between its dates)."""
+        return self.revoked_at is None and self.valid_from <= day <= self.valid_to

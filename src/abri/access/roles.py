@@ -6,7 +6,7 @@ programmes) is applied on top, by `abri.access.selectors`.
 
 from __future__ import annotations
 
-from abri.access.models import Role
+from abri.access.models import Role, SharingLevel
 
 VIEW_HOUSEHOLD = "registry.view_household"
 CHANGE_HOUSEHOLD = "registry.change_household"
@@ -34,6 +34,8 @@ MANAGE_SHELTER = "shelter.manage_shelter"  # plots, services, headcounts, units,
 RELOCATE_HOUSEHOLDS = "shelter.relocate_households"  # move a group of households from one site to another
 VIEW_REPORTS = "reporting.view_reports"  # 5W, indicators, the operation dashboard, their exports (aggregates only)
 IMPORT_ACTIVITIES = "reporting.import_activities"  # partners' own 5W rows
+VIEW_AGREEMENTS = "access.view_agreements"  # the data sharing agreements of one's organisation, either side
+MANAGE_AGREEMENTS = "access.manage_agreements"  # record and revoke what one's organisation shares
 
 _READ = {VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}
 _ASSISTANCE = {VIEW_STOCK, MOVE_STOCK, VIEW_DISTRIBUTIONS, MANAGE_DISTRIBUTIONS, RECORD_HANDOVERS}
@@ -67,6 +69,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_SENSITIVE_GRIEVANCES,
             VIEW_REPORTS,
             IMPORT_ACTIVITIES,
+            VIEW_AGREEMENTS,
+            MANAGE_AGREEMENTS,
         }
         | _ASSISTANCE
         | _SHELTER
@@ -91,10 +95,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_GRIEVANCES,
             VIEW_REPORTS,
             IMPORT_ACTIVITIES,
+            VIEW_AGREEMENTS,
         }
         | {VIEW_STOCK, VIEW_DISTRIBUTIONS, VIEW_SHELTER}
     ),
-    Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD}),
+    Role.PARTNER_VIEWER: frozenset({VIEW_HOUSEHOLD, VIEW_AGREEMENTS}),
     Role.AUDITOR: frozenset(
         {
             VIEW_HOUSEHOLD,
@@ -105,9 +110,32 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_DISTRIBUTIONS,
             VIEW_SHELTER,
             VIEW_REPORTS,
+            VIEW_AGREEMENTS,
         }
     ),
 }
+
+# Data sharing agreements (`abri.access.models.DataSharingAgreement`). What each level lets the
+# receiving organisation do on the providing organisation's records: read only, never change,
+# import, export, review duplicates, target or distribute.
+# - figures: what a partner viewer holds, the households and their counts, every personal field
+#   masked (the dashboard's figures, the household list, a household's page without a name);
+# - personal: the same and the personal fields in clear (`registry.view_personal_data`), for the
+#   purpose the agreement states. Handing over at a distribution point needs neither: the
+#   distribution's implementing partner sees what the handover needs through the distribution.
+SHARED_PERMISSIONS: dict[str, frozenset[str]] = {
+    SharingLevel.FIGURES: frozenset({VIEW_HOUSEHOLD}),
+    SharingLevel.PERSONAL: frozenset({VIEW_HOUSEHOLD, VIEW_PERSONAL_DATA}),
+}
+
+# The roles of the receiving organisation whose members read what an agreement shares: those
+# whose work is reading and counting (partner viewers, information management officers). A
+# member receives the intersection of their role's permissions and the level's, over the
+# intersection of their membership's areas and programmes and the agreement's: a partner viewer
+# under a "personal" agreement still sees no name. Officers who act on records (registration,
+# targeting, committee, distribution, warehouse, shelter), administrators and auditors act on
+# their own organisation's records only.
+RECEIVING_ROLES: frozenset[str] = frozenset({Role.PARTNER_VIEWER, Role.INFORMATION_MANAGEMENT_OFFICER})
 
 
 def role_allows(role: str, permission: str) -> bool:

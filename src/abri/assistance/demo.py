@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from abri.access.models import Organisation
 from abri.access.selectors import scope_for
-from abri.assistance.models import Distribution, Programme, WitnessKind
+from abri.assistance.models import ConflictResolution, Distribution, HandoverConflict, Programme, WitnessKind
 from abri.assistance.services import (
     distribution_close,
     distribution_dispatch,
@@ -28,7 +28,7 @@ from abri.assistance.services import (
     distribution_witness_add,
     handover_record,
 )
-from abri.assistance.sync import QueuedHandover, offline_sync
+from abri.assistance.sync import QueuedHandover, conflict_resolve, offline_sync
 from abri.geo.models import AdminArea, Site
 from abri.stock.demo import stock_demo_load
 from abri.stock.models import Kit, Warehouse
@@ -144,6 +144,14 @@ def distribution_demo_load(*, result: Counter, organisations: dict[str, Organisa
                 device="tablette-2",
             )
         ],
+    )
+    # The supervisor went to the household with the site's leader: the second kit came back.
+    conflict_resolve(
+        actor=officer,
+        scope=scope,
+        conflict=HandoverConflict.objects.get(distribution=distribution, key="demo-offline-0001"),
+        resolution=ConflictResolution.SECOND_KIT_RECOVERED,
+        note="Vérifié avec le chef de site le 3 décembre : le second kit a été rendu au point 1.",
     )
     distribution_close(actor=officer, scope=scope, distribution=distribution)
     result.count("distributions", created=1, kept=0)

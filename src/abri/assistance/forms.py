@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access.models import Organisation
 from abri.assistance.models import Programme, WitnessKind
+from abri.core.widgets import DateInput
 from abri.geo.models import AdminArea, Site
 from abri.stock.models import Kit, Warehouse
 
@@ -19,8 +20,8 @@ class DistributionForm(forms.Form):
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
     admin_area = forms.ModelChoiceField(label=_("Admin area"), queryset=AdminArea.objects.filter(level__gte=2))
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.all(), required=False)
-    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
     kit = forms.ModelChoiceField(label=_("Kit"), queryset=Kit.objects.all())
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.all())
     points = forms.CharField(
@@ -42,9 +43,7 @@ class WitnessForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Stands for"), choices=WitnessKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    present_on = forms.DateField(
-        label=_("Present on (empty: every day)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    present_on = forms.DateField(label=_("Present on (empty: every day)"), required=False, widget=DateInput())
 
 
 class DispatchForm(forms.Form):

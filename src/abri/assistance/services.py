@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from abri.access.models import Organisation
 from abri.access.roles import (
@@ -34,6 +35,7 @@ from abri.access.selectors import Scope
 from abri.assistance import flows
 from abri.assistance.locks import kits_lock
 from abri.assistance.models import (
+    ConflictStatus,
     Distribution,
     DistributionKits,
     DistributionPoint,
@@ -42,6 +44,7 @@ from abri.assistance.models import (
     EntitlementStatus,
     Handover,
     HandoverCancellation,
+    HandoverConflict,
     HandoverStatus,
     IdempotencyKey,
     Programme,
@@ -59,6 +62,7 @@ from abri.registry.models import Household, HouseholdStatus
 from abri.stock.models import Kit, MovementKind, Warehouse
 from abri.stock.selectors import kit_version_latest
 from abri.stock.services import kit_lines, movements_record
+from abri.targeting.locks import plan_lock
 from abri.targeting.models import PublishedList
 from abri.targeting.selectors import access_published_list, published_list_households, published_list_latest
 
@@ -250,6 +254,18 @@ def _entitlements_add(
     raise Conflict(_("The entitlements could not be written; nothing was added. Try again."))
 
 
+def _latest_errors(published: PublishedList) -> dict[str, list[str]]:
+    latest = published_list_latest(plan=published.plan)
+    if latest is not None and latest.pk != published.pk:
+        return {
+            "published_list": [
+                _("Version %(version)s is not the latest list of this plan: take version %(latest)s.")
+                % {"version": published.version, "latest": latest.version}
+            ]
+        }
+    return {}
+
+
 def distribution_households_from_list(
     *, actor: Actor, scope: Scope, distribution: Distribution, published_list: PublishedList
 ) -> list[Entitlement]:
@@ -268,18 +284,19 @@ def distribution_households_from_list(
             % {"list": published.plan.programme, "distribution": distribution.programme}
         ]
     else:
-        latest = published_list_latest(plan=published.plan)
-        if latest is not None and latest.pk != published.pk:
-            errors["published_list"] = [
-                _("Version %(version)s is not the latest list of this plan: take version %(latest)s.")
-                % {"version": published.version, "latest": latest.version}
-            ]
+        errors |= _latest_errors(published)
     if distribution.status != DistributionStatus.PLANNED:
         errors["distribution"] = [_("Only a planned distribution takes its households from a list.")]
     if errors:
         raise ValidationFailed(errors)
-    listed = published_list_households(published_list=published)
     with transaction.atomic():
+        # The plan's lock, as publishing takes it: a version published meanwhile is seen here, and
+        # none can be published until the entitlements are written (locks: plan, then distribution).
+        plan_lock(plan_id=published.plan_id)
+        late = _latest_errors(published)
+        if late:
+            raise ValidationFailed(late)
+        listed = published_list_households(published_list=published)
         # A conditional update: the distribution opened meanwhile is refused, and its row stays
         # locked until the entitlements are written.
         taken = Distribution.objects.filter(pk=distribution.pk, status=DistributionStatus.PLANNED).update(
@@ -399,9 +416,20 @@ def _earlier(entitlement: Entitlement) -> Handover | None:
 
 
 def _handover_check(
-    *, target: Distribution, day: datetime.date, receiver: str, proxy_name: str, proxy_relationship: str, point: str
+    *,
+    target: Distribution,
+    entitlement: Entitlement,
+    day: datetime.date,
+    receiver: str,
+    proxy_name: str,
+    proxy_relationship: str,
+    point: str,
 ) -> DistributionPoint | None:
-    """Refuse a handover whose receiver, day or point is wrong; the point found, if one was named."""
+    """Refuse a handover whose receiver, day or point is wrong; the point found, if one was named.
+
+    When the distribution binds entitlements to points, a kit is handed over at its own point only
+    (offline devices at two points could otherwise both redeem it): the page, the API and the
+    offline sync all come through here."""
     errors: dict[str, list[str]] = {}
     if receiver not in Receiver.values:
         errors["receiver"] = [_("Say who received the kit: the head of household or a proxy.")]
@@ -422,6 +450,12 @@ def _handover_check(
         found_point = DistributionPoint.objects.filter(distribution=target, name=point.strip()).first()
         if found_point is None:
             errors["point"] = [_("%(point)s is not a point of this distribution.") % {"point": point[:100]}]
+    bound_to = entitlement.point_id if target.points_bound else None
+    if bound_to is not None and (found_point is None or found_point.pk != bound_to) and "point" not in errors:
+        errors["point"] = [
+            _("The entitlement %(token)s is handed over at %(point)s, not here.")
+            % {"token": token_display(entitlement.token), "point": target.points.get(pk=bound_to).name}
+        ]
     if errors:
         raise ValidationFailed(errors)
     return found_point
@@ -468,6 +502,7 @@ def handover_record(
     day = timezone.localdate(when)
     found_point = _handover_check(
         target=target,
+        entitlement=entitlement,
         day=day,
         receiver=receiver,
         proxy_name=proxy_name,
@@ -543,6 +578,22 @@ def distribution_close(
         raise ValidationFailed({"reason": [_("Say what happened to the lost kits.")]})
     with transaction.atomic():
         kits = kits_lock(distribution)  # handovers wait, then find no kit left
+        # A conflict resolved as "a second kit was handed over" writes that kit off (sync.conflict_resolve):
+        # the counts closed are only right once every conflict is resolved.
+        open_conflicts = HandoverConflict.objects.filter(distribution=distribution, status=ConflictStatus.OPEN).count()
+        if open_conflicts:
+            raise ValidationFailed(
+                {
+                    "status": [
+                        ngettext(
+                            "%(count)s handover conflict is still open: resolve it before closing.",
+                            "%(count)s handover conflicts are still open: resolve them before closing.",
+                            open_conflicts,
+                        )
+                        % {"count": open_conflicts}
+                    ]
+                }
+            )
         if (
             flows.DISTRIBUTION.move(
                 Distribution.objects.filter(pk=distribution.pk), DistributionStatus.CLOSED, closed_at=timezone.now()

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from abri.assistance.models import (
     ConflictResolution,
     ConflictStatus,
     Distribution,
+    DistributionKits,
     DistributionPoint,
     DistributionStatus,
     Entitlement,
@@ -202,7 +203,7 @@ def _sync_one(*, actor: User, scope: Scope, distribution: Distribution, item: Qu
                     raise _Refused(_("This idempotency key was used with another handover.")) from None
                 return {**stored.response, "replayed": True}
             at = _when(item.at)
-            entitlement = _bound_check(distribution, item)
+            entitlement = _entitlement_of(distribution, item)
             try:
                 handover = handover_record(
                     actor=actor,
@@ -246,25 +247,14 @@ def _sync_one(*, actor: User, scope: Scope, distribution: Distribution, item: Qu
         return {"outcome": "refused", "message": refused.message}
 
 
-def _bound_check(distribution: Distribution, item: QueuedHandover) -> Entitlement | None:
-    """Refuse a handover at a point its entitlement is not bound to; the entitlement, if found."""
+def _entitlement_of(distribution: Distribution, item: QueuedHandover) -> Entitlement | None:
+    """The entitlement a queued handover names, if its token reads (a conflict names it); the
+    checks, the point binding among them, are ``handover_record``'s."""
     try:
         token = token_normalise(item.token)
     except (TokenMalformed, TokenMistyped):
         return None  # handover_record refuses it with the right message
-    entitlement = Entitlement.objects.select_related("point").filter(token=token, distribution=distribution).first()
-    if (
-        entitlement is not None
-        and distribution.points_bound
-        and entitlement.point is not None
-        and item.point
-        and entitlement.point.name != item.point
-    ):
-        raise _Refused(
-            _("The entitlement %(token)s is handed over at %(point)s, not here.")
-            % {"token": token_display(token), "point": entitlement.point.name}
-        )
-    return entitlement
+    return Entitlement.objects.filter(token=token, distribution=distribution).first()
 
 
 def offline_sync(
@@ -390,6 +380,26 @@ def conflict_resolve(
         )
         if done != 1:
             raise ValidationFailed({"conflict": [_("This conflict was resolved already.")]})
+        if resolution == ConflictResolution.SECOND_KIT_GIVEN:
+            # The second kit left the distribution without a handover to count it: written off now,
+            # by a conditional update (never below zero, never once the distribution is closed).
+            written_off = DistributionKits.objects.filter(
+                distribution=conflict.distribution,
+                distribution__status=DistributionStatus.OPEN,
+                available__gte=1,
+            ).update(available=F("available") - 1, lost=F("lost") + 1)
+            if written_off != 1:
+                raise ValidationFailed(
+                    {
+                        "resolution": [
+                            _(
+                                "No kit is left at the distribution %(code)s to count as lost: "
+                                "check the counts with the warehouse, then resolve the conflict."
+                            )
+                            % {"code": conflict.distribution.code}
+                        ]
+                    }
+                )
         audit_record(
             actor=actor, action="handover.conflict_resolve", target=conflict, changes={"resolution": resolution}
         )

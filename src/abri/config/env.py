@@ -37,6 +37,23 @@ def _hour(raw: str) -> int:
     return value
 
 
+def _region(raw: str) -> str:
+    value = raw.strip().upper()
+    if len(value) != 2 or not value.isalpha():
+        raise ValueError(f"expected a two-letter country code (ML, BF, NE), got {raw!r}")
+    return value
+
+
+def _hours(raw: str) -> tuple[int, int]:
+    try:
+        start, end = (int(part) for part in raw.strip().split("-"))
+    except ValueError:
+        raise ValueError(f"expected two hours from-to (07-19), got {raw!r}") from None
+    if not 0 <= start < end <= 24:
+        raise ValueError(f"expected two hours from 0 to 24, the first before the second (07-19), got {raw!r}")
+    return start, end
+
+
 def _list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -78,6 +95,25 @@ VARIABLES: dict[str, Variable] = {
             "Database URL (postgres://user@host:5432/name). Empty: SQLite in ABRI_DATA_DIR.",
         ),
         Variable("SECRET_KEY", str, "", "Django secret key. Empty: generated once into ABRI_DATA_DIR."),
+        Variable(
+            "ABRI_AUDIT_KEY",
+            str,
+            "",
+            "Key sealing the audit log's chain; keep it outside the database and its backups. "
+            "Empty: generated once into ABRI_DATA_DIR/audit.key.",
+        ),
+        Variable(
+            "ABRI_AUDIT_VIEWS_PER_HOUR",
+            int,
+            100,
+            "Households' personal data one user may open in an hour before administrators are warned.",
+        ),
+        Variable(
+            "ABRI_WORKING_HOURS",
+            _hours,
+            (7, 19),
+            "Working hours (local time, from-to); exports outside them are flagged to administrators.",
+        ),
         Variable("DEBUG", _bool, False, "Show detailed error pages. Never in production."),
         Variable(
             "ALLOWED_HOSTS",
@@ -115,6 +151,12 @@ VARIABLES: dict[str, Variable] = {
             _bool,
             False,
             "Run background jobs in the request instead of the database queue (tests, tiny setups).",
+        ),
+        Variable(
+            "ABRI_PHONE_REGION",
+            _region,
+            "ML",
+            "Country (ISO 3166 code) of a phone number written without its country code (76 12 34 56).",
         ),
         Variable("ABRI_LOG_LEVEL", str, "INFO", "Log level of Abri's own loggers."),
         Variable(
@@ -206,12 +248,12 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def secret_key(data_dir: Path) -> str:
-    """Return SECRET_KEY, generating it once into the data folder when it is not set."""
-    configured = env("SECRET_KEY")
+def secret_key(data_dir: Path, variable: str = "SECRET_KEY", filename: str = "secret.key") -> str:
+    """Return the secret named ``variable``, generating it once into ``data_dir/filename`` when it is not set."""
+    configured = env(variable)
     if configured:
         return str(configured)
-    path = data_dir / "secret.key"
+    path = data_dir / filename
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         try:

@@ -14,6 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR: Path = private_folder(env("ABRI_DATA_DIR"))
 
 SECRET_KEY = secret_key(DATA_DIR)
+ABRI_AUDIT_KEY = secret_key(DATA_DIR, "ABRI_AUDIT_KEY", "audit.key")
 DEBUG: bool = env("DEBUG")
 ALLOWED_HOSTS: list[str] = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env("CSRF_TRUSTED_ORIGINS")
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "abri.core.middleware.SecurityHeadersMiddleware",
+    "abri.core.middleware.AuditSourceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from STATIC_ROOT, filled by `abri serve`
     "django.contrib.sessions.middleware.SessionMiddleware",
     "abri.core.middleware.FrenchFirstMiddleware",
@@ -130,7 +132,7 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The real client behind trusted proxies, and never the user's own known browser: abri/access/lockout.py.
 ABRI_TRUSTED_PROXIES: list[str] = env("ABRI_TRUSTED_PROXIES")
-AXES_CLIENT_IP_CALLABLE = "abri.access.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "abri.core.client.client_ip"
 AXES_WHITELIST_CALLABLE = "abri.access.lockout.is_known_device"
 OTP_TOTP_ISSUER = "Abri"  # the name authenticator apps show beside the code
 
@@ -154,7 +156,9 @@ STORAGES = {
 ABRI_WEB_WORKERS: int = env("ABRI_WEB_WORKERS")
 ABRI_SCHEDULE_HOUR: int = env("ABRI_SCHEDULE_HOUR")
 # What `abri scheduler` runs once a day at ABRI_SCHEDULE_HOUR (local time), by command name.
-ABRI_SCHEDULED_COMMANDS = ["refresh-flags", "purge-partner-lists"]
+# Each a command and its arguments. `audit verify` writes the chain's head into the scheduler's
+# log every day: a log kept outside the database to compare the next heads with.
+ABRI_SCHEDULED_COMMANDS = ["refresh-flags", "purge-partner-lists", "audit verify"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day in the field
@@ -182,6 +186,9 @@ ABRI_IMPORT_MAX_ROWS: int = env("ABRI_IMPORT_MAX_ROWS")
 ABRI_IMPORT_MAX_JSON_DEPTH: int = env("ABRI_IMPORT_MAX_JSON_DEPTH")
 ABRI_LIST_RETENTION_DAYS: int = env("ABRI_LIST_RETENTION_DAYS")
 ABRI_BATCH_PAIRS_MAX_PEOPLE: int = env("ABRI_BATCH_PAIRS_MAX_PEOPLE")
+ABRI_PHONE_REGION: str = env("ABRI_PHONE_REGION")
+ABRI_AUDIT_VIEWS_PER_HOUR: int = env("ABRI_AUDIT_VIEWS_PER_HOUR")
+ABRI_WORKING_HOURS: tuple[int, int] = env("ABRI_WORKING_HOURS")
 ABRI_FIELD_KEY: str = env("ABRI_FIELD_KEY")
 ABRI_FIELD_KEY_FILE: Path = Path(env("ABRI_FIELD_KEY_FILE") or DATA_DIR / "field.key")
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("abri.access.urls")),
+    path("access/agreements/", include("abri.access.agreement_urls")),
+    path("audit/", include("abri.access.audit_urls")),
     path("geo/", include("abri.geo.urls")),
     path("households/", include("abri.registry.urls")),
     path("households/", include("abri.dedup.merges.urls")),  # a merge is reached from a household

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from abri.core.client import client_ip, current_source
+
 API_PREFIX = "/api/"
 
 
@@ -64,3 +66,17 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith(self.static_prefix) and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class AuditSourceMiddleware:
+    """Name the client's address (`abri.core.client.client_ip`) for the audit entries of this request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_source.set(client_ip(request)[:64])
+        try:
+            return self.get_response(request)
+        finally:
+            current_source.reset(token)

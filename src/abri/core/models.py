@@ -52,10 +52,11 @@ class CodedNamedInTwoLanguages(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which record, and when; written in the transaction of the change.
+    """Who did what to which record, when and from where; written in the transaction of the change.
 
     ``changes`` names changed fields and never holds personal values in clear
-    (services pass field names, or values already redacted).
+    (services pass field names, or values already redacted). Append-only: sealed into a chain
+    just after its transaction commits (``seq``, ``digest``; see `abri.core.audit_chain`).
     """
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
@@ -64,19 +65,43 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # A user who acted is deactivated, never deleted: the log keeps naming them.
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(_("record type"), max_length=64)
     target_id = models.CharField(_("record id"), max_length=64)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # The client's address for a web or API request; empty for the command line and background jobs.
+    source = models.CharField(_("from"), max_length=64, blank=True, default="")
+    seq = models.PositiveBigIntegerField(_("position in the chain"), null=True, blank=True, unique=True)
+    digest = models.CharField(_("seal"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["actor", "at"]),
+            models.Index(fields=["action", "at"]),
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last sealed entry of the audit chain: one row, locked by each sealer in turn."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    digest = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="core_audit_chain_head_single")]
+
+    def __str__(self) -> str:
+        return f"audit chain head: entry {self.seq}"

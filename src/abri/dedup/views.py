@@ -25,6 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from abri.access import roles
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, PermissionDenied, ValidationFailed
+from abri.core.services import audit_personal_data_viewed
 from abri.dedup.engine.comparisons import HOUSEHOLD, PERSON_COMPARISONS
 from abri.dedup.forms import DecisionForm
 from abri.dedup.models import CandidateStatus, DeduplicationRun, MatchCandidate
@@ -281,6 +282,10 @@ def pair_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
         else household_shown(
             scope=scope, household=candidate.household_b, members=household_members(household=candidate.household_b)
         )
+    )
+    audit_personal_data_viewed(
+        actor=request.user,
+        targets=[side.household for side in {id(first): first, id(second): second}.values() if side.personal],
     )
     between = candidates_between(user=request.user, candidate=candidate)
     households = {candidate.household_a_id: candidate.household_a, candidate.household_b_id: candidate.household_b}

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from abri.access.roles import MANAGE_GRIEVANCES
+from abri.access.roles import MANAGE_GRIEVANCES, VIEW_SENSITIVE_GRIEVANCES
 from abri.access.selectors import scope_for
 from abri.core.errors import PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
@@ -99,7 +99,23 @@ def grievance_receive(
     return grievance
 
 
+def grievance_manageable(*, actor: Actor, grievance: Grievance) -> bool:
+    """Whether ``actor`` may review, answer, close or refer ``grievance``: it manages grievances where
+    the grievance is, and a sensitive one only with the permission named for them."""
+    scope = scope_for(user=actor)
+    return all(
+        scope.covers(permission, organisation_id=grievance.organisation_id, area_pcode=grievance.admin_area_id)
+        for permission in (MANAGE_GRIEVANCES, *([VIEW_SENSITIVE_GRIEVANCES] if grievance.sensitive else []))
+    )
+
+
+def _may_manage(actor: Actor, grievance: Grievance) -> None:
+    if not grievance_manageable(actor=actor, grievance=grievance):
+        raise PermissionDenied(_("Your role does not handle this grievance."))
+
+
 def _move(*, actor: Actor, grievance: Grievance, target: str, action: str, **changes: object) -> Grievance:
+    _may_manage(actor, grievance)
     GRIEVANCE.check(
         grievance.status,
         target,
@@ -123,8 +139,13 @@ def grievance_review(*, actor: Actor, grievance: Grievance) -> Grievance:
 @transaction.atomic
 def grievance_answer(*, actor: Actor, grievance: Grievance, response: str, on: datetime.date) -> Grievance:
     """Record the response given to the complainant."""
+    errors: dict[str, list[str]] = {}
     if not response.strip():
-        raise ValidationFailed({"response": [_("Write the response given.")]})
+        errors["response"] = [_("Write the response given.")]
+    if on < grievance.received_on:
+        errors["answered_on"] = [_("The answer cannot come before the day the grievance was received.")]
+    if errors:
+        raise ValidationFailed(errors)
     return _move(
         actor=actor,
         grievance=grievance,
@@ -144,6 +165,7 @@ def grievance_close(*, actor: Actor, grievance: Grievance) -> Grievance:
 @transaction.atomic
 def grievance_refer(*, actor: Actor, grievance: Grievance, plan: TargetingPlan) -> Referral:
     """Send the household of an exclusion complaint back to the committee's next session of ``plan``."""
+    _may_manage(actor, grievance)
     if grievance.category != Category.EXCLUSION or grievance.household_id is None:
         raise ValidationFailed(
             {"__all__": [_("Only an exclusion complaint about a household goes back to the committee.")]}

@@ -260,7 +260,7 @@ def _id_number_duplicates(households: pl.DataFrame, members: pl.DataFrame, locat
         )
     individual, household = Individual._meta.db_table, Household._meta.db_table
     registered = values_lookup(
-        f"SELECT i.id_number_hash, h.registration_number, h.id FROM {individual} i "  # noqa: S608 -- model tables
+        f"SELECT i.id_number_hash, h.registration_number, h.id FROM {individual} i "  # noqa: S608 -- model tables  # nosec B608
         f"JOIN {household} h ON h.id = i.household_id WHERE i.id_number_hash IN {{values}}",
         list(hashes.values()),
     )
@@ -312,7 +312,7 @@ def existing_submissions(organisation: Organisation, submission_ids: list[str]) 
     """submission_id → existing_household_id for those of ``submission_ids`` imported before."""
     table = ImportedSubmission._meta.db_table
     pairs = values_lookup(
-        f"SELECT submission_id, household_id FROM {table} "  # noqa: S608 -- model table
+        f"SELECT submission_id, household_id FROM {table} "  # noqa: S608 -- model table  # nosec B608
         "WHERE organisation_id = %s AND submission_id IN {values}",
         sorted({value for value in submission_ids if value}),
         [organisation.pk],

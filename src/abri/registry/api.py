@@ -13,8 +13,10 @@ from ninja import Query, Router, Status
 
 from abri.access.api import request_scope
 from abri.access.roles import VIEW_AUDIT
+from abri.access.selectors import Scope
 from abri.core.errors import PermissionDenied
 from abri.core.selectors import audit_entries_for
+from abri.core.services import audit_personal_data_viewed
 from abri.registry.access import (
     HouseholdFilters,
     access_household_by_number,
@@ -23,6 +25,7 @@ from abri.registry.access import (
     household_list,
     individual_list,
 )
+from abri.registry.models import Individual
 from abri.registry.schemas import (
     AuditEntryOut,
     HouseholdIn,
@@ -35,7 +38,7 @@ from abri.registry.schemas import (
     StatusIn,
 )
 from abri.registry.services import household_change, household_register, household_set_status
-from abri.registry.shown import household_shown, member_shown
+from abri.registry.shown import household_shown, member_shown, personal_data_visible
 
 router = Router(tags=["registry"])
 
@@ -45,10 +48,15 @@ def _actor(request: HttpRequest) -> User:
     return user
 
 
-def _household_out(request: HttpRequest, registration_number: str) -> HouseholdOut:
+def _household_out(request: HttpRequest, registration_number: str, *, viewed: bool = False) -> HouseholdOut:
+    """The household as the caller may see it; ``viewed``: a read, recorded when it shows personal data
+    (the answer to the caller's own write shows what they just sent, and is recorded as that write)."""
     scope = request_scope(request)
     household = access_household_by_number(scope=scope, number=registration_number)
-    return HouseholdOut.build(household_shown(scope=scope, household=household))
+    shown = household_shown(scope=scope, household=household)
+    if viewed and shown.personal:
+        audit_personal_data_viewed(actor=_actor(request), targets=[household])
+    return HouseholdOut.build(shown)
 
 
 @router.get("/households", response=HouseholdPage, summary="List households")
@@ -59,18 +67,20 @@ def households_list(request: HttpRequest, query: Query[HouseholdListQuery]) -> H
     households = household_list(scope=scope, filters=filters)
     start = (query.page - 1) * query.page_size
     page = list(households[start : start + query.page_size])
+    shown = [household_shown(scope=scope, household=household) for household in page]
+    audit_personal_data_viewed(actor=_actor(request), targets=[item.household for item in shown if item.personal])
     return HouseholdPage(
         count=households.count(),
         page=query.page,
         page_size=query.page_size,
-        items=[HouseholdOut.build(household_shown(scope=scope, household=household)) for household in page],
+        items=[HouseholdOut.build(item) for item in shown],
     )
 
 
 @router.get("/households/{registration_number}", response=HouseholdOut, summary="Read a household")
 def households_retrieve(request: HttpRequest, registration_number: str) -> HouseholdOut:
     """One household and its members."""
-    return _household_out(request, registration_number)
+    return _household_out(request, registration_number, viewed=True)
 
 
 @router.post("/households", response={201: HouseholdOut}, summary="Register a household")
@@ -130,14 +140,24 @@ def individuals_list(request: HttpRequest, filters: Query[IndividualFilters]) ->
     scope = request_scope(request)
     individuals = individual_list(scope=scope, admin_area=filters.admin_area, household=filters.household)
     start = (filters.page - 1) * filters.page_size
+    page = list(individuals[start : start + filters.page_size])
+    _members_viewed(request, scope, page)
     return IndividualPage(
         count=individuals.count(),
         page=filters.page,
         page_size=filters.page_size,
         items=[
             IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))
-            for individual in individuals[start : start + filters.page_size]
+            for individual in page
         ],
+    )
+
+
+def _members_viewed(request: HttpRequest, scope: Scope, individuals: list[Individual]) -> None:
+    households = {individual.household_id: individual.household for individual in individuals}
+    audit_personal_data_viewed(
+        actor=_actor(request),
+        targets=[h for h in households.values() if personal_data_visible(scope=scope, household=h)],
     )
 
 
@@ -146,4 +166,5 @@ def individuals_retrieve(request: HttpRequest, individual_id: int) -> Individual
     """One member; change members through their household (PUT /households/{registration_number})."""
     scope = request_scope(request)
     individual = access_individual_by_id(scope=scope, individual_id=individual_id)
+    _members_viewed(request, scope, [individual])
     return IndividualOut.build_individual(individual, member_shown(scope=scope, individual=individual))

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from abri.core.models import AuditEntry
+from abri.core.services import audit_entries_add
 from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, household_flags
 from abri.registry.models import Household, HouseholdStatus, Individual
 
@@ -90,7 +91,7 @@ def households_refresh_flags(
                     )
                 )
             Household.objects.bulk_update(updated, [*FLAG_FIELDS, "updated_at"])
-            AuditEntry.objects.bulk_create(entries)
+            audit_entries_add(entries)
         after = ids[-1]
         checked += len(households)
         changed += len(updated)

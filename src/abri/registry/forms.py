@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access import roles
 from abri.access.selectors import Scope
+from abri.core.widgets import DateInput
 from abri.geo.models import AdminArea
 from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
@@ -51,10 +52,6 @@ def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     return field
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class HouseholdFilterForm(forms.Form):
@@ -165,8 +162,8 @@ class HouseholdForm(LocationMixin):
     """The household part of the registration form."""
 
     origin_area = forms.ChoiceField(label=_("Admin area of origin"), required=False)
-    departure_date = forms.DateField(label=_("Date of departure"), required=False, widget=_date_input())
-    arrival_date = forms.DateField(label=_("Date of arrival"), required=False, widget=_date_input())
+    departure_date = forms.DateField(label=_("Date of departure"), required=False, widget=DateInput())
+    arrival_date = forms.DateField(label=_("Date of arrival"), required=False, widget=DateInput())
     displacement_cause = forms.ChoiceField(
         label=_("Cause of displacement"), required=False, choices=_blank(DisplacementCause.choices)
     )
@@ -174,15 +171,15 @@ class HouseholdForm(LocationMixin):
         label=_("Contact phone"),
         required=False,
         max_length=32,
-        help_text=_("8 digits, optionally after +223."),
+        help_text=_("With its country code (+223 76 12 34 56); without it, a number of Mali."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     consent = forms.ChoiceField(
         label=_("Consent to registration"), required=False, choices=Consent.choices, widget=forms.RadioSelect
     )
-    consent_date = forms.DateField(label=_("Consent date"), required=False, widget=_date_input())
+    consent_date = forms.DateField(label=_("Consent date"), required=False, widget=DateInput())
     registered_on = forms.DateField(
-        label=_("Registration date"), required=False, widget=_date_input(), help_text=_("Today when left empty.")
+        label=_("Registration date"), required=False, widget=DateInput(), help_text=_("Today when left empty.")
     )
     # The household's version when the form was opened (abri.registry.locks): an older one is refused.
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -228,7 +225,7 @@ class MemberForm(forms.Form):
     birth_mode = forms.ChoiceField(
         label=_("Birth known as"), required=False, choices=BIRTH_MODES, widget=forms.RadioSelect
     )
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=_date_input())
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     birth_year = forms.IntegerField(
         label=_("Year of birth"), required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )

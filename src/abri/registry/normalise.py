@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
+from django.conf import settings
+from django.utils.translation import gettext_lazy
+
+PHONE_REFUSED = gettext_lazy(
+    "This is not a phone number: write it with its country code (+223 76 12 34 56), "
+    "or as it is dialled inside the country."
+)
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_NON_DIGIT = re.compile(r"\D+")
-MALI_COUNTRY_CODE = "223"
-MALI_PHONE_DIGITS = 8
 
 
 def fold(text: str) -> str:
@@ -23,21 +29,31 @@ def search_name(given_names: str, family_name: str) -> str:
     return fold(f"{given_names} {family_name}")
 
 
-def phone_normalise(raw: str) -> str:
-    """Mali's 8-digit national number from any usual writing (+223 76 12 34 56, 0022376123456).
+def phone_normalise(raw: str, *, region: str | None = None) -> str:
+    """A phone in international form (E.164: ``+22376123456``) from any usual writing.
 
-    Returns "" for empty input; raises ValueError when the digits cannot be a Mali number.
+    A number written without its country code (``76 12 34 56``, ``0022376123456``) is taken as one
+    of ``region`` (``ABRI_PHONE_REGION``, Mali by default); ``+33 6 12 34 56 78`` stays French.
+    Returns "" for empty input; raises ValueError when the digits cannot be a phone number.
     """
-    digits = _NON_DIGIT.sub("", raw or "")
-    if not digits:
+    if not (raw or "").strip():
         return ""
-    if digits.startswith("00" + MALI_COUNTRY_CODE):
-        digits = digits[2 + len(MALI_COUNTRY_CODE) :]
-    elif digits.startswith(MALI_COUNTRY_CODE) and len(digits) == len(MALI_COUNTRY_CODE) + MALI_PHONE_DIGITS:
-        digits = digits[len(MALI_COUNTRY_CODE) :]
-    if len(digits) != MALI_PHONE_DIGITS:
-        raise ValueError("a Mali phone number has 8 digits (optionally after +223)")
-    return digits
+    try:
+        number = phonenumbers.parse(raw, region or settings.ABRI_PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError("not a phone number") from error
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a phone number: too few or too many digits for its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_shown(stored: str) -> str:
+    """A stored phone as a person reads it (``+223 76 12 34 56``); what cannot be parsed, as stored."""
+    try:
+        number = phonenumbers.parse(stored, None if stored.startswith("+") else settings.ABRI_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return stored
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def id_number_normalise(raw: str) -> str:

@@ -58,7 +58,7 @@ def members_named(words: Sequence[str]) -> QuerySet[Individual]:
         indexed = [word for word in longest_first if len(word) >= TRIGRAM]
         if indexed:
             match = " AND ".join('"' + word.replace('"', '""') + '"' for word in indexed)
-            found = RawSQL(_MATCH, [match])  # noqa: S611 -- fixed SQL, the words bound as a parameter
+            found = RawSQL(_MATCH, [match])  # noqa: S611 -- fixed SQL, the words bound as a parameter  # nosec B611
             members = members.filter(pk__in=found)
         longest_first = [word for word in longest_first if len(word) < TRIGRAM]
     for word in longest_first:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 
 from abri.access.selectors import Scope
+from abri.core.audit_signals import PERSONAL_DATA_VIEW
 from abri.core.models import AuditEntry
 from abri.geo.models import AdminArea, Site
 from abri.registry.access import households_visible
@@ -46,11 +47,15 @@ def households_merged_into(*, household: Household) -> dict[int, str]:
 
 def household_audit_entries(*, household: Household, limit: int = 50) -> list[tuple[AuditEntry, str]]:
     """The latest audit entries about ``household`` and the households merged into it, newest first,
-    each with the registration number it was recorded on ("" for the household itself)."""
+    each with the registration number it was recorded on ("" for the household itself).
+
+    Views of the household's personal data are left out (the audit page lists them): what was
+    done to the household, not who looked at it."""
     merged = households_merged_into(household=household)
     numbers = {str(pk): number for pk, number in merged.items()}
     entries = (
         AuditEntry.objects.filter(target_type=Household._meta.label_lower, target_id__in=[str(household.pk), *numbers])
+        .exclude(action=PERSONAL_DATA_VIEW)
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )

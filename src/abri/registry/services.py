@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from abri.access.models import Organisation
 from abri.access.selectors import Scope
 from abri.core import crypto
+from abri.core.audit_chain import seal_on_commit
+from abri.core.client import current_source
 from abri.core.errors import Conflict, PermissionDenied, ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.services import audit_record
@@ -354,11 +356,13 @@ def households_bulk_create(
                     target_type=Household._meta.label_lower,
                     target_id=str(household.pk),
                     changes={"members": household.size, "bulk": True},
+                    source=current_source.get(),
                 )
                 for household in created
             ],
             batch_size=batch_size,
         )
+        seal_on_commit()
     return created
 
 
@@ -384,7 +388,7 @@ def _rows_insert(model: type[Model], objects: Sequence[Model], *, batch_size: in
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the model
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the model  # nosec B608
 
     def row(item: Model) -> list[Any]:
         values = []
@@ -408,7 +412,7 @@ def _heads_link(household_ids: list[int], chunk: int = 5000) -> None:
             ids = household_ids[start : start + chunk]
             placeholders = ", ".join(["%s"] * len(ids))
             cursor.execute(
-                f"UPDATE {household_table} SET head_id = ("  # noqa: S608 -- table names from models, ids bound
+                f"UPDATE {household_table} SET head_id = ("  # noqa: S608 -- table names from models, ids bound  # nosec B608
                 f"SELECT i.id FROM {individual_table} i WHERE i.household_id = {household_table}.id "
                 f"AND i.relationship = 'head') WHERE id IN ({placeholders})",
                 ids,

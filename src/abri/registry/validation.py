@@ -32,7 +32,7 @@ from abri.registry.models import (
     Sex,
 )
 from abri.registry.models import Difficulty as DifficultyChoices
-from abri.registry.normalise import id_number_normalise, phone_normalise, search_name
+from abri.registry.normalise import PHONE_REFUSED, id_number_normalise, phone_normalise, search_name
 
 MAX_MEMBERS = 60
 MAX_AGE = 120
@@ -245,7 +245,7 @@ def resolve_household(
     try:
         phone = phone_normalise(data.phone)
     except ValueError:
-        errors.add("phone", _("A Mali phone number has 8 digits, optionally after +223."))
+        errors.add("phone", str(PHONE_REFUSED))
         phone = ""
     if not data.members:
         errors.add("members", _("A household has at least one member."))

@@ -30,6 +30,7 @@ from abri.access import roles
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import Conflict, NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
+from abri.core.services import audit_personal_data_viewed
 from abri.registry.access import (
     HouseholdFilters,
     access_household_by_number,
@@ -219,6 +220,8 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
             return HttpResponseRedirect(reverse("registry:household_detail", args=[kept.registration_number]))
     shown = household_shown(scope=scope, household=household, members=household_members(household=household))
     personal = shown.personal
+    if personal:
+        audit_personal_data_viewed(actor=request.user, targets=[household])
     audit = scope.covers(
         roles.VIEW_AUDIT, organisation_id=household.organisation_id, area_pcode=household.admin_area_id
     )

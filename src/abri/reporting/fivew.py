@@ -3,8 +3,8 @@
 Each source is a function ``(*, scope, filters) -> list[Activity]``; `activities` joins them.
 Abri's own distributions are one source (one row per distribution: the households that
 received their kit, their members counted by sex and age); partners' imported rows are
-another. Completed shelters will be a third, written the same way in this module once the
-shelter app lands (``shelter_activities``), and added to `ACTIVITY_SOURCES`.
+another; shelters handed to households a third (one row per organisation, site and shelter
+type: the households allocated a shelter in the period and their members).
 
 Every source reads through the lower apps' selectors and keeps to the viewer's scope for
 ``reporting.view_reports``. Nothing here holds a name or a registration number: a 5W row is
@@ -28,6 +28,7 @@ from abri.assistance.selectors import distributions_visible, households_handed_o
 from abri.geo.models import AdminArea
 from abri.registry.selectors import people_counts
 from abri.reporting.models import SHELTER_NFI, ActivityStatus, Modality, PartnerActivity, ReportingProfile
+from abri.shelter.selectors import allocations_reported
 
 SEXES = ("female", "male")
 
@@ -75,7 +76,7 @@ class Filters:
 class Activity:
     """One 5W row."""
 
-    source: str  # "distribution" or "partner" (later "shelter")
+    source: str  # "distribution", "partner" or "shelter"
     reference: str  # the distribution's code, or the import's file and row
     organisation: str
     implementing_partner: str
@@ -259,8 +260,60 @@ def partner_activities(*, scope: Scope, filters: Filters) -> list[Activity]:
     ]
 
 
+def shelter_activities(*, scope: Scope, filters: Filters) -> list[Activity]:
+    """One 5W row per organisation, site and shelter type: the households allocated a shelter in the
+    period (each once, however many shelters it moved through) and their members on the first day.
+    None when a programme is chosen: shelters belong to no programme in Abri."""
+    if filters.programme_id is not None:
+        return []
+    groups_found = allocations_reported(
+        scope=scope,
+        permission=VIEW_REPORTS,
+        start=filters.start,
+        end=filters.end,
+        area=filters.area,
+        organisation_id=filters.organisation_id,
+    )
+    names = AreaNames([group.admin_area for group in groups_found])
+    groups = age_groups()
+    rows = []
+    for group in groups_found:
+        counts = people_counts(
+            household_ids=group.household_ids, on=group.first_day, age_bounds=[g.low for g in groups]
+        )
+        rows.append(
+            Activity(
+                source="shelter",
+                reference=f"{group.site_code}:{group.shelter_type_code}",
+                organisation=group.organisation,
+                implementing_partner=group.built_by or group.organisation,
+                funder="",
+                cluster=SHELTER_NFI,
+                activity=_("Shelter: %(type)s") % {"type": group.shelter_type_name},
+                modality=Modality.IN_KIND,
+                item=group.shelter_type_name,
+                **names.columns(group.admin_area),
+                site=group.site_name,
+                status=ActivityStatus.COMPLETED,
+                start_date=group.first_day,
+                end_date=group.last_day,
+                households=counts.households,
+                people=counts.people,
+                by_sex_and_age={
+                    f"{sex}_{age.key}": counts.by_sex_and_age[(sex, index)]
+                    for sex in SEXES
+                    for index, age in enumerate(groups)
+                },
+                idps=counts.idps,
+                with_disabilities=counts.with_disabilities,
+                admin_area=group.admin_area,
+            )
+        )
+    return rows
+
+
 Source = Callable[..., list[Activity]]
-ACTIVITY_SOURCES: tuple[Source, ...] = (distribution_activities, partner_activities)
+ACTIVITY_SOURCES: tuple[Source, ...] = (distribution_activities, partner_activities, shelter_activities)
 
 
 def activities(*, scope: Scope, filters: Filters) -> list[Activity]:

@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from abri.access.models import Organisation
 from abri.assistance.models import Programme
+from abri.core.widgets import DateInput
 from abri.geo.models import AdminArea
 from abri.reporting.fivew import Filters
 
 
 class FiltersForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     programme = forms.TypedChoiceField(label=_("Programme"), required=False, coerce=int, empty_value=None)
     area = forms.ChoiceField(label=_("Admin area"), required=False)
     organisation = forms.TypedChoiceField(label=_("Organisation"), required=False, coerce=int, empty_value=None)

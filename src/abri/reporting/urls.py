@@ -9,6 +9,7 @@ urlpatterns = [
     path("5w.xlsx", views.activity_xlsx, name="activity_xlsx"),
     path("indicators.csv", views.indicator_csv, name="indicator_csv"),
     path("indicators.xlsx", views.indicator_xlsx, name="indicator_xlsx"),
+    path("microdata.xlsx", views.microdata_xlsx, name="microdata_xlsx"),
     path("import/", views.activity_import, name="activity_import"),
     path("dashboard/", views.operation_dashboard, name="dashboard"),
     path("sitrep.pdf", views.situation_report, name="situation_report"),

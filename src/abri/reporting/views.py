@@ -10,12 +10,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import polars as pl
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,11 +29,14 @@ from abri.access.selectors import Scope, scope_for
 from abri.assistance.models import Programme
 from abri.assistance.selectors import distributions_visible
 from abri.core.errors import PermissionDenied, ValidationFailed
-from abri.registry.selectors import area_choices, scope_areas
+from abri.core.exports import Sheet, xlsx_bytes
+from abri.core.services import audit_record
+from abri.registry.selectors import area_choices, households_features_frame, scope_areas
 from abri.reporting import exports, printing
 from abri.reporting.fivew import Filters, activities
 from abri.reporting.forms import FiltersForm, ImportForm
 from abri.reporting.indicators import indicators_by_area
+from abri.reporting.microdata import DEFAULT_K, microdata_anonymise, microdata_notes
 from abri.reporting.operation import operation_dashboard as dashboard_figures
 from abri.reporting.services import partner_activities_import
 
@@ -214,3 +220,47 @@ def situation_report(request: HttpRequest) -> HttpResponse:
             title=title, filters=filters, dashboard=dashboard_figures(scope=scope, filters=filters)
         )
     return _download(content, name=f"abri-sitrep_{_period_name(filters)}.pdf", content_type="application/pdf")
+
+
+@login_required
+@never_cache
+@require_GET
+def microdata_xlsx(request: HttpRequest) -> HttpResponse:
+    """Anonymised household records (k-anonymous) for sharing, with a sheet of notes on how."""
+    scope = _scope(request)
+    filters = _filters_form(request, scope).filters()
+    covered = scope_areas(scope=scope, permission=VIEW_REPORTS)
+    areas = [filters.area] if filters.area else (covered if covered is not None else [""])
+    on = timezone.localdate()
+    features = households_features_frame(scope=scope, area_pcodes=areas, on=on)
+    if covered is not None:  # the households of the areas where the viewer reports, no others
+        features = features.filter(
+            pl.any_horizontal(*(pl.col("admin_area").str.starts_with(pcode) for pcode in covered))
+            if covered
+            else pl.lit(False)
+        )
+    if filters.organisation_id:
+        features = features.filter(pl.col("organisation_id") == filters.organisation_id)
+    try:
+        result = microdata_anonymise(features, k=DEFAULT_K)
+    except ValidationFailed as refused:
+        for field_messages in refused.errors.values():
+            for message in field_messages:
+                messages.error(request, message)
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(reverse("reporting:activity_list") + (f"?{query}" if query else ""))
+    notes = microdata_notes(result, on=on, scope_label=", ".join(area for area in areas if area) or _("all areas"))
+    content = xlsx_bytes(
+        [
+            Sheet(name=_("Households"), header=result.frame.columns, rows=result.frame.iter_rows()),
+            Sheet(name=_("Notes"), header=[_("What"), _("Value")], rows=notes),
+        ]
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="reporting.microdata_export",
+            target=request.user,  # type: ignore[arg-type]  # a logged-in user (login_required)
+            changes={"k": result.k, "rows": result.frame.height, "areas": areas},
+        )
+    return _download(content, name=f"abri-microdonnees_k{result.k}_{on.isoformat()}.xlsx", content_type=XLSX)

@@ -9,17 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abri.assistance.models import Receiver, WitnessKind
+from abri.core.widgets import DateInput
 from abri.geo.models import Site
 from abri.stock.models import Item, Warehouse
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input takes, in any language
 
 
 class StatusForm(forms.Form):
     """Move a shelter along its lifecycle."""
 
     status = forms.ChoiceField(label=_("New status"), choices=())
-    on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     reason = forms.CharField(
         label=_("Reason (needed to go back)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -35,7 +34,7 @@ class MaterialsForm(forms.Form):
     warehouse = forms.ModelChoiceField(label=_("Warehouse"), queryset=Warehouse.objects.none())
     item = forms.ModelChoiceField(label=_("Item"), queryset=Item.objects.order_by("code"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000)
-    on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
 
     def __init__(self, *args: Any, warehouses: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,7 +46,7 @@ class AllocationForm(forms.Form):
     """Hand a shelter to a household, before witnesses."""
 
     household = forms.CharField(label=_("Registration number of the household"), max_length=32)
-    on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     receiver = forms.ChoiceField(label=_("Received by"), choices=Receiver.choices, initial=Receiver.HEAD)
     proxy_name = forms.CharField(label=_("Name of the proxy"), max_length=200, required=False)
     proxy_relationship = forms.CharField(label=_("Relationship of the proxy"), max_length=100, required=False)
@@ -60,7 +59,7 @@ class AllocationEndForm(forms.Form):
     """End the allocation of a shelter."""
 
     reason = forms.CharField(label=_("Reason"), max_length=500)
-    on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
 
 
 class RelocationForm(forms.Form):
@@ -68,7 +67,7 @@ class RelocationForm(forms.Form):
 
     origin: forms.ModelChoiceField[Site] = forms.ModelChoiceField(label=_("From"), queryset=Site.objects.none())
     destination: forms.ModelChoiceField[Site] = forms.ModelChoiceField(label=_("To"), queryset=Site.objects.none())
-    moved_on = forms.DateField(label=_("Date of the move"), widget=DATE, initial=timezone.localdate)
+    moved_on = forms.DateField(label=_("Date of the move"), widget=DateInput(), initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     households = forms.MultipleChoiceField(
         label=_("Households that move"), choices=(), required=False, widget=forms.CheckboxSelectMultiple

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from abri.shelter.models import (
     PopulationCount,
     Relocation,
     ShelterStatus,
+    ShelterType,
     ShelterUnit,
     SiteProfile,
 )
@@ -302,3 +304,76 @@ def warehouses_for_issue(*, scope: Scope) -> QuerySet[Warehouse]:
 def sites_for_relocation(*, scope: Scope) -> QuerySet[Site]:
     """The sites ``scope`` sees, by name (origins and destinations of a relocation)."""
     return sites_visible(scope=scope).order_by("name")
+
+
+@dataclass(frozen=True)
+class AllocationGroup:
+    """The allocations of one organisation's shelters of one type on one site, for reports: no household
+    is named, only their ids for the caller to count."""
+
+    organisation: str
+    built_by: str
+    site_code: str
+    site_name: str
+    admin_area: str
+    shelter_type_code: str
+    shelter_type_name: str
+    first_day: datetime.date
+    last_day: datetime.date
+    household_ids: list[int]
+
+
+def allocations_reported(
+    *,
+    scope: Scope,
+    permission: str,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    area: str = "",
+    organisation_id: int | None = None,
+) -> list[AllocationGroup]:
+    """Shelters handed to households from ``start`` to ``end`` (allocation dates), in ``scope`` for
+    ``permission``, grouped by organisation, site and shelter type, in one query."""
+    found = Allocation.objects.filter(unit__in=units_visible(scope=scope, permission=permission))
+    if start is not None:
+        found = found.filter(allocated_on__gte=start)
+    if end is not None:
+        found = found.filter(allocated_on__lte=end)
+    if area:
+        found = found.filter(unit__site__admin_area__pcode__startswith=area)
+    if organisation_id is not None:
+        found = found.filter(unit__organisation_id=organisation_id)
+    rows = found.values_list(
+        "household_id",
+        "allocated_on",
+        "unit__organisation__acronym",
+        "unit__built_by__acronym",
+        "unit__site_id",
+        "unit__site__name",
+        "unit__site__admin_area_id",
+        "unit__shelter_type__code",
+        "unit__shelter_type_id",
+    ).order_by("unit__site_id", "unit__shelter_type_id", "allocated_on")
+    types = {shelter_type.pk: shelter_type.name for shelter_type in ShelterType.objects.all()}
+    grouped: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for household_id, day, organisation, built_by, site_id, site_name, pcode, type_code, type_id in rows:
+        group = grouped.setdefault(
+            (organisation, site_id, type_id),
+            {
+                "organisation": organisation,
+                "built_by": built_by or "",
+                "site_code": str(site_id),
+                "site_name": site_name,
+                "admin_area": pcode,
+                "shelter_type_code": type_code,
+                "shelter_type_name": types.get(type_id, type_code),
+                "first_day": day,
+                "last_day": day,
+                "household_ids": set(),
+            },
+        )
+        group["first_day"], group["last_day"] = min(group["first_day"], day), max(group["last_day"], day)
+        group["household_ids"].add(household_id)
+    return [
+        AllocationGroup(**{**values, "household_ids": sorted(values["household_ids"])}) for values in grouped.values()
+    ]

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 
 from abri.access.roles import VIEW_STOCK
 from abri.access.selectors import Scope
-from abri.stock.models import KitVersion, StockBalance, StockMovement, Warehouse
+from abri.stock.models import Kit, KitVersion, StockBalance, StockMovement, Warehouse
 
 
 def balances(*, warehouse: Warehouse) -> QuerySet[StockBalance]:
@@ -45,3 +45,27 @@ def warehouses_visible(*, scope: Scope) -> QuerySet[Warehouse]:
         )
         .order_by("code")
     )
+
+
+def warehouse_visible(*, scope: Scope, warehouse_id: int) -> Warehouse | None:
+    """The warehouse ``warehouse_id`` if ``scope`` may see its stock, else None (a 404 to the user)."""
+    return warehouses_visible(scope=scope).filter(pk=warehouse_id).first()
+
+
+def ledger(*, warehouse: Warehouse) -> QuerySet[StockMovement]:
+    """The movements of ``warehouse``, newest first, with what a reader of the ledger needs."""
+    return (
+        StockMovement.objects.filter(warehouse=warehouse)
+        .select_related("item", "donor", "recorded_by")
+        .order_by("-occurred_on", "-id")
+    )
+
+
+def kits_with_contents() -> list[tuple[Kit, KitVersion | None, list[tuple[str, str, int]]]]:
+    """Each kit with its newest version and that version's lines, by kit code."""
+    found = []
+    for kit in Kit.objects.prefetch_related("versions").order_by("code"):
+        versions = sorted(kit.versions.all(), key=lambda version: version.number)
+        latest = versions[-1] if versions else None
+        found.append((kit, latest, kit_version_contents(version=latest) if latest else []))
+    return found

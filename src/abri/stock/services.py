@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
-from abri.access.roles import MOVE_STOCK
+from abri.access.roles import MANAGE_DISTRIBUTIONS, MOVE_STOCK
 from abri.access.selectors import Scope
 from abri.core.errors import PermissionDenied, ValidationFailed
 from abri.core.services import audit_record
@@ -109,8 +109,15 @@ def kit_create(*, actor: Actor, code: str, name_fr: str, name_en: str, contents:
     return kit
 
 
-def kit_contents_set(*, actor: Actor, kit: Kit, contents: Mapping[Item, int], note: str = "") -> KitVersion:
-    """Write new contents of ``kit`` as its next version; distributions planned earlier keep theirs."""
+def kit_contents_set(
+    *, actor: Actor, scope: Scope, kit: Kit, contents: Mapping[Item, int], note: str = ""
+) -> KitVersion:
+    """Write new contents of ``kit`` as its next version; distributions planned earlier keep theirs.
+
+    Those who plan distributions decide what a kit holds.
+    """
+    if not scope.allows(MANAGE_DISTRIBUTIONS):
+        raise PermissionDenied(_("Your role does not change the contents of kits."))
     _contents_check(contents)
     with transaction.atomic():
         kit_lock(kit)  # two edits at once get versions n+1 and n+2, not one refused at random

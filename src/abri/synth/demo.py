@@ -29,7 +29,8 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from abri.access.models import Membership, Organisation, Role
+from abri.access.models import DataSharingAgreement, Membership, Organisation, Role, SharingLevel
+from abri.access.services import agreement_create
 from abri.assistance.demo import distribution_demo_load
 from abri.assistance.models import Programme
 from abri.core import crypto
@@ -124,7 +125,7 @@ LOGINS = (
     ("warehouse.menaka", "Issa", "Touré", Role.WAREHOUSE_OFFICER, "IOM", ("ML10",), ("MLI-MNK-NFI-2022",)),
     ("shelter.bandiagara", "Kadidia", "Dolo", Role.SHELTER_OFFICER, "IOM", ("ML0501",), ("MLI-BDG-SHL-2022",)),
     ("im.mali", "Seydou", "Traoré", Role.INFORMATION_MANAGEMENT_OFFICER, "IOM", ("ML10", "ML0501"), ()),
-    ("partner.unhcr", "Mariam", "Sidibé", Role.PARTNER_VIEWER, "UNHCR", ("ML0501",), ("MLI-BDG-SHL-2022",)),
+    ("partner.unhcr", "Mariam", "Sidibé", Role.PARTNER_VIEWER, "UNHCR", ("ML10", "ML0501"), ("MLI-BDG-SHL-2022",)),
     ("auditor.iom", "Awa", "Coulibaly", Role.AUDITOR, "IOM", (), ()),
 )
 
@@ -226,6 +227,35 @@ def _logins(result: DemoResult, organisations: dict[str, Organisation], programm
                 "organisation": acronym,
                 "scope": _scope_text(areas, codes),
             }
+        )
+
+
+# IOM shares the figures of its Ménaka households with UNHCR for the coordination of the response
+# (the protection cluster's counts): UNHCR's partner viewer counts them and never reads a name. Signed
+# in December 2022 and renewed until the end of 2027, so that it is in force whenever the demo runs.
+AGREEMENT_PURPOSE = (
+    "Coordination de la réponse à Ménaka (cluster protection) : chiffres des ménages enregistrés par "
+    "l'OIM, par cercle, site et vulnérabilité. Aucune donnée personnelle."
+)
+AGREEMENT_AREAS = ("ML10",)
+AGREEMENT_DATES = (datetime.date(2022, 12, 1), datetime.date(2027, 12, 31))
+AGREEMENT_SIGNED_BY = "Chef de mission OIM Mali ; Représentant du HCR au Mali"
+
+
+def _agreements(result: DemoResult, organisations: dict[str, Organisation]) -> None:
+    iom, unhcr = organisations["IOM"], organisations["UNHCR"]
+    if _created(DataSharingAgreement, result, "agreements", providing_organisation=iom, receiving_organisation=unhcr):
+        agreement_create(
+            actor=None,
+            providing_organisation=iom,
+            receiving_organisation=unhcr,
+            level=SharingLevel.FIGURES,
+            purpose=AGREEMENT_PURPOSE,
+            valid_from=AGREEMENT_DATES[0],
+            valid_to=AGREEMENT_DATES[1],
+            signed_by=AGREEMENT_SIGNED_BY,
+            admin_areas=list(AdminArea.objects.filter(pk__in=AGREEMENT_AREAS)),
+            all_programmes=True,
         )
 
 
@@ -382,6 +412,7 @@ def demo_load(*, today: datetime.date) -> DemoResult:
         programmes = _programmes(result, organisations["IOM"])
         sites = _sites(result, organisations)
         _logins(result, organisations, programmes)
+        _agreements(result, organisations)
         _households(result, organisations["IOM"], sites, today=today)
         for name, (made, kept) in targeting_and_grievances_demo_load().items():
             result.count(name, created=made, kept=kept)

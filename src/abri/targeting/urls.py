@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.plan_list_view, name="plan_list"),
     path("new/", views.plan_create_view, name="plan_create"),
     path("<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("<int:plan_id>/criteria/", views.plan_criteria_edit, name="plan_criteria"),
     path("<int:plan_id>/members/", views.plan_member_add, name="plan_member_add"),
     path("<int:plan_id>/sessions/", views.plan_session_open, name="plan_session_open"),
     path("<int:plan_id>/run/", views.plan_run_view, name="plan_run"),

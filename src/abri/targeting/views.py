@@ -27,9 +27,27 @@ from abri.access.selectors import Scope, scope_for
 from abri.core import pdf
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
+from abri.registry.selectors import FEATURE_KINDS
 from abri.registry.shown import name_shown
-from abri.targeting.criteria import TEMPLATES, TIE_BREAK_LABELS, criteria_parse, rule_label
-from abri.targeting.forms import DecisionForm, MemberForm, PlanForm, ReasonForm, SessionForm, ValidationForm, WhatIfForm
+from abri.targeting.criteria import (
+    OPERATOR_LABELS,
+    TEMPLATES,
+    TIE_BREAK_LABELS,
+    criteria_parse,
+    field_label,
+    rule_label,
+)
+from abri.targeting.forms import (
+    CriteriaForm,
+    DecisionForm,
+    MemberForm,
+    PlanForm,
+    ReasonForm,
+    SessionForm,
+    ValidationForm,
+    WhatIfForm,
+    value_text,
+)
 from abri.targeting.models import PublishedList, TargetingPlan
 from abri.targeting.selectors import (
     access_plan,
@@ -55,6 +73,7 @@ from abri.targeting.services import (
     plan_frame,
     plan_run,
     plan_score,
+    plan_update,
     programme_for_plan,
     published_list_export,
     session_open,
@@ -451,6 +470,72 @@ def plan_create_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Plan created: score and rank it when ready."))
                 return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
     return render(request, "targeting/plan_form.html", {"form": form})
+
+
+BLANK_RULE_ROWS = 4  # empty rows under a plan's rules, for new ones
+
+
+def _criteria_initial(plan: TargetingPlan) -> dict[str, Any]:
+    criteria = criteria_parse(plan.criteria)
+    initial: dict[str, Any] = {
+        "quota": plan.quota,
+        "tie_breaks": criteria.tie_breaks,
+        "minimum_score": criteria.minimum_score,
+    }
+    rules: list[tuple[str, Any]] = [(rule.mode, rule) for rule in criteria.eligibility]
+    rules += [("score", rule) for rule in criteria.scoring]
+    for index, (kind, rule) in enumerate(rules):
+        initial |= {
+            f"rule_{index}_kind": kind,
+            f"rule_{index}_field": rule.field,
+            f"rule_{index}_op": rule.op,
+            f"rule_{index}_value": value_text(rule.value),
+            f"rule_{index}_weight": getattr(rule, "weight", None),
+            f"rule_{index}_label": getattr(rule, "label", ""),
+        }
+    return initial | {"_rows": len(rules)}
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def plan_criteria_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The criteria builder: the plan's rules as rows of field, test, value and points, its quota
+    and tie-breaks; saved only while the plan has not gone to the committee."""
+    scope = scope_for(user=request.user)
+    plan = _plan_or_404(scope, plan_id, roles.MANAGE_PLANS)
+    initial = _criteria_initial(plan)
+    rows = initial.pop("_rows") + BLANK_RULE_ROWS
+    if request.method == "POST":
+        rows = max(rows, sum(1 for name in request.POST if name.endswith("_kind") and name.startswith("rule_")))
+    fields = sorted(((name, field_label(name)) for name in FEATURE_KINDS), key=lambda pair: pair[1].casefold())
+    operators = [("is", _("is")), *((code, str(label)) for code, label in OPERATOR_LABELS.items())]
+    form = CriteriaForm(
+        request.POST or None,
+        initial=initial,
+        rows=rows,
+        fields=fields,
+        operators=operators,
+        tie_breaks=[(code, str(label)) for code, label in TIE_BREAK_LABELS.items()],
+    )
+    if request.method == "POST" and form.is_valid():
+        kept = {key: value for key, value in plan.criteria.items() if key in {"bands", "maximum_score"}}
+        criteria = form.criteria(kinds=FEATURE_KINDS, kept=kept)
+        if form.is_valid():  # the rows may have added errors
+            try:
+                plan_update(actor=request.user, plan=plan, criteria=criteria, quota=form.cleaned_data["quota"])
+            except ValidationFailed as error:
+                for field_messages in error.errors.values():
+                    for message in field_messages:
+                        form.add_error(None, message)
+            else:
+                messages.success(request, _("Criteria saved: score and rank the plan again to see the new list."))
+                return HttpResponseRedirect(reverse("targeting:plan_detail", args=[plan.pk]))
+    return render(
+        request,
+        "targeting/plan_criteria.html",
+        {"plan": plan, "form": form},
+    )
 
 
 @login_required

@@ -1,7 +1,10 @@
 """Factories for organisations, users and memberships."""
 
+import datetime
+
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from abri.access.models import Membership, Organisation, Role
 
@@ -63,3 +66,25 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"PROG-{n}")
     name = factory.LazyAttribute(lambda o: f"Programme {o.code}")
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A data sharing agreement in force today (figures only, all programmes); ``areas`` sets its admin areas."""
+
+    class Meta:
+        model = "access.DataSharingAgreement"
+        skip_postgeneration_save = True
+
+    providing_organisation = factory.SubFactory(OrganisationFactory)
+    receiving_organisation = factory.SubFactory(OrganisationFactory)
+    level = "figures"
+    purpose = "Coordination"
+    all_programmes = True
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    valid_to = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    signed_by = "A. Signatory; B. Signatory"
+
+    @factory.post_generation
+    def areas(obj, create, extracted, **kwargs):  # noqa: N805 -- factory_boy hook signature
+        if create and extracted:
+            obj.admin_areas.set(extracted)

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
@@ -19,6 +20,7 @@ from abri.assistance.services import distribution_households_from_list, distribu
 from abri.assistance.tests.factories import setting
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.models import AuditEntry
+from abri.core.testing import LockHolder, postgres_only, run_at_once
 from abri.registry.models import Household
 from abri.registry.tests.factories import household_saved, member_input
 from abri.targeting.models import AgendaItem, PublishedList
@@ -202,3 +204,38 @@ def test_the_page_offers_the_latest_lists_of_the_programme_and_takes_one(found):
     response = client.post(path, {"published_list": str(version_one.pk)}, follow=True)
     assert "2 entitlements added from the list version 1." in response.content.decode()
     assert sorted(Entitlement.objects.values_list("household_id", flat=True)) == sorted([first.pk, second.pk])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_version_published_while_the_list_is_taken_is_seen_and_the_old_one_refused(found):
+    postgres_only()
+    first, second, _third, _bystander = found.households
+    plan, version_one = _first_list(found.programme, included=[first], wait_listed=[])
+    admin = _admin()
+    household_refer(actor=admin, plan=plan, household=second, reason="Plainte : oubliée")
+    session = session_open(actor=admin, plan=plan, held_on=datetime.date(2022, 11, 30), place="Mairie")
+    decision_record(actor=admin, session=session, number=second.registration_number, decision="include", reason="x")
+    for member in plan.members.filter(validates=True):
+        validation_record(actor=admin, session=session, member_id=member.pk)
+    holder = LockHolder()
+
+    def publish() -> PublishedList:
+        with transaction.atomic():
+            published = session_publish(actor=admin, session=session, reason="Plainte fondée")
+            holder.hold()  # version 2 written, not yet committed, until the other request queues
+        return published
+
+    def take() -> object:
+        holder.wait_until_held()
+        return _taken_by_the_officer(found, version_one)
+
+    outcomes = run_at_once({"publish": publish, "take": take})
+    assert holder.seen_waiting == [True]  # taking the list queued behind the publication
+    assert isinstance(outcomes["publish"], PublishedList)
+    assert isinstance(outcomes["take"], ValidationFailed)
+    assert outcomes["take"].errors == {
+        "published_list": ["Version 1 is not the latest list of this plan: take version 2."]
+    }
+    assert not Entitlement.objects.exists()
+    assert Distribution.objects.get(pk=found.distribution.pk).published_list_id is None

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +27,7 @@ from abri.assistance.models import (
     HandoverStatus,
     IdempotencyKey,
 )
+from abri.assistance.services import distribution_close
 from abri.assistance.sync import (
     QueuedHandover,
     conflict_resolve,
@@ -207,6 +208,38 @@ def test_a_conflict_is_resolved_once_with_a_note(found):
     with pytest.raises(ValidationFailed):
         conflict_resolve(actor=found.officer, scope=scope, conflict=conflict, resolution="second_kit_given", note="Vu")
     assert HandoverConflict.objects.get().status == ConflictStatus.RESOLVED
+
+
+def test_a_second_kit_given_is_counted_lost_and_closing_waits_for_every_conflict(found):
+    token = found.entitlements[0].token
+    _sync(found, [_item("off-one-0002", token)])
+    _sync(found, [_item("off-two-0002", token, 3)])
+    scope = scope_for(user=found.officer)
+    kits = DistributionKits.objects.get(distribution=found.distribution)
+    before = kits.available
+    with translation.override("en"), pytest.raises(ValidationFailed, match="1 handover conflict is still open"):
+        distribution_close(actor=found.officer, scope=scope, distribution=found.distribution)
+    found.distribution.refresh_from_db()
+    assert found.distribution.status == "open"
+    conflict = HandoverConflict.objects.get()
+    conflict_resolve(actor=found.officer, scope=scope, conflict=conflict, resolution="second_kit_given", note="Vu")
+    kits.refresh_from_db()
+    assert (kits.available, kits.lost) == (before - 1, 1)
+    returned = distribution_close(actor=found.officer, scope=scope, distribution=found.distribution)
+    kits.refresh_from_db()
+    assert (returned, kits.returned, kits.lost, kits.available) == (before - 1, before - 1, 1, 0)
+
+
+def test_a_second_record_found_mistaken_writes_no_kit_off(found):
+    token = found.entitlements[0].token
+    _sync(found, [_item("off-one-0003", token)])
+    _sync(found, [_item("off-two-0003", token, 3)])
+    scope = scope_for(user=found.officer)
+    before = DistributionKits.objects.get(distribution=found.distribution).available
+    conflict = HandoverConflict.objects.get()
+    conflict_resolve(actor=found.officer, scope=scope, conflict=conflict, resolution="record_mistaken", note="Vu")
+    kits = DistributionKits.objects.get(distribution=found.distribution)
+    assert (kits.available, kits.lost) == (before, 0)
 
 
 def test_the_sync_endpoint_answers_each_item_and_checks_the_csrf_token(found):

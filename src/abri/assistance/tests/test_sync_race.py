@@ -13,8 +13,9 @@ from django.utils import timezone
 from abri.access.models import Role
 from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory, UserFactory
-from abri.assistance.models import Entitlement, Handover, HandoverConflict, HandoverStatus
-from abri.assistance.sync import QueuedHandover, entitlement_move, entitlements_bind, offline_sync
+from abri.assistance.models import DistributionKits, Entitlement, Handover, HandoverConflict, HandoverStatus
+from abri.assistance.services import distribution_close
+from abri.assistance.sync import QueuedHandover, conflict_resolve, entitlement_move, entitlements_bind, offline_sync
 from abri.assistance.tests.factories import setting
 from abri.core.errors import Conflict
 from abri.core.testing import LockHolder, postgres_only, run_at_once
@@ -96,3 +97,44 @@ def test_two_devices_sending_one_kit_at_once_give_one_handover_and_one_conflict(
     assert sorted(outcomes.values()) == ["conflict", "recorded"]
     assert Handover.objects.filter(status=HandoverStatus.RECORDED).count() == 1
     assert HandoverConflict.objects.count() == 1
+
+
+def test_closing_while_a_second_kit_is_written_off_counts_it_once():
+    postgres_only()
+    found = setting(today=timezone.localdate())
+    token = found.entitlements[0].token
+    at = (timezone.now() - datetime.timedelta(minutes=1)).isoformat()
+    officer = found.officer
+    for key in ("off-close-a", "off-close-b"):
+        offline_sync(
+            actor=officer,
+            scope=scope_for(user=officer),
+            distribution=found.distribution,
+            items=[QueuedHandover(key=key, token=token, at=at)],
+        )
+    conflict = HandoverConflict.objects.get()
+    before = DistributionKits.objects.get(distribution=found.distribution).available
+    holder = LockHolder()
+
+    def resolve():
+        with transaction.atomic():  # holds the kits' row until the closing waits for it
+            resolved = conflict_resolve(
+                actor=officer,
+                scope=scope_for(user=officer),
+                conflict=conflict,
+                resolution="second_kit_given",
+                note="Vu avec le chef de site",
+            )
+            holder.hold()
+            return resolved
+
+    def close():
+        holder.wait_until_held()
+        return distribution_close(actor=officer, scope=scope_for(user=officer), distribution=found.distribution)
+
+    outcomes = run_at_once({"resolve": resolve, "close": close})
+    assert holder.seen_waiting == [True]
+    assert isinstance(outcomes["resolve"], HandoverConflict)
+    assert outcomes["close"] == before - 1  # it waited, then found the conflict resolved and one kit fewer
+    kits = DistributionKits.objects.get(distribution=found.distribution)
+    assert (kits.available, kits.lost, kits.returned) == (0, 1, before - 1)

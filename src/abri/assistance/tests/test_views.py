@@ -14,8 +14,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from abri.access.models import Role
+from abri.access.selectors import scope_for
 from abri.access.tests.factories import MembershipFactory
-from abri.assistance.models import Distribution, Handover
+from abri.assistance.models import Distribution, Entitlement, Handover
+from abri.assistance.sync import entitlements_bind
 from abri.assistance.tests.factories import setting
 from abri.assistance.tokens import token_display
 from abri.geo.models import AdminArea
@@ -64,6 +66,26 @@ def test_the_point_finds_an_entitlement_by_token_number_or_name_and_records_it(f
     client.post(f"/distributions/{code}/handovers/{handover.pk}/cancel/", {"reason": "Mauvaise carte"})
     assert Handover.objects.get().status == "cancelled"
     assert Handover.objects.get().cancellation.reason == "Mauvaise carte"
+
+
+def test_a_bound_entitlement_is_handed_over_at_its_own_point_only(found):
+    officer = found.officer
+    entitlements_bind(actor=officer, scope=scope_for(user=officer), distribution=found.distribution)
+    entitlement = Entitlement.objects.select_related("point").get(pk=found.entitlements[0].pk)
+    other = found.distribution.points.exclude(pk=entitlement.point_id).get()
+    client, code = _client(officer), found.distribution.code
+    page = _page(
+        client, code, {"action": "record", "token": entitlement.token, "receiver": "head", "point": other.name}
+    )
+    assert f"is handed over at {entitlement.point.name}, not here" in page
+    assert not Handover.objects.exists()
+    page = _page(
+        client,
+        code,
+        {"action": "record", "token": entitlement.token, "receiver": "head", "point": entitlement.point.name},
+    )
+    assert "Recorded" in page
+    assert Handover.objects.get().point == entitlement.point
 
 
 def test_the_point_loads_its_scanner_from_a_static_file(found):

@@ -58,7 +58,7 @@ def test_dashboard_of_a_user_without_a_role_shows_no_count(client):
     client.force_login(UserFactory(username="newcomer"))
     client.cookies["django_language"] = "en"
     body = client.get("/").content.decode()
-    assert "Your account has no role that lets you see households yet." in body
+    assert "Your account has no role yet, so there is nothing to open." in body
     assert "<svg" not in body
 
 
@@ -72,3 +72,19 @@ def test_french_by_default_and_english_after_the_switch(clerk_client):
     assert '<html lang="en">' in english
     assert "<h1>Households</h1>" in english
     assert response.redirect_chain == [("/households/", 302)]
+
+
+def test_a_warehouse_officer_is_told_what_the_role_does_not_that_there_is_no_household(client):
+    areas = mali_areas()
+    keeper = MembershipFactory(
+        organisation=OrganisationFactory(acronym="IOM"), role=Role.WAREHOUSE_OFFICER, areas=[areas["ML10"]]
+    ).user
+    client.force_login(keeper)
+    client.cookies["django_language"] = "en"
+    body = client.get("/").content.decode()
+    assert "What you can do" in body
+    assert 'href="/stock/"' in body
+    assert 'href="/distributions/"' in body
+    assert "No household" not in body
+    assert 'href="/households/"' not in body  # neither in the menu nor on the page
+    assert 'href="/imports/"' not in body

@@ -82,11 +82,11 @@ def candidate_pairs_sql(
     keyed = f"""
         SELECT rid, source, household, hash({", ".join(rule.keys)}) AS k, hash({", ".join(shifted)}) AS k_shifted
         FROM {records} WHERE {_not_null(rule.keys)} AND ({rule.where})
-    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     usable = f"""
         SELECT k FROM ({keyed}) GROUP BY k
         HAVING count(*) BETWEEN {1 if rule.year_offset else 2} AND {rule.cap}
-    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     if rule.year_offset:
         # a's year + offset = b's year: the pair may come out in either order.
         join = "a.k_shifted = b.k"
@@ -100,11 +100,11 @@ def candidate_pairs_sql(
     if not within_household:
         conditions.append("(a.household IS NULL OR b.household IS NULL OR a.household <> b.household)")
     if rids:
-        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        conditions.append(f"(a.rid IN (SELECT rid FROM {rids}) OR b.rid IN (SELECT rid FROM {rids}))")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     return f"""
         WITH keyed AS (SELECT * FROM ({keyed}) WHERE k IN ({usable}) OR k_shifted IN ({usable}))
         SELECT {first} AS a, {second} AS b FROM keyed a JOIN keyed b ON {" AND ".join(conditions)}
-    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
 
 
 def household_pairs_sql(*, records: str, link: bool, cap: int = 10, max_size: int = 30) -> str:
@@ -142,7 +142,7 @@ def household_pairs_sql(*, records: str, link: bool, cap: int = 10, max_size: in
               AND (tokens >= 2 OR least(s1.size, s2.size) <= 3))
         SELECT least(ra.rid, rb.rid) AS a, greatest(ra.rid, rb.rid) AS b FROM linked l
         JOIN {records} ra ON ra.household = l.h1 JOIN {records} rb ON rb.household = l.h2
-    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
 
 
 def build_candidate_pairs(
@@ -162,18 +162,18 @@ def build_candidate_pairs(
     if households and not rids:
         statements["households_sharing_members"] = household_pairs_sql(records=records, link=link)
     for name, sql in statements.items():
-        connection.execute(f"INSERT INTO {target}_all SELECT (a::UBIGINT << 32) | b FROM ({sql})")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        connection.execute(f"INSERT INTO {target}_all SELECT (a::UBIGINT << 32) | b FROM ({sql})")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         found[name] = _count(connection, f"{target}_all") - sum(found.values())
     connection.execute(
         f"""CREATE OR REPLACE TABLE {target} AS
             SELECT (pair >> 32)::UINTEGER AS a, (pair & 4294967295)::UINTEGER AS b
-            FROM (SELECT DISTINCT pair FROM {target}_all)"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+            FROM (SELECT DISTINCT pair FROM {target}_all)"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     )
     connection.execute(f"DROP TABLE {target}_all")
     return found
 
 
 def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    rows = connection.sql(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    rows = connection.sql(f"SELECT count(*) FROM {table}").fetchall()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     row = rows[0] if rows else None
     return int(row[0]) if row else 0

@@ -105,7 +105,7 @@ def estimate_m(
         connection.execute(
             f"""CREATE OR REPLACE TABLE {table}_pairs AS
                 SELECT * FROM ({candidate_pairs_sql(session.rule, records="records", link=link)})
-                USING SAMPLE reservoir({SESSION_PAIRS} ROWS) REPEATABLE (7)"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                USING SAMPLE reservoir({SESSION_PAIRS} ROWS) REPEATABLE (7)"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         )
         connection.execute(f"CREATE OR REPLACE TABLE {table} AS {gamma_sql(f'{table}_pairs')}")
         patterns, counts = read_patterns(table, trained)
@@ -138,7 +138,7 @@ def estimate_prior(
     connection: duckdb.DuckDBPyConnection, *, table: str, weight_sql: str, total_pairs: float, start: float
 ) -> float:
     """The random-match probability from the weights of the candidate pairs (see module docstring)."""
-    histogram = connection.sql(f"SELECT round({weight_sql}, 2) AS w, count(*) AS n FROM {table} GROUP BY 1").pl()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+    histogram = connection.sql(f"SELECT round({weight_sql}, 2) AS w, count(*) AS n FROM {table} GROUP BY 1").pl()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     if histogram.is_empty():
         return start
     return model.random_match_probability(
@@ -195,7 +195,7 @@ def household_u(connection: duckdb.DuckDBPyConnection, *, link: bool) -> list[fl
             if link
             else "(SELECT sum(members) * (sum(members) - 1) / 2 FROM eligible)"
         }
-        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
     ).fetchall()
     several, one_small, one_large, eligible = (float(value or 0) for value in rows[0])
     linked = several + one_small + one_large
@@ -217,7 +217,7 @@ def estimate_context_u(connection: duckdb.DuckDBPyConnection, *, fitted: Model, 
             f"""SELECT {comparison.column} AS level, count(*) AS n FROM gammas g
                 WHERE g_household IN (0, 1, 2) AND {comparison.column} IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM strong s WHERE s.a = g.a AND s.b = g.b)
-                GROUP BY 1"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                GROUP BY 1"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         ).fetchall()
         parameters = fitted.fields[comparison.name]
         tallies = np.zeros(len(comparison.levels))

@@ -215,14 +215,8 @@ class _Run:
 
     def gammas(self, pairs: str) -> str:
         """SQL of the comparison levels of the pairs in table ``pairs`` (their name levels are computed first)."""
-        self.connection.execute(
-            f"""INSERT INTO name_levels {
-                name_levels_sql(
-                    keys=f"({name_pairs_sql(pairs=pairs, records='records')} EXCEPT SELECT k FROM name_levels)",
-                    names="names",
-                )
-            }"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
-        )
+        new_keys = f"({name_pairs_sql(pairs=pairs, records='records')} EXCEPT SELECT k FROM name_levels)"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
+        self.connection.execute(f"INSERT INTO name_levels {name_levels_sql(keys=new_keys, names='names')}")
         person = [comparison for comparison in self.comparisons if comparison is not HOUSEHOLD]
         sql = gamma_sql(
             pairs=pairs,
@@ -235,7 +229,7 @@ class _Run:
             SELECT g.*, ra.household_number AS household_a, rb.household_number AS household_b,
                    ra.household_size AS household_size_a, rb.household_size AS household_size_b
             FROM ({sql}) g JOIN records ra ON ra.rid = g.a JOIN records rb ON rb.rid = g.b
-        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
 
     def random_pairs(self) -> None:
         """Table random_pairs: every pair of a small list, uniformly drawn pairs of a large one."""
@@ -243,20 +237,20 @@ class _Run:
         household = "(ra.household IS NULL OR rb.household IS NULL OR ra.household <> rb.household)"
         if self.total_pairs() <= count:
             order = "ra.source = 0 AND rb.source = 1" if self.link else "ra.rid < rb.rid"
-            sql = f"SELECT ra.rid AS a, rb.rid AS b FROM records ra, records rb WHERE {order} AND {household}"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+            sql = f"SELECT ra.rid AS a, rb.rid AS b FROM records ra, records rb WHERE {order} AND {household}"  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         else:
             if self.link:
                 size_a = _scalar(self.connection, "SELECT count(*) FROM records WHERE source = 0")
                 size_b = self.record_count - size_a
                 draw = f"""SELECT floor(random() * {size_a})::UINTEGER AS a,
-                                  ({size_a} + floor(random() * {size_b}))::UINTEGER AS b FROM range({count})"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                                  ({size_a} + floor(random() * {size_b}))::UINTEGER AS b FROM range({count})"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
             else:
                 size = self.record_count
                 draw = f"""SELECT least(x, y) AS a, greatest(x, y) AS b FROM (
                              SELECT floor(random() * {size})::UINTEGER AS x,
-                                    floor(random() * {size})::UINTEGER AS y FROM range({count})) WHERE x <> y"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                                    floor(random() * {size})::UINTEGER AS y FROM range({count})) WHERE x <> y"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
             sql = f"""SELECT DISTINCT p.a, p.b FROM ({draw}) p
-                      JOIN records ra ON ra.rid = p.a JOIN records rb ON rb.rid = p.b WHERE {household}"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                      JOIN records ra ON ra.rid = p.a JOIN records rb ON rb.rid = p.b WHERE {household}"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         self.connection.execute("SELECT setseed(0.4242)")
         self.connection.execute(f"CREATE OR REPLACE TABLE random_pairs AS {sql}")
 
@@ -264,7 +258,7 @@ class _Run:
         self, table: str, comparisons: list[Comparison]
     ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float64]]:
         columns = ", ".join(comparison.column for comparison in comparisons)
-        frame = self.connection.sql(f"SELECT {columns}, count(*) AS n FROM {table} GROUP BY ALL").pl()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        frame = self.connection.sql(f"SELECT {columns}, count(*) AS n FROM {table} GROUP BY ALL").pl()  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         patterns = frame.select(pl.col(c.column).fill_null(-1).cast(pl.Int8) for c in comparisons).to_numpy()
         return patterns.reshape(len(frame), len(comparisons)).astype(np.int8), frame["n"].cast(pl.Float64).to_numpy()
 
@@ -345,7 +339,7 @@ class _Run:
         """Keep the compared pairs that could still reach the threshold (see `Settings.prune_margin`)."""
         floor = _logit2(self.settings.threshold) - self.settings.prune_margin
         weight = self.weight_sql(self.comparisons)
-        self.connection.execute(f"CREATE TABLE gammas_kept AS SELECT * FROM gammas WHERE {weight} >= {floor!r}")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        self.connection.execute(f"CREATE TABLE gammas_kept AS SELECT * FROM gammas WHERE {weight} >= {floor!r}")  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         self.connection.execute("DROP TABLE gammas")
         self.connection.execute("ALTER TABLE gammas_kept RENAME TO gammas")
 
@@ -361,7 +355,7 @@ class _Run:
                 LEFT JOIN household_links l
                   ON l.low = least(g.household_a, g.household_b) AND l.high = greatest(g.household_a, g.household_b)
                 LEFT JOIN strong s ON s.a = g.a AND s.b = g.b) g
-        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+        """  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
 
     def gammas_with_context(self, pairs: str) -> str:
         return self.context_sql(self.gammas(pairs))
@@ -390,7 +384,7 @@ class _Run:
                 WHERE w >= {_logit2(self.settings.context_threshold)!r}
                    OR (plausible >= 2 AND w >= {_logit2(self.settings.plausible_threshold)!r})
                    OR (possible >= 3 AND w >= {_logit2(self.settings.possible_threshold)!r})
-                   OR faint >= 4"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                   OR faint >= 4"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         )
         self.connection.execute(
             """CREATE OR REPLACE TABLE household_links AS
@@ -407,7 +401,7 @@ class _Run:
                 JOIN records ma ON ma.household_number = l.low
                 JOIN records mb ON mb.household_number = l.high
                 WHERE ma.household_size <= {size} AND mb.household_size <= {size}
-                EXCEPT SELECT a, b FROM gammas"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                EXCEPT SELECT a, b FROM gammas"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         )
         self.connection.execute(f"INSERT INTO gammas {self.gammas('household_pairs')}")
         self.progress("household_context", 1, 1)
@@ -439,7 +433,7 @@ class _Run:
                           rank() OVER (PARTITION BY a, household_b ORDER BY match_weight DESC) = 1
                           AND rank() OVER (PARTITION BY b, household_a ORDER BY match_weight DESC) = 1)) g
                 JOIN records ra ON ra.rid = g.a JOIN records rb ON rb.rid = g.b
-                ORDER BY match_probability DESC, id_a, id_b"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables
+                ORDER BY match_probability DESC, id_a, id_b"""  # noqa: S608 -- SQL built from the engine's own identifiers; values travel as tables  # nosec B608
         ).pl()
 
 

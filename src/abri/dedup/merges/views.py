@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from abri.access.selectors import Scope, scope_for
 from abri.core.errors import NotFound, ValidationFailed
 from abri.core.errors import PermissionDenied as AbriPermissionDenied
+from abri.core.services import audit_personal_data_viewed
 from abri.dedup.merges.forms import MergeForm
 from abri.dedup.merges.services import household_merge, household_merge_undo, merge_allowed
 from abri.dedup.selectors import candidate_pairs_between
@@ -118,6 +119,8 @@ def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
     labels = []
     for household in (first, second):
         shown = household_shown(scope=scope, household=household, members=household_members(household=household))
+        if shown.personal and request.method == "GET":
+            audit_personal_data_viewed(actor=request.user, targets=[household])
         sides.append(
             {"household": household, "flags": _flags(household), "members": shown.members, "personal": shown.personal}
         )

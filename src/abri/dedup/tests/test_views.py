@@ -201,7 +201,7 @@ def test_the_pair_page_shows_both_households_aligned_members_evidence_and_other_
     assert "Moussa Ag-Mohamed" in focus
     assert "Fatimata Mayga" in next(row for row in rows if "Fatoumata Maïga" in row)
     # Personal data in clear for a role that may read it.
-    assert "76123456" in page
+    assert "+223 76 12 34 56" in page
     assert "NINA44172231" in page
     assert "03/14/1980" in page  # Fatimata's date of birth, written the English way
     # The evidence: one bar per field, with the agreement in words and the weight in bits.

@@ -43,7 +43,9 @@ class UploadForm(forms.Form):
 
 
 class KoboPullForm(forms.Form):
-    base_url = forms.URLField(label=_("Kobo server address"), initial="https://kf.kobotoolbox.org")
+    base_url = forms.URLField(
+        label=_("Kobo server address"), initial="https://kf.kobotoolbox.org", assume_scheme="https"
+    )
     token = forms.CharField(
         label=_("API token"),
         widget=forms.PasswordInput,

@@ -64,7 +64,7 @@ def test_kobo_export_is_validated_and_committed_with_members_heads_and_links(tmp
     assert household.size == 3
     assert household.widow_headed is True
     assert household.member_with_disability is True
-    assert crypto.decrypt(household.phone_encrypted) == "76123456"
+    assert crypto.decrypt(household.phone_encrypted) == "+22376123456"
     son = household.members.get(given_names="Ali")
     assert (son.birth_date_precision, son.relationship) == ("estimated_age", "child")
     grandmother = household.members.get(given_names="Aïssata")

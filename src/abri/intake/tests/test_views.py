@@ -171,4 +171,4 @@ def test_a_corrected_report_imports_the_values_as_they_were_before_neutralising(
     household = Household.objects.get()
     assert household.head.given_names == "@Fatou"
     assert household.admin_area_id == "ML1001"
-    assert crypto.decrypt(household.phone_encrypted) == "76123456"
+    assert crypto.decrypt(household.phone_encrypted) == "+22376123456"

@@ -27,7 +27,7 @@ from abri.registry.models import (
     Sex,
 )
 from abri.registry.models import Difficulty as DifficultyChoices
-from abri.registry.normalise import MALI_COUNTRY_CODE, MALI_PHONE_DIGITS, phone_normalise
+from abri.registry.normalise import PHONE_REFUSED, phone_normalise
 from abri.registry.validation import CHILD_RELATIONSHIPS, MAX_AGE, MAX_MEMBERS, WG_FIELDS, References
 
 HOUSEHOLD_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -149,7 +149,7 @@ def resolved_birth_date(today: date) -> tuple[pl.Expr, pl.Expr]:
 
 
 def phones_normalised(values: Iterable[str]) -> dict[str, str | None]:
-    """Each distinct phone written as the services store it; None where it cannot be a Mali number."""
+    """Each distinct phone written as the services store it; None where it cannot be a phone number."""
     result: dict[str, str | None] = {}
     for raw in set(values):
         try:
@@ -159,27 +159,11 @@ def phones_normalised(values: Iterable[str]) -> dict[str, str | None]:
     return result
 
 
-def phone_expr(column: pl.Expr) -> pl.Expr:
-    """`abri.registry.normalise.phone_normalise` on a column: "" stays "", null where the digits
-    cannot be a Mali number."""
-    digits = column.str.replace_all(r"\D+", "")
-    national = (
-        pl.when(digits.str.starts_with("00" + MALI_COUNTRY_CODE))
-        .then(digits.str.slice(2 + len(MALI_COUNTRY_CODE)))
-        .when(
-            digits.str.starts_with(MALI_COUNTRY_CODE)
-            & (digits.str.len_chars() == len(MALI_COUNTRY_CODE) + MALI_PHONE_DIGITS)
-        )
-        .then(digits.str.slice(len(MALI_COUNTRY_CODE)))
-        .otherwise(digits)
-    )
-    return (
-        pl.when(digits == "")
-        .then(pl.lit(""))
-        .when(national.str.len_chars() == MALI_PHONE_DIGITS)
-        .then(national)
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+def phone_column(column: pl.Series) -> pl.Series:
+    """`abri.registry.normalise.phone_normalise` on a column, each distinct value once: "" stays "",
+    null where the value cannot be a phone number."""
+    mapping = phones_normalised(column.fill_null("").unique().to_list())
+    return column.fill_null("").replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
 def id_number_expr(column: pl.Expr) -> pl.Expr:
@@ -188,7 +172,7 @@ def id_number_expr(column: pl.Expr) -> pl.Expr:
 
 
 def _phone_column(households: pl.DataFrame) -> pl.Series:
-    return households.select(phone_expr(pl.col("phone"))).to_series()
+    return phone_column(households["phone"])
 
 
 def households_check(
@@ -247,7 +231,7 @@ def households_check(
         (pl.col("phone") != "") & pl.col("_phone").is_null(),
         key,
         pl.lit("phone"),
-        pl.lit(_("A Mali phone number has 8 digits, optionally after +223.")),
+        pl.lit(str(PHONE_REFUSED)),
     )
     counts = members.group_by("household_key").agg(
         pl.len().alias("_count"), (pl.col("relationship") == Relationship.HEAD).sum().alias("_heads")

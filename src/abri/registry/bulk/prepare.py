@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from abri.core import crypto
-from abri.registry.bulk.checks import age_on_expr, id_number_expr, phone_expr, resolved_birth_date
+from abri.registry.bulk.checks import age_on_expr, id_number_expr, phone_column, resolved_birth_date
 from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, LARGE_HOUSEHOLD_SIZE, SEVERE_DIFFICULTY
 from abri.registry.normalise import fold
 from abri.registry.validation import WG_FIELDS
@@ -93,7 +93,7 @@ def households_prepare(households: pl.DataFrame, members: pl.DataFrame, *, today
     ).to_series()
     member_frame = member_frame.with_columns(search_names(full_names).alias("search_name"))
     id_numbers = member_frame.select(id_number_expr(pl.col("id_number"))).to_series()
-    phones = households.select(phone_expr(pl.col("phone")).fill_null("")).to_series()
+    phones = phone_column(households["phone"]).fill_null("")
     (id_encrypted, id_hash), (phone_encrypted, phone_hash) = _protected([(id_numbers, "id_number"), (phones, "phone")])
     member_frame = member_frame.with_columns(
         id_encrypted.alias("id_number_encrypted"), id_hash.alias("id_number_hash")

@@ -20,7 +20,10 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from abri.access.models import Organisation
+from abri.core.audit_chain import seal_on_commit
+from abri.core.client import current_source
 from abri.core.models import AuditEntry
+from abri.core.services import audit_entries_add
 from abri.registry.bulk.prepare import Prepared
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS
@@ -64,14 +67,14 @@ def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list
             # Usually nobody else draws from the sequence meanwhile and the values are one run:
             # then only its ends travel; otherwise every value is fetched.
             draw = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s)"
-            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608 -- draw is the constant above; the values travel as parameters
+            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608 -- draw is the constant above; the values travel as parameters  # nosec B608
             low, high = cursor.fetchone()
             if high - low + 1 == count:
                 return list(range(low, high + 1))
             cursor.execute(draw, [table, count])
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so nobody else takes these.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- draw is the constant above; the values travel as parameters -- table name from the model
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- draw is the constant above; the values travel as parameters -- table name from the model  # nosec B608
         highest = cursor.fetchone()[0]
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
@@ -102,7 +105,7 @@ def rows_insert(table: str, frame: pl.DataFrame) -> None:
         ]
         plain = frame.with_columns(casts) if casts else frame
         placeholders = ", ".join(["%s"] * len(frame.columns))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- draw is the constant above; the values travel as parameters -- names from the models
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- draw is the constant above; the values travel as parameters -- names from the models  # nosec B608
         for start in range(0, plain.height, _CHUNK):
             cursor.executemany(sql, plain.slice(start, _CHUNK).rows())
 
@@ -196,8 +199,11 @@ def households_write_new(
         pl.concat_str(
             [pl.lit('{"members": '), pl.col("size").cast(pl.String), pl.lit(_json_tail(audit_changes) + "}")]
         ).alias("changes"),
+        pl.lit(current_source.get()).alias("source"),
+        pl.lit("").alias("digest"),
     )
     rows_insert(AuditEntry._meta.db_table, audit)
+    seal_on_commit()
     return households.select("key", "household_id", "registration_number")
 
 
@@ -378,7 +384,7 @@ def _update_chunk(
                 [*HOUSEHOLD_VALUE_FIELDS, "phone_encrypted", "head", "updated_at", "version"],
                 batch_size=1000,
             )
-        AuditEntry.objects.bulk_create(audits, batch_size=1000)
+        audit_entries_add(audits)
     return results
 
 

@@ -175,7 +175,7 @@ def test_registration_officer_lists_exactly_the_households_of_iom_in_menaka(clie
     assert first["organisation"] == "IOM"
     assert first["admin_area"] == "ML1001"
     assert first["personal_data"] is True
-    assert first["phone"] == "76123456"
+    assert first["phone"] == "+22376123456"
     assert first["flags"] == ["female_headed", "widow_headed", "single_parent"]
     head, child = first["members"]
     assert (head["given_names"], head["family_name"], head["id_number"]) == ("Fatoumata", "Maïga", "12345AB")
@@ -315,7 +315,7 @@ def test_create_registers_for_the_officers_organisation(client, officer, househo
     assert body["registration_number"] == "IOM-22-000004"
     assert (body["organisation"], body["admin_area"], body["size"]) == ("IOM", "ML1003", 2)
     assert body["flags"] == ["female_headed", "widow_headed", "elderly_head"]
-    assert body["phone"] == "65000000"
+    assert body["phone"] == "+22365000000"
     household = Household.objects.get(registration_number="IOM-22-000004")
     assert household.consent_recorded_by == officer
     entry = AuditEntry.objects.get(target_type="registry.household", target_id=str(household.pk))

@@ -138,7 +138,7 @@ def test_prepared_values_match_a_household_saved_by_the_services(references):
     assert {name: row[name] for name in FLAG_FIELDS} == {name: getattr(saved, name) for name in FLAG_FIELDS}
     assert row["size"] == 3
     assert row["phone_hash"] == saved.phone_hash
-    assert crypto.decrypt(row["phone_encrypted"]) == "76123456"
+    assert crypto.decrypt(row["phone_encrypted"]) == "+22376123456"
     stored = list(
         saved.members.order_by("id").values("search_name", "birth_date", "birth_date_precision", "id_number_hash")
     )
@@ -188,7 +188,7 @@ def test_write_new_stores_households_members_heads_and_audit(references):
     assert first.size == 3
     assert first.organisation == organisation
     assert first.consent_recorded_by == clerk
-    assert crypto.decrypt(first.phone_encrypted) == "76123456"
+    assert crypto.decrypt(first.phone_encrypted) == "+22376123456"
     assert sorted(first.members.values_list("given_names", flat=True)) == ["Aïssata", "Fatoumata", "Moussa"]
     assert Individual.objects.count() == 9
     entry = AuditEntry.objects.get(target_id=str(first.pk), action="household.create")

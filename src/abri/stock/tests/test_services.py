@@ -41,6 +41,13 @@ def _keeper(organisation):
     return user, scope_for(user=user)
 
 
+def _planner(organisation):
+    store = warehouse(organisation=organisation)
+    return MembershipFactory(
+        organisation=organisation, role=Role.DISTRIBUTION_OFFICER, areas=[store.admin_area.parent]
+    ).user
+
+
 def _held(store) -> dict[str, int]:
     return dict(StockBalance.objects.filter(warehouse=store).values_list("item__code", "quantity"))
 
@@ -178,7 +185,11 @@ def test_new_kit_contents_are_a_new_version_and_the_old_one_stays():
     kit = nfi_kit()
     first = kit_version_latest(kit_id=kit.pk)
     by_code = items()
-    second = kit_contents_set(actor=None, kit=kit, contents={by_code["BLANKET"]: 3, by_code["SOAP"]: 2}, note="hiver")
+    planner = _planner(OrganisationFactory(acronym="IOM"))
+    scope = scope_for(user=planner)
+    second = kit_contents_set(
+        actor=planner, scope=scope, kit=kit, contents={by_code["BLANKET"]: 3, by_code["SOAP"]: 2}, note="hiver"
+    )
     assert (first.number, second.number) == (1, 2)
     assert sorted((line.item.code, line.quantity) for line in kit_lines(first, 10)) == [
         ("BLANKET", 20),
@@ -190,7 +201,7 @@ def test_new_kit_contents_are_a_new_version_and_the_old_one_stays():
     ]
     assert sorted((line.item.code, line.quantity) for line in kit_lines(second, 1)) == [("BLANKET", 3), ("SOAP", 2)]
     with pytest.raises(ValidationFailed):
-        kit_contents_set(actor=None, kit=kit, contents={by_code["BLANKET"]: 0})
+        kit_contents_set(actor=planner, scope=scope, kit=kit, contents={by_code["BLANKET"]: 0})
     assert kit.versions.count() == 2
 
 

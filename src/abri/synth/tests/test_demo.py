@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -11,10 +12,10 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Sum
-from django.test import override_settings
-from django.utils import translation
+from django.test import Client, override_settings
+from django.utils import timezone, translation
 
-from abri.access.models import Membership, Organisation
+from abri.access.models import DataSharingAgreement, Membership, Organisation
 from abri.assistance.models import Distribution, Entitlement, Programme
 from abri.assistance.selectors import reconciliation
 from abri.core.models import AuditEntry
@@ -32,8 +33,8 @@ pytestmark = pytest.mark.django_db
 # The Ménaka distribution's audit entries: 9 items, 2 kits, the warehouse and its receipt; the plan,
 # 5 witnesses, the entitlements, the dispatch (ledger and distribution), the opening, 329
 # handovers, the closing (the return to the ledger and the distribution), and a tablet's late sync of
-# a kit handed over already (a conflict).
-DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2 + 1
+# a kit handed over already (a conflict) and its resolution (the second kit came back).
+DISTRIBUTION_AUDIT = 9 + 2 + 1 + 1 + 1 + 5 + 1 + 2 + 1 + 329 + 2 + 1 + 1
 # The Bandiagara relocation's: 2 site profiles, 6 services, 3 population counts (the museum's, then
 # both sites at the move), the plots, the relocation, 60 household moves, the museum's closing, the
 # Bandiagara warehouse and its receipt; per plot 15 (a temporary shelter planned, built in three
@@ -74,7 +75,8 @@ def test_demo_loads_the_reference_scenario() -> None:
         "Membership": 11,
         "Household": 395 + 6,  # six Ménaka households registered a second time
         "Individual": 2785,
-        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 395 + 6 + DISTRIBUTION_AUDIT + SHELTER_AUDIT,
+        # the areas, organisations, programmes, sites, logins, memberships, IOM's agreement with UNHCR, households
+        "AuditEntry": 764 + 8 + 2 + 5 + 11 + 11 + 1 + 395 + 6 + DISTRIBUTION_AUDIT + SHELTER_AUDIT,
         # plan, run, 8 members, 2 sessions, 7 decisions one by one, 1 confirmation of the rest, 3 validations
         # twice, 2 publications, 4 grievances received, their referral, reviews, answers and closing
         "targeting and grievances audit entries": 44,
@@ -212,3 +214,26 @@ def test_demo_refuses_the_production_settings() -> None:
         demo()
 
     assert counts()["User"] == 0
+
+
+def test_unhcr_viewer_counts_ioms_menaka_households_and_reads_no_name() -> None:
+    demo()
+    agreement = DataSharingAgreement.objects.get()
+    assert (agreement.providing_organisation.acronym, agreement.receiving_organisation.acronym) == ("IOM", "UNHCR")
+    assert (agreement.level, agreement.in_force_on(timezone.localdate())) == ("figures", True)
+    menaka = Household.objects.filter(admin_area__pk__startswith="ML10").exclude(status="merged")
+    client = Client()
+    client.force_login(User.objects.get(username="partner.unhcr"))
+    client.cookies["django_language"] = "en"
+    body = client.get("/").content.decode()
+    figures = {label: int(re.sub(r"\D", "", number)) for number, label in re.findall(r"<b>([^<]+)</b>(\w+)", body)}
+    assert figures["households"] == menaka.count()
+    assert figures["individuals"] == menaka.aggregate(people=Sum("size"))["people"]
+    assert "Bandiagara" not in body  # not shared: IOM's Bandiagara households stay IOM's
+    assert client.get("/api/v1/households?page_size=1").json()["count"] == menaka.count()
+    household = menaka.select_related("head").order_by("id").first()
+    page = client.get(f"/households/{household.registration_number}/").content.decode()
+    api = client.get(f"/api/v1/households/{household.registration_number}").content.decode()
+    for text in (body, page, api):
+        assert household.head.family_name not in text
+        assert household.head.given_names not in text

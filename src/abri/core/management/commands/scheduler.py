@@ -20,7 +20,8 @@ CHECK_SECONDS = 60
 
 class Command(BaseCommand):
     help = (
-        "Run each daily command (refresh-flags, purge-partner-lists) once a day at ABRI_SCHEDULE_HOUR, and at "
+        "Run each daily command (refresh-flags, purge-partner-lists, audit verify) "
+        "once a day at ABRI_SCHEDULE_HOUR, and at "
         "start when a run was missed; `abri serve` starts it. --once: run what is due, then stop."
     )
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Running {name}.")
             self.stdout.flush()
             close_old_connections()  # a connection idle since yesterday may have been closed by the server
-            call_command(name, stdout=self.stdout, stderr=self.stderr)
+            call_command(*name.split(), stdout=self.stdout, stderr=self.stderr)
 
         if options["once"]:
             run_due(commands, path=path, now=timezone.localtime(), hour=hour, run=run, failed=failed)
