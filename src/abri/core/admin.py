@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from abri.core.models import AuditEntry
+from abri.core.models import AuditChainHead, AuditEntry
 from abri.core.services import audit_record
 
 
@@ -59,8 +59,15 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyModelAdmin):
-    list_display = ("at", "actor", "action", "target_type", "target_id")
     list_filter = ("action", "target_type")
     search_fields = ("target_id", "actor__username", "action")
     date_hierarchy = "at"
     list_select_related = ("actor",)
+    list_display = ("at", "actor", "action", "target_type", "target_id", "source", "seq")
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyModelAdmin):
+    """The last sealed entry, for who checks the chain by hand; only the sealer moves it."""
+
+    list_display = ("seq", "digest")

@@ -51,16 +51,16 @@ def audit_personal_data_viewed(*, actor: User | AnonymousUser | None, targets: S
     """Record that ``actor`` was shown the personal data of each of ``targets`` (households), in one write."""
     if not targets or actor is None or not actor.is_authenticated:
         return
-    with transaction.atomic():
-        audit_entries_add(
-            [
-                AuditEntry(
-                    actor=actor,
-                    action=PERSONAL_DATA_VIEW,
-                    target_type=target._meta.label_lower,
-                    target_id=str(target.pk),
-                    changes={},
-                )
-                for target in targets
-            ]
-        )
+    # One INSERT: atomic on its own, sealed when the surrounding transaction (if any) commits.
+    audit_entries_add(
+        [
+            AuditEntry(
+                actor=actor,
+                action=PERSONAL_DATA_VIEW,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                changes={},
+            )
+            for target in targets
+        ]
+    )

@@ -85,10 +85,12 @@ def test_the_command_runs_the_daily_work_once(settings, tmp_path):
     assert [line for line in lines if line.startswith("Running")] == [
         "Running refresh-flags.",
         "Running purge-partner-lists.",
+        "Running audit verify.",
     ]
     assert "Flags refreshed with the ages on" in output.getvalue()
     assert "0 expired list run(s) deleted." in lines
-    assert set(json.loads((tmp_path / STATE_FILE).read_text())) == set(COMMANDS)
+    assert "The audit log's chain is intact." in lines
+    assert set(json.loads((tmp_path / STATE_FILE).read_text())) == {*COMMANDS, "audit verify"}
 
 
 def test_the_command_refuses_a_damaged_state_file_at_start(settings, tmp_path):

@@ -119,12 +119,14 @@ def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
     labels = []
     for household in (first, second):
         shown = household_shown(scope=scope, household=household, members=household_members(household=household))
-        if shown.personal and request.method == "GET":
-            audit_personal_data_viewed(actor=request.user, targets=[household])
         sides.append(
             {"household": household, "flags": _flags(household), "members": shown.members, "personal": shown.personal}
         )
         labels.append([(member.pk, _member_label(member)) for member in shown.members])
+    if request.method == "GET":  # one entry per household shown, in one write
+        audit_personal_data_viewed(
+            actor=request.user, targets=[side["household"] for side in sides if side["personal"]]
+        )
     form = MergeForm(
         request.POST if request.method == "POST" else None,
         initial={"keep": first.registration_number, **_suggested_pairs(first, second)},

@@ -116,8 +116,8 @@ def test_a_sensitive_complaint_recorded_by_the_secretary_goes_to_the_named_roles
     assert response["Location"] == "/grievances/"
     grievance = Grievance.objects.get()
     assert grievance.sensitive
-    assert client.get(f"/grievances/{grievance.pk}/").status_code == 404
     assert "only the people named for such complaints" in client.get("/grievances/").content.decode()
+    assert client.get(f"/grievances/{grievance.pk}/").status_code == 404
 
 
 def test_viewers_see_but_do_not_handle(setting):

@@ -534,18 +534,20 @@ def more_households(organisation, count: int) -> None:
 def test_list_query_count_does_not_grow_with_households(client, django_assert_num_queries, officer, iom, extra):
     more_households(iom, extra)
     auth = bearer(officer)
-    # token, its last use, memberships, their areas, their programmes, count, page, members
-    with django_assert_num_queries(8):
+    # token, its last use, memberships, their areas, their programmes, count, page, members,
+    # the audit entry of who was shown them (one insert for the page)
+    with django_assert_num_queries(9):
         response = get(client, "/api/v1/households", auth)
     assert response.json()["count"] == 2 + extra
-    with django_assert_num_queries(7):  # the token's last use is recent: not written again
+    with django_assert_num_queries(8):  # the token's last use is recent: not written again
         get(client, "/api/v1/households", auth)
 
 
 def test_list_query_count_for_a_session(client, django_assert_num_queries, officer, households):
     client.force_login(officer)
-    # session, user, has an authenticator?, memberships, their areas, their programmes, count, page, members
-    with django_assert_num_queries(9):
+    # session, user, has an authenticator?, memberships, their areas, their programmes, count, page, members,
+    # the audit entry of the view
+    with django_assert_num_queries(10):
         assert client.get("/api/v1/households").json()["count"] == 2
 
 
@@ -553,8 +555,8 @@ def test_individual_list_query_count(client, django_assert_num_queries, officer,
     more_households(iom, 5)
     auth = bearer(officer)
     get(client, "/api/v1/individuals", auth)
-    # token, memberships, their areas, their programmes, count, page (with households)
-    with django_assert_num_queries(6):
+    # token, memberships, their areas, their programmes, count, page (with households), the audit entry
+    with django_assert_num_queries(7):
         assert get(client, "/api/v1/individuals", auth).json()["count"] == 5 + 15
 
 
