@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -139,8 +139,33 @@ def is_encrypted(path: Path) -> bool:
 
 
 def decrypted_chunks(path: Path) -> Iterator[bytes]:
-    """The clear content of an encrypted staged file, chunk by chunk (every chunk checked)."""
-    aead = _aead()
+    """The clear content of an encrypted staged file, chunk by chunk (every chunk checked), under
+    whichever key of the ring it was written with (the first chunk tells)."""
+    yield from _decrypted_chunks(path, current_only=False)
+
+
+def under_current_key(path: Path) -> bool:
+    """Whether the staged file ``path`` was written under the field key that writes today."""
+    with contextlib.closing(_decrypted_chunks(path, current_only=True)) as chunks:
+        try:
+            next(chunks)
+        except StagedFileError:
+            return False
+    return True
+
+
+def reencrypt(path: Path) -> bool:
+    """Write the staged file ``path`` again under the current field key; False if it already was."""
+    if not is_encrypted(path) or under_current_key(path):
+        return False
+    encrypt_to(path, decrypted_chunks(path))
+    return True
+
+
+def _decrypted_chunks(path: Path, *, current_only: bool) -> Generator[bytes, None, None]:
+    keys = crypto.purpose_keys("staged import files")
+    candidates = [AESGCM(key) for key in (keys[:1] if current_only else keys)]
+    aead: AESGCM | None = None
     with path.open("rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise StagedFileError(f"{path.name} is not an encrypted staged file")
@@ -152,10 +177,22 @@ def decrypted_chunks(path: Path) -> Iterator[bytes]:
             last = head[0] == 1
             nonce, length = head[1 : 1 + _NONCE_BYTES], int.from_bytes(head[1 + _NONCE_BYTES :], "big")
             sealed = handle.read(length)
-            try:
-                yield aead.decrypt(nonce, sealed, _associated(index, last))
-            except InvalidTag as error:
-                raise StagedFileError(f"{path.name} cannot be decrypted (chunk {index})") from error
+            if aead is None:  # the first chunk: which key of the ring opens it
+                for candidate in candidates:
+                    try:
+                        clear = candidate.decrypt(nonce, sealed, _associated(index, last))
+                    except InvalidTag:
+                        continue
+                    aead = candidate
+                    break
+                else:
+                    raise StagedFileError(f"{path.name} cannot be decrypted (chunk {index})")
+            else:
+                try:
+                    clear = aead.decrypt(nonce, sealed, _associated(index, last))
+                except InvalidTag as error:
+                    raise StagedFileError(f"{path.name} cannot be decrypted (chunk {index})") from error
+            yield clear
             index += 1
             if last:
                 if handle.read(1):

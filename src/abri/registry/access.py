@@ -74,7 +74,7 @@ def household_search_q(term: str, *, personal_scope: Q | None = None) -> Q:
         except ValueError:
             phone = ""
         if phone:
-            found |= Q(phone_hash=crypto.blind_index(phone, purpose="phone")) & personal
+            found |= Q(phone_hash__in=crypto.blind_indexes(phone, purpose="phone")) & personal  # every key of the ring
         return found
     words = fold(term).split()[:SEARCH_MAX_WORDS]
     if not words:

@@ -167,7 +167,7 @@ def _member(individual: Individual, *, personal: bool, head_id: int | None, toda
             id_document_type=_masked(),
             id_number=_masked(),
         )
-    id_number = crypto.decrypt(individual.id_number_encrypted) if individual.id_number_encrypted else ""
+    id_number = _readable(individual.id_number_encrypted)
     return ShownMember(
         **common,
         name=_clear(str(individual)),
@@ -186,6 +186,14 @@ def _member(individual: Individual, *, personal: bool, head_id: int | None, toda
         id_document_type=_clear(individual.id_document_type, individual.get_id_document_type_display()),
         id_number=_clear(id_number),
     )
+
+
+def _readable(token: str) -> str:
+    """A number in clear, or a word saying it cannot be read (its key was destroyed or is gone)."""
+    if not token:
+        return ""
+    clear = crypto.readable(token)
+    return _("(unreadable: the field key is gone)") if clear is None else clear
 
 
 def members_shown(
@@ -210,10 +218,7 @@ def household_shown(
 ) -> ShownHousehold:
     """``household`` and its ``members`` (all, by id, when not given) as ``scope`` may see them."""
     personal = personal_data_visible(scope=scope, household=household)
-    if personal:
-        phone = _clear(crypto.decrypt(household.phone_encrypted) if household.phone_encrypted else "")
-    else:
-        phone = _masked()
+    phone = _clear(_readable(household.phone_encrypted)) if personal else _masked()
     return ShownHousehold(
         household=household,
         personal=personal,

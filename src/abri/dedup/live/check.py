@@ -61,6 +61,7 @@ class _Built:
     index: LiveIndex | None  # None: nobody to compare with
     upto: int  # the highest individual id indexed
     at: datetime.datetime  # when the people were read
+    keys: str = ""  # the field keys then (`crypto.ring_id`): hashes read under another ring are rebuilt
 
 
 @dataclass
@@ -83,9 +84,9 @@ def _records(after_id: int) -> tuple[pl.DataFrame, int]:
 
 
 def _build(after_id: int = 0) -> _Built:
-    at = timezone.now()
+    at, keys = timezone.now(), crypto.ring_id()
     records, upto = _records(after_id)
-    return _Built(index=LiveIndex.build(records) if records.height else None, upto=upto, at=at)
+    return _Built(index=LiveIndex.build(records) if records.height else None, upto=upto, at=at, keys=keys)
 
 
 def _with_main_statistics(delta: LiveIndex, main: LiveIndex) -> LiveIndex:
@@ -185,7 +186,11 @@ class LiveRegistry:
     @staticmethod
     def _changed_since(built: _Built) -> bool:
         latest = Individual.objects.aggregate(latest=Max("id"))["latest"] or 0
-        return latest > built.upto or Individual.objects.filter(updated_at__gte=built.at).exists()
+        return (
+            built.keys != crypto.ring_id()  # a key rotation rewrote every keyed hash
+            or latest > built.upto
+            or Individual.objects.filter(updated_at__gte=built.at).exists()
+        )
 
     def current(self) -> tuple[_Built | None, _Built | None]:
         """The main index and the index of people added since, or (None, None) while the first build runs."""
@@ -206,7 +211,9 @@ class LiveRegistry:
                 self._delta = delta
                 if delta.index is not None and delta.index.size > self.delta_rebuild:
                     self._rebuild_in_background()
-            if time.monotonic() - self._refreshed > self.refresh_seconds:
+            if main.keys and main.keys != crypto.ring_id():
+                self._rebuild_in_background()  # the field keys changed: the hashes it holds are stale
+            elif time.monotonic() - self._refreshed > self.refresh_seconds:
                 self._refreshed = time.monotonic()  # one rebuild attempt per period
                 self._rebuild_in_background()
             return main, self._delta

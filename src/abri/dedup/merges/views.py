@@ -125,7 +125,8 @@ def household_merge_view(request: HttpRequest, reference: str) -> HttpResponse:
         labels.append([(member.pk, _member_label(member)) for member in shown.members])
     if request.method == "GET":  # one entry per household shown, in one write
         audit_personal_data_viewed(
-            actor=request.user, targets=[side["household"] for side in sides if side["personal"]]
+            actor=request.user,
+            targets=[household for household, side in zip((first, second), sides, strict=True) if side["personal"]],
         )
     form = MergeForm(
         request.POST if request.method == "POST" else None,

@@ -192,3 +192,30 @@ def test_a_large_registry_is_indexed_in_the_background_and_the_panel_says_so_mea
     later = live_check(scope=scope, members=[fatimata], registry=registry)
     assert later.ready
     assert [match.registration_number for match in later.members[0]] == [maiga.registration_number]
+
+
+@pytest.mark.django_db(transaction=True)  # the rebuild runs in a thread of its own, which reads what was committed
+def test_after_a_key_rotation_the_index_is_built_again_with_the_new_keyed_hashes(areas, iom, maiga, settings):
+    from abri.core import crypto  # noqa: PLC0415 -- only this test changes the keys
+    from abri.core.key_rotation import reencrypt_all  # noqa: PLC0415
+
+    registry = LiveRegistry()
+    main, _delta = registry.current()
+    assert main is not None
+    before = main.keys
+    settings.ABRI_FIELD_KEY = f"{crypto.new_key()},{settings.ABRI_FIELD_KEY}"
+    reencrypt_all()
+
+    deadline = time.monotonic() + 60
+    while (registry.current()[0] is main or registry.current()[0] is None) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rebuilt = registry.current()[0]
+    assert rebuilt is not None
+    assert rebuilt.keys == crypto.ring_id() != before
+    # A typed phone is hashed under the new key: it still agrees with the registered one.
+    scope = scope_for(user=MembershipFactory(organisation=iom, areas=[areas["ML10"]]).user)
+    fatimata = {"given_names": "Fatimata", "family_name": "Maiga", "sex": "female", "birth_date": "1980-03-14"}
+    found = live_check(scope=scope, members=[fatimata], phone="+223 76 12 34 56", registry=registry)
+    best = found.members[0][0]
+    assert best.registration_number == maiga.registration_number
+    assert "phone: same number" in best.evidence
