@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from abri.access.selectors import scope_for
 from abri.access.tests.factories import UserFactory
@@ -168,7 +169,29 @@ def test_staged_import_files_credentials_and_partner_lists_are_rewritten(key_fil
     assert crypto.decrypt_bytes((lists / "source-0.enc").read_bytes()) == b"given_name,phone\nAwa,66001122\n"
 
 
-def test_a_key_from_the_environment_is_rotated_by_the_operator(settings, iom):
+def test_files_no_key_opens_are_named_and_left_while_the_rest_is_rotated(key_file, settings):
+    lost_key = crypto.new_key()
+    settings.ABRI_FIELD_KEY = lost_key  # files written under a key that was later lost
+    staging.encrypt_to(staging.batch_folder(8) / "source-1.csv", [b"nom\nAwa\n"])
+    settings.ABRI_FIELD_KEY = ""
+    readable = staging.batch_folder(9) / "source-1.csv"
+    staging.encrypt_to(readable, [b"nom\nFatoumata\n"])
+    lost = (staging.batch_folder(8) / "source-1.csv").read_bytes()
+    errors = io.StringIO()
+
+    call_command("rotate-key", "--grace", "0", stdout=io.StringIO(), stderr=errors)
+
+    assert staging.under_current_key(readable)
+    assert b"".join(staging.decrypted_chunks(readable)) == b"nom\nFatoumata\n"
+    assert (staging.batch_folder(8) / "source-1.csv").read_bytes() == lost  # untouched
+    assert "staged import files: 1 file(s) that no configured key opens" in errors.getvalue()
+    assert str(staging.batch_folder(8) / "source-1.csv") in errors.getvalue()
+    entry = AuditEntry.objects.get(action="field_key.rotated")
+    assert entry.changes["unreadable"] == {"staged import files": 1}
+
+
+def test_a_key_from_the_environment_is_rotated_by_the_operator(settings, tmp_path, iom):
+    settings.DATA_DIR = tmp_path  # files of this test only
     settings.ABRI_FIELD_KEY = old = crypto.new_key()
     household = _household(iom)
     with pytest.raises(CommandError, match=r"ABRI_FIELD_KEY=new,old"):
@@ -197,7 +220,8 @@ def test_destroying_the_keys_makes_the_numbers_unreadable_and_no_new_key_appears
     with pytest.raises(crypto.FieldKeyError, match="destroyed"):
         crypto.encrypt("76 12 34 56")
     household.refresh_from_db()
-    shown = household_shown(scope=root_scope, household=household)
+    with translation.override("en"):
+        shown = household_shown(scope=root_scope, household=household)
     assert shown.phone.value == "(unreadable: the field key is gone)"
     assert AuditEntry.objects.filter(action="field_key.destroyed").exists()
     with pytest.raises(CommandError, match="destroyed"):

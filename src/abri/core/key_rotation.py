@@ -56,6 +56,9 @@ class Store:
     # Write up to ``limit`` of them again, after ``after`` (a position: an id, a path); return
     # (how many were looked at, how many were rewritten, the position of the last one).
     reencrypt_some: Callable[[int, str], tuple[int, int, str]]
+    # What no key of the ring opens any more (written under a key that is gone): left as it is,
+    # named in the rotation's report, never a reason to stop it.
+    unreadable: Callable[[], list[str]] = list
 
 
 _STORES: dict[str, Store] = {}
@@ -109,15 +112,26 @@ def file_store(
     *,
     pattern: str,
     current: Callable[[Path], bool],
+    readable: Callable[[Path], bool],
     rewrite: Callable[[Path], object],
 ) -> Store:
-    """A store of encrypted files under ``root()`` matching ``pattern``."""
+    """A store of encrypted files under ``root()`` matching ``pattern``.
 
-    def old_files() -> list[Path]:
+    ``current``: the file is under the current key (or needs no key); ``readable``: some key of
+    the ring opens it.
+    """
+
+    def not_current() -> list[Path]:
         folder = root()
         if not folder.is_dir():
             return []
         return sorted(path for path in folder.rglob(pattern) if path.is_file() and not current(path))
+
+    def old_files() -> list[Path]:
+        return [path for path in not_current() if readable(path)]
+
+    def unreadable() -> list[str]:
+        return [str(path) for path in not_current() if not readable(path)]
 
     def remaining() -> int:
         return len(old_files())
@@ -131,7 +145,7 @@ def file_store(
                 changed += 1
         return len(chosen), changed, str(chosen[-1]) if chosen else after
 
-    return Store(name=name, remaining=remaining, reencrypt_some=reencrypt_some)
+    return Store(name=name, remaining=remaining, reencrypt_some=reencrypt_some, unreadable=unreadable)
 
 
 # -- the key file ----------------------------------------------------------------------------
@@ -168,6 +182,11 @@ Progress = Callable[[str, int, int], None]  # store name, done, total
 
 def _silent(name: str, done: int, total: int) -> None:
     """Progress sink that ignores the progress."""
+
+
+def unreadable_all() -> dict[str, list[str]]:
+    """Per store, what no key of the ring opens (see `Store.unreadable`); stores with none left out."""
+    return {store.name: found for store in stores() if (found := store.unreadable())}
 
 
 def reencrypt_all(*, batch: int = BATCH, progress: Progress = _silent, passes: int = 3) -> dict[str, int]:
@@ -207,6 +226,7 @@ class Rotation:
     dropped: list[str]  # ids of the keys no longer configured
     rewritten: dict[str, int]
     environment: bool  # the keys come from ABRI_FIELD_KEY: the operator drops the old one
+    unreadable: dict[str, list[str]]  # per store, what no key of the ring opened (left as it was)
 
 
 def rotate(*, grace_seconds: float = 5.0, batch: int = BATCH, progress: Progress = _silent) -> Rotation:
@@ -221,7 +241,7 @@ def rotate(*, grace_seconds: float = 5.0, batch: int = BATCH, progress: Progress
                 "again: it then writes every value under the new key."
             )
         rewritten = reencrypt_all(batch=batch, progress=progress)
-        return Rotation(crypto.current_key_id(), [], rewritten, environment=True)
+        return Rotation(crypto.current_key_id(), [], rewritten, environment=True, unreadable=unreadable_all())
     path = key_file()
     with _exclusive(path):
         crypto.key_ring()  # creates the file on a first start, refuses a destroyed one
@@ -231,8 +251,9 @@ def rotate(*, grace_seconds: float = 5.0, batch: int = BATCH, progress: Progress
             time.sleep(grace_seconds)  # requests that read the old ring finish writing
         old_ids = [crypto.key_id(line.encode()) for line in _key_lines(path)[1:]]
         rewritten = reencrypt_all(batch=batch, progress=progress)
+        unreadable = unreadable_all()
         crypto.key_file_write(path, _key_lines(path)[:1])
-        return Rotation(crypto.current_key_id(), old_ids, rewritten, environment=False)
+        return Rotation(crypto.current_key_id(), old_ids, rewritten, environment=False, unreadable=unreadable)
 
 
 # -- destroying ------------------------------------------------------------------------------

@@ -20,6 +20,13 @@ class DedupConfig(AppConfig):
         from abri.core.key_rotation import file_store, store_register  # noqa: PLC0415 -- needs the app registry ready
         from abri.dedup.lists import storage  # noqa: PLC0415 -- needs the app registry ready
 
+        def readable(path: Path) -> bool:
+            try:
+                crypto.decrypt_bytes(path.read_bytes())
+            except crypto.FieldKeyError:
+                return False
+            return True
+
         def rewrite(path: Path) -> None:
             temporary = path.with_name(f"{path.name}.tmp")
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -33,6 +40,7 @@ class DedupConfig(AppConfig):
                 storage.lists_root,
                 pattern="*.enc",
                 current=lambda path: crypto.bytes_under_current_key(path.read_bytes()),
+                readable=readable,
                 rewrite=rewrite,
             )
         )

@@ -21,6 +21,9 @@ class IntakeConfig(AppConfig):
         def secret_current(path: Path) -> bool:
             return path.read_text().startswith(crypto.current_prefix())
 
+        def secret_readable(path: Path) -> bool:
+            return crypto.readable(path.read_text()) is not None
+
         def secret_rewrite(path: Path) -> None:
             temporary = path.with_suffix(".tmp")
             temporary.write_text(crypto.encrypt(crypto.decrypt(path.read_text())))
@@ -37,11 +40,17 @@ class IntakeConfig(AppConfig):
                     or not staging.is_encrypted(path)
                     or staging.under_current_key(path)
                 ),
+                readable=staging.readable,
                 rewrite=staging.reencrypt,
             )
         )
         store_register(
             file_store(
-                "import credentials", _imports_root, pattern="*.secret", current=secret_current, rewrite=secret_rewrite
+                "import credentials",
+                _imports_root,
+                pattern="*.secret",
+                current=secret_current,
+                readable=secret_readable,
+                rewrite=secret_rewrite,
             )
         )

@@ -146,9 +146,20 @@ def decrypted_chunks(path: Path) -> Iterator[bytes]:
 
 def under_current_key(path: Path) -> bool:
     """Whether the staged file ``path`` was written under the field key that writes today."""
-    with contextlib.closing(_decrypted_chunks(path, current_only=True)) as chunks:
+    return _opens(path, current_only=True)
+
+
+def readable(path: Path) -> bool:
+    """Whether some key of the ring opens the staged file ``path`` (its first chunk)."""
+    return _opens(path, current_only=False)
+
+
+def _opens(path: Path, *, current_only: bool) -> bool:
+    with contextlib.closing(_decrypted_chunks(path, current_only=current_only)) as chunks:
         try:
             next(chunks)
+        except StopIteration:
+            return True
         except StagedFileError:
             return False
     return True

@@ -54,12 +54,21 @@ class Command(BaseCommand):
                         action="field_key.rotated",
                         target_type="core.fieldkey",
                         target_id=result.new_key_id,
-                        changes={"dropped": result.dropped, "rewritten": result.rewritten},
+                        changes={
+                            "dropped": result.dropped,
+                            "rewritten": result.rewritten,
+                            "unreadable": {name: len(paths) for name, paths in result.unreadable.items()},
+                        },
                     )
                 ]
             )
         total = sum(result.rewritten.values())
         self.stdout.write(f"{total} value(s) and file(s) written under key {result.new_key_id}.")
+        for name, paths in result.unreadable.items():
+            self.stderr.write(
+                f"{name}: {len(paths)} file(s) that no configured key opens (written under a key that is gone) "
+                f"were left as they are: {', '.join(paths[:5])}{' …' if len(paths) > 5 else ''}"
+            )
         if result.environment:
             self.stdout.write("Now remove the old key(s) from ABRI_FIELD_KEY and restart every process.")
         elif result.dropped:
