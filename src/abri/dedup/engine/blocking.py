@@ -21,6 +21,8 @@ import duckdb
 # The two name keys in a fixed order, so "Traoré Mamadou" and "Mamadou Traoré" share it.
 NAME_LOW = "least(given_key, coalesce(family_key, ''))"
 NAME_HIGH = "greatest(given_key, coalesce(family_key, ''))"
+INITIAL_LOW = "least(left(given, 1), coalesce(left(family, 1), ''))"
+INITIAL_HIGH = "greatest(left(given, 1), coalesce(left(family, 1), ''))"
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,27 @@ RULES: tuple[Rule, ...] = (
     # A typo that changes one name's key: the other key, the first letters, the year.
     Rule("given_key_family_start_year", ("given_key", "left(family, 2)", "birth_year"), 40),
     Rule("family_key_given_start_year", ("family_key", "left(given, 2)", "birth_year"), 40),
+    # A name written beyond recognition (or the two swapped with a typo): the exact date of
+    # birth with the names' initials, in either order, or with the place.
+    Rule("birth_date_initials", ("birth_date", INITIAL_LOW, INITIAL_HIGH), 40),
+    Rule("birth_date_place", ("birth_date", "loc3"), 40),
+    # The same names in the same place, whatever the birth (missing on one side, mistyped).
+    Rule("names_place", (NAME_LOW, NAME_HIGH, "loc3"), 60),
     Rule("phone", ("phone",), 40),
     Rule("id_number", ("id_number",), 12),
 )
+
+
+def rules_for(text_columns: list[str]) -> tuple[Rule, ...]:
+    """`RULES`, and for each compared free-text column (an address, a postcode, an e-mail) the
+    same names with its value, or the exact date of birth with it: a list that has such a
+    column says who is who by it too. Common values (a state, a town) pass their cap and say
+    nothing."""
+    extra: list[Rule] = []
+    for column in text_columns:
+        extra.append(Rule(f"names_{column}", (NAME_LOW, NAME_HIGH, column), 60))
+        extra.append(Rule(f"birth_date_{column}", ("birth_date", column), 40))
+    return (*RULES, *extra)
 
 
 def _not_null(expressions: tuple[str, ...]) -> str:

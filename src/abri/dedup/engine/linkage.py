@@ -66,7 +66,11 @@ class Settings:
     threads: int = 0  # 0: DuckDB decides
     work_directory: Path | None = None
     fixed_model: Model | None = None  # score with these parameters instead of estimating
-    learn_m: bool = False  # refine m by EM training sessions on the list (see `estimation`)
+    # Refine m by EM training sessions on the list (see `estimation`). None: when the records
+    # are people alone, yes; when they come in households, no: the sessions then pair relatives
+    # (one phone, one family name, one place for a whole household) and EM learns "same family"
+    # for "same person"; the default model, learnt from registries of households, is kept.
+    learn_m: bool | None = None
     labels: pl.DataFrame | None = None  # known matches (rid_a, rid_b): m is counted on them instead
 
 
@@ -263,6 +267,11 @@ class _Run:
         return patterns.reshape(len(frame), len(comparisons)).astype(np.int8), frame["n"].cast(pl.Float64).to_numpy()
 
     # -- estimation ---------------------------------------------------------------------
+    def learns_m(self) -> bool:
+        if self.settings.learn_m is not None:
+            return self.settings.learn_m
+        return "household" not in self.present
+
     def estimate(self, comparisons: list[Comparison], *, prune: bool = False) -> None:
         if self.settings.fixed_model is not None:
             if prune:
@@ -282,7 +291,7 @@ class _Run:
                 gamma_sql=gammas,
                 read_patterns=self.patterns,
             )
-        elif self.settings.learn_m:
+        elif self.learns_m():
             self.session_matches = estimation.estimate_m(
                 self.connection,
                 fitted=self.model,
@@ -492,7 +501,12 @@ def _run(
                 )
             progress("load", run.record_count, run.record_count)
             rule_counts = blocking.build_candidate_pairs(
-                connection, records="records", target="pairs", link=link, households="household" in present
+                connection,
+                records="records",
+                target="pairs",
+                link=link,
+                rules=blocking.rules_for(text_columns),
+                households="household" in present,
             )
             candidate_count = _scalar(connection, "SELECT count(*) FROM pairs")
             progress("blocking", candidate_count, candidate_count)

