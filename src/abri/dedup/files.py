@@ -207,11 +207,32 @@ def _year(as_of_year: int | None) -> int:
     return as_of_year or datetime.datetime.now(tz=datetime.UTC).year
 
 
+_COMPARED = ("given", "family", "sex", "birth_year", "birth_date", "phone", "id_number", "loc1", "loc2", "loc3")
+
+
+def all_alike(records: pl.DataFrame) -> bool:
+    """Whether every record (two or more) has the same values in every compared field."""
+    if records.height < 2:
+        return False
+    columns = [column for column in records.columns if column in _COMPARED or column.startswith("text_")]
+    counts = records.select(pl.col(column).n_unique() for column in columns).row(0)
+    return all(count <= 1 for count in counts)
+
+
 def _notes_for(records: pl.DataFrame, mapping: FieldMap, name: str) -> list[str]:
-    return [
+    notes = [
         _("%(file)s: “%(field)s” has no value in any record; it is not compared.") % {"file": name, "field": field}
         for field in empty_fields(records, mapping)
     ]
+    if all_alike(records):
+        notes.append(
+            _(
+                "%(file)s: all %(count)d records have the same values in every field compared: nothing tells "
+                "them apart, so none is paired. Are the rows copies of one record?"
+            )
+            % {"file": name, "count": records.height}
+        )
+    return notes
 
 
 def deduplicate_file(
