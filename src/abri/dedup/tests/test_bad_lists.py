@@ -29,7 +29,7 @@ def febrl() -> pl.DataFrame:
 
 
 def _person(record_id: str) -> str:
-    return record_id.split("-dup")[0].removesuffix("-org")
+    return record_id.split("-dup", maxsplit=1)[0].removesuffix("-org")
 
 
 def _run(tmp_path: Path, frame: pl.DataFrame, *extra: str) -> tuple[pl.DataFrame, str]:
