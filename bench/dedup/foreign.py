@@ -21,12 +21,17 @@ settings of its own tutorials for these files (its `febrl3` and `febrl4` example
 demo for fake_1000): comparisons, blocking rules, deterministic rules for the prior, u by
 random sampling, m by expectation maximisation on the tutorials' training rules. Both are
 scored at match probability 0.5.
+
+`--calibration` also prints, per engine and dataset, how many pairs each scored in bands of
+match probability and how many of those are true: a probability means what it says when
+about 80 % of the pairs scored near 0.8 are true.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import logging
 import os
@@ -41,6 +46,9 @@ import polars as pl
 from benchmark import measured
 
 FEBRL = ("febrl1", "febrl2", "febrl3", "febrl4")
+THRESHOLD = 0.5  # the pairs counted as found
+LOWEST = 0.01  # the pairs written, for the calibration
+BINS = (0.01, 0.2, 0.5, 0.8, 0.95, 0.99, 1.0)
 FEBRL_COLUMNS = [
     "given_name",
     "surname",
@@ -135,7 +143,7 @@ def run_abri(path: Path, out: Path) -> dict[str, object]:
     fields, compare = _abri_map(frame.columns)
     mapping = FieldMap(fields=fields, compare=compare, id_column="rec_id")
     year = datetime.datetime.now(tz=datetime.UTC).year
-    settings = linkage.Settings(threshold=0.5)  # the defaults: m learnt on a list of people alone
+    settings = linkage.Settings(threshold=LOWEST)  # the defaults otherwise: m learnt on a list of people alone
     parts = frame.partition_by("source", maintain_order=True)
     if len(parts) == 1:
         result = linkage.deduplicate(
@@ -249,7 +257,7 @@ def run_splink(path: Path, out: Path) -> dict[str, object]:
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=2)
     for rule in training:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    predictions = linker.inference.predict(threshold_match_probability=LOWEST)
     pairs = pl.from_arrow(predictions.as_duckdbpyrelation().select("rec_id_l", "rec_id_r", "match_probability").arrow())
     assert isinstance(pairs, pl.DataFrame)
     pairs.rename({"rec_id_l": "id_a", "rec_id_r": "id_b"}).write_parquet(out)
@@ -259,12 +267,35 @@ def run_splink(path: Path, out: Path) -> dict[str, object]:
 RUNNERS = {"abri": run_abri, "splink": run_splink}
 
 
+def calibration(scored: pl.DataFrame, truth: pl.DataFrame) -> list[tuple[float, float, int, int]]:
+    """(low, high, pairs scored in [low, high), of them true) for each band of `BINS`."""
+    pairs = common.ordered_pairs(scored.select("id_a", "id_b")).join(
+        scored.select(
+            pl.min_horizontal("id_a", "id_b").alias("id_a"),
+            pl.max_horizontal("id_a", "id_b").alias("id_b"),
+            "match_probability",
+        ).unique(["id_a", "id_b"]),
+        on=["id_a", "id_b"],
+    )
+    true = common.ordered_pairs(truth).with_columns(true=pl.lit(value=True))
+    marked = pairs.join(true, on=["id_a", "id_b"], how="left").with_columns(pl.col("true").fill_null(value=False))
+    rows = []
+    for low, high in itertools.pairwise(BINS):
+        inside = (pl.col("match_probability") >= low) & (
+            (pl.col("match_probability") <= high) if high == 1 else (pl.col("match_probability") < high)
+        )
+        band = marked.filter(inside)
+        rows.append((low, high, band.height, int(band["true"].sum())))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(FEBRL), choices=[*FEBRL, "fake1000"])
     parser.add_argument("--engines", nargs="+", default=["abri", "splink"], choices=sorted(RUNNERS))
     parser.add_argument("--fake1000", type=Path, help="a copy of Splink's fake_1000 CSV")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "abri-bench-foreign")
+    parser.add_argument("--calibration", action="store_true", help="also print the share of true pairs by band")
     parser.add_argument("--run", nargs=3, metavar=("ENGINE", "FILE", "OUT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.run:  # the child process of one engine on one dataset
@@ -282,13 +313,17 @@ def main() -> None:
     header = f"{'dataset':>9} {'engine':>7} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'pairs':>7} {'true':>6}"
     header += f" {'prec.':>6} {'recall':>6} {'F1':>6}"
     print(header, flush=True)
+    bands: list[tuple[str, str, list[tuple[float, float, int, int]]]] = []
     for name in datasets:
         path = dataset(name, arguments.data, arguments.fake1000)
         truth = true_pairs(pl.read_parquet(path))
         for engine in arguments.engines:
             out = arguments.data / f"pairs-{engine}-{name}.parquet"
             figures = measured([sys.executable, __file__, "--run", engine, str(path), str(out)], timeout=3600)
-            metrics = common.pair_metrics(pl.read_parquet(out), truth)
+            scored = pl.read_parquet(out)
+            metrics = common.pair_metrics(scored.filter(pl.col("match_probability") >= THRESHOLD), truth)
+            if arguments.calibration:
+                bands.append((name, engine, calibration(scored, truth)))
             print(
                 f"{name:>9} {engine:>7} {figures['wall_s']:>7.1f} {figures['cpu_s']:>7.1f} {figures['peak_mb']:>8.0f} "
                 f"{metrics['pairs']:>7,} {metrics['true_pairs']:>6,} {metrics['precision']:>6.3f} "
@@ -296,6 +331,11 @@ def main() -> None:
                 flush=True,
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+    for name, engine, rows in bands:
+        print(f"\n{name} {engine}: match probability band, pairs scored, of them true, share true")
+        for low, high, count, true in rows:
+            share = f"{true / count:.2f}" if count else "-"
+            print(f"  [{low:.2f}, {high:.2f}{']' if high == 1 else ')'} {count:>7,} {true:>7,} {share:>5}")
 
 
 if __name__ == "__main__":
