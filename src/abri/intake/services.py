@@ -17,6 +17,7 @@ from abri.access.models import Organisation
 from abri.access.roles import IMPORT_REGISTRATIONS
 from abri.access.selectors import scope_for
 from abri.core.errors import ValidationFailed
+from abri.core.rows import rows_insert, timestamp_literal
 from abri.core.services import audit_record
 from abri.intake import staging
 from abri.intake.duplicates import likely_duplicates
@@ -36,7 +37,6 @@ from abri.intake.parsers.layout import HOUSEHOLD_FIELDS, MEMBER_FIELDS, Staged, 
 from abri.intake.selectors import batch_scope_fields
 from abri.intake.validate import column_for, existing_submissions, validate
 from abri.registry.bulk import households_bulk_update, households_prepare, households_write_new
-from abri.registry.bulk.write import rows_insert, timestamp_literal
 from abri.registry.models import HouseholdStatus
 
 Actor = User | AnonymousUser | None

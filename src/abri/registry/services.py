@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from abri.access.models import Organisation
 from abri.access.selectors import Scope
 from abri.core import crypto
-from abri.core.audit_chain import seal_on_commit
-from abri.core.client import current_source
 from abri.core.errors import Conflict, PermissionDenied, ValidationFailed
-from abri.core.models import AuditEntry
 from abri.core.services import audit_record
 from abri.registry.access import household_changeable, registering_organisation
 from abri.registry.flags import household_flags
@@ -46,15 +39,11 @@ __all__ = [
     "household_create",
     "household_set_status",
     "household_update",
-    "households_bulk_create",
     "registration_numbers_reserve",
 ]
 
 Actor = User | AnonymousUser | None
 # Field kinds whose Python value is what the database driver takes (no conversion needed).
-_PASSED_AS_IS = frozenset(
-    {"CharField", "TextField", "BooleanField", "PositiveSmallIntegerField", "IntegerField", "ForeignKey"}
-)
 
 _HOUSEHOLD_FIELDS = (*HOUSEHOLD_VALUE_FIELDS, "head_id")
 
@@ -296,124 +285,3 @@ def household_set_status(*, actor: Actor, household: Household, status: str) -> 
         locked.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="household.set_status", target=locked, changes={"status": [before, status]})
     return locked
-
-
-def households_bulk_create(
-    *,
-    actor: Actor,
-    organisation: Organisation,
-    households: Sequence[HouseholdInput],
-    batch_size: int = 2000,
-) -> list[Household]:
-    """Register many households at once, all or nothing; every one is checked as in household_create."""
-    resolved: list[_Resolved] = []
-    errors: dict[str, list[str]] = {}
-    references = References.load()
-    for position, data in enumerate(households, start=1):
-        try:
-            resolved.append(_resolve(data, references=references))
-        except ValidationFailed as failure:
-            for field, messages in failure.errors.items():
-                errors.setdefault(f"households[{position}].{field}", []).extend(messages)
-    if errors:
-        raise ValidationFailed(errors)
-    if not resolved:
-        return []
-    with transaction.atomic():
-        created: list[Household] = []
-        by_year: dict[int, list[_Resolved]] = {}
-        for item in resolved:
-            by_year.setdefault(item.registered_on.year, []).append(item)
-        for year, items in by_year.items():
-            needing = [item for item in items if not item.data.registration_number]
-            numbers = iter(registration_numbers_reserve(organisation=organisation, year=year, count=len(needing)))
-            for item in items:
-                household = Household(organisation=organisation)
-                _apply_household(household, item)
-                household.registration_number = item.data.registration_number or next(numbers)
-                household.consent_recorded_by = actor if actor is not None and actor.is_authenticated else None
-                created.append(household)
-        Household.objects.bulk_create(created, batch_size=batch_size)
-        members: list[Individual] = []
-        ordered = [item for items in by_year.values() for item in items]
-        for household, item in zip(created, ordered, strict=True):
-            for member in item.members:
-                member.household = household
-                members.append(member)
-        _rows_insert(Individual, members, batch_size=batch_size)
-        _heads_link([household.pk for household in created])
-        head_ids = dict(Household.objects.filter(pk__in=[h.pk for h in created]).values_list("pk", "head_id"))
-        for member in members:
-            if member.relationship == "head":
-                member.pk = head_ids[member.household.pk]
-                member.household.head = member
-        _rows_insert(
-            AuditEntry,
-            [
-                AuditEntry(
-                    actor=actor if actor is not None and actor.is_authenticated else None,
-                    action="household.create",
-                    target_type=Household._meta.label_lower,
-                    target_id=str(household.pk),
-                    changes={"members": household.size, "bulk": True},
-                    source=current_source.get(),
-                )
-                for household in created
-            ],
-            batch_size=batch_size,
-        )
-        seal_on_commit()
-    return created
-
-
-def _rows_insert(model: type[Model], objects: Sequence[Model], *, batch_size: int) -> None:
-    """Insert ``objects`` with one prepared statement run over all rows (``executemany``).
-
-    Django's bulk_create prepares every value of every row through the SQL compiler, which
-    costs more than the database itself for wide rows (Individual: 6x slower). Values are
-    converted here once per field kind; the primary keys are not read back.
-    """
-    now = timezone.now()
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    converters: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            converters.append(("", None, field.get_db_prep_save(now, connection)))
-        elif field.get_internal_type() in _PASSED_AS_IS:
-            converters.append((field.attname, None, None))
-        elif field.get_internal_type() == "DateField":
-            converters.append((field.attname, connection.ops.adapt_datefield_value, None))
-        else:
-            converters.append((field.attname, partial(field.get_db_prep_save, connection=connection), None))
-    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- names from the model  # nosec B608
-
-    def row(item: Model) -> list[Any]:
-        values = []
-        for attname, convert, constant in converters:
-            value = getattr(item, attname) if attname else constant
-            values.append(convert(value) if convert is not None and value is not None else value)
-        return values
-
-    rows = [row(item) for item in objects]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, rows[start : start + batch_size])
-
-
-def _heads_link(household_ids: list[int], chunk: int = 5000) -> None:
-    """Point each household at its head with one UPDATE per chunk, not one per household."""
-    household_table = Household._meta.db_table
-    individual_table = Individual._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(household_ids), chunk):
-            ids = household_ids[start : start + chunk]
-            placeholders = ", ".join(["%s"] * len(ids))
-            cursor.execute(
-                f"UPDATE {household_table} SET head_id = ("  # noqa: S608 -- table names from models, ids bound  # nosec B608
-                f"SELECT i.id FROM {individual_table} i WHERE i.household_id = {household_table}.id "
-                f"AND i.relationship = 'head') WHERE id IN ({placeholders})",
-                ids,
-            )

@@ -13,8 +13,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from abri.access.models import Organisation
+from abri.registry.bulk import households_bulk_create
 from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
-from abri.registry.services import Actor, households_bulk_create
+from abri.registry.services import Actor
 from abri.synth.kobo import kobo_xlsx_write
 from abri.synth.people import Population
 
@@ -74,11 +75,9 @@ def population_save(
     households = individuals = 0
     with transaction.atomic():
         for part in population_chunks(population, size=chunk):
-            created = households_bulk_create(
-                actor=actor, organisation=organisation, households=population_inputs(part), batch_size=2000
-            )
-            households += len(created)
-            individuals += sum(household.size for household in created)
+            created = households_bulk_create(actor=actor, organisation=organisation, households=population_inputs(part))
+            households += created.height
+            individuals += int(created["size"].sum())
     return SaveResult(households=households, individuals=individuals)
 
 

@@ -9,6 +9,7 @@ what the services derive (dates of birth, search names, keyed hashes, encryption
 """
 
 from abri.registry.bulk.checks import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, frames_from_inputs, households_check
+from abri.registry.bulk.create import households_bulk_create
 from abri.registry.bulk.prepare import Prepared, households_prepare
 from abri.registry.bulk.write import households_bulk_update, households_write_new
 
@@ -17,6 +18,7 @@ __all__ = [
     "MEMBER_SCHEMA",
     "Prepared",
     "frames_from_inputs",
+    "households_bulk_create",
     "households_bulk_update",
     "households_check",
     "households_prepare",

@@ -6,9 +6,7 @@ none. Every household gets its audit entry, as with the services.
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,12 +15,12 @@ import polars as pl
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg.copy import QueuedLibpqWriter
 
 from abri.access.models import Organisation
 from abri.core.audit_chain import seal_on_commit
 from abri.core.client import current_source
 from abri.core.models import AuditEntry
+from abri.core.rows import columns_check, ids_allocate, rows_insert, timestamp_literal
 from abri.core.services import audit_entries_add
 from abri.registry.bulk.prepare import Prepared
 from abri.registry.flags import FLAG_FIELDS
@@ -33,7 +31,6 @@ from abri.registry.services import registration_numbers_reserve
 from abri.registry.validation import WG_FIELDS
 
 Actor = User | AnonymousUser | None
-_CHUNK = 50_000
 
 # The member columns an import sets (the household ones are registry.inputs.HOUSEHOLD_VALUE_FIELDS).
 MEMBER_VALUE_FIELDS = (
@@ -55,59 +52,6 @@ MEMBER_VALUE_FIELDS = (
 
 def _actor_id(actor: Actor) -> int | None:
     return actor.pk if actor is not None and actor.is_authenticated else None
-
-
-def _allocate_ids(model: type[Household] | type[Individual], count: int) -> list[int]:
-    """``count`` fresh primary keys for ``model``, reserved inside the current transaction."""
-    if count == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Usually nobody else draws from the sequence meanwhile and the values are one run:
-            # then only its ends travel; otherwise every value is fetched.
-            draw = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s)"
-            cursor.execute("SELECT min(id), max(id) FROM (" + draw + ") AS drawn", [table, count])  # noqa: S608 -- draw is the constant above; the values travel as parameters  # nosec B608
-            low, high = cursor.fetchone()
-            if high - low + 1 == count:
-                return list(range(low, high + 1))
-            cursor.execute(draw, [table, count])
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so nobody else takes these.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 -- draw is the constant above; the values travel as parameters -- table name from the model  # nosec B608
-        highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        start = max(highest, row[0] if row else 0) + 1
-    return list(range(start, start + count))
-
-
-def rows_insert(table: str, frame: pl.DataFrame) -> None:
-    """Insert every row of ``frame`` (columns named as the table's) in as few round trips as possible."""
-    if frame.height == 0:
-        return
-    columns = ", ".join(frame.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            # A writer thread sends each chunk while the next one is encoded (the server and
-            # this process each keep a core busy).
-            with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
-                for start in range(0, frame.height, _CHUNK):
-                    buffer = io.BytesIO()
-                    frame.slice(start, _CHUNK).write_csv(buffer, include_header=False, null_value="\\N")
-                    copy.write(buffer.getvalue())
-            return
-        casts = [
-            pl.col(name).cast(pl.String) if dtype == pl.Date else pl.col(name).cast(pl.Int8)
-            for name, dtype in frame.schema.items()
-            if dtype in (pl.Date, pl.Boolean)
-        ]
-        plain = frame.with_columns(casts) if casts else frame
-        placeholders = ", ".join(["%s"] * len(frame.columns))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 -- draw is the constant above; the values travel as parameters -- names from the models  # nosec B608
-        for start in range(0, plain.height, _CHUNK):
-            cursor.executemany(sql, plain.slice(start, _CHUNK).rows())
 
 
 def _registration_numbers(organisation: Organisation, households: pl.DataFrame) -> pl.Series:
@@ -138,8 +82,8 @@ def households_write_new(
     households = prepared.households.sort("key")
     members = prepared.members.sort(["household_key", "position"])
     now = timezone.now()
-    household_ids = pl.Series("household_id", _allocate_ids(Household, households.height), dtype=pl.Int64)
-    member_ids = pl.Series("id", _allocate_ids(Individual, members.height), dtype=pl.Int64)
+    household_ids = pl.Series("household_id", ids_allocate(Household, households.height), dtype=pl.Int64)
+    member_ids = pl.Series("id", ids_allocate(Individual, members.height), dtype=pl.Int64)
     households = households.with_columns(household_ids, _registration_numbers(organisation, households))
     members = members.with_columns(member_ids).join(
         households.select(pl.col("key").alias("household_key"), "household_id"), on="household_key", how="left"
@@ -176,7 +120,7 @@ def households_write_new(
         *FLAG_FIELDS,
         pl.lit(0, dtype=pl.Int64).alias("version"),
     )
-    _check_columns(Household, household_rows.columns)
+    columns_check(Household, household_rows.columns)
     member_rows = members.select(
         "id",
         pl.lit(stamp).alias("created_at"),
@@ -187,7 +131,7 @@ def households_write_new(
         "id_number_hash",
         pl.lit(None, dtype=pl.Int64).alias("merged_into_id"),
     )
-    _check_columns(Individual, member_rows.columns)
+    columns_check(Individual, member_rows.columns)
     rows_insert(Household._meta.db_table, household_rows)
     rows_insert(Individual._meta.db_table, member_rows)
     audit = households.select(
@@ -212,20 +156,6 @@ def _json_tail(extra: dict[str, Any] | None) -> str:
     if not extra:
         return ""
     return ", " + json.dumps(extra, sort_keys=True)[1:-1]
-
-
-def timestamp_literal(moment: datetime) -> str:
-    """``moment`` written as the database stores a DateTimeField, for `rows_insert`."""
-    if connection.vendor == "postgresql":
-        return moment.isoformat()
-    value = connection.ops.adapt_datetimefield_value(moment)
-    return str(value)
-
-
-def _check_columns(model: type[Household] | type[Individual], columns: Sequence[str]) -> None:
-    expected = {str(field.column) for field in model._meta.concrete_fields}
-    if set(columns) != expected:
-        raise RuntimeError(f"bulk writer out of date for {model.__name__}: {sorted(expected ^ set(columns))}")
 
 
 @dataclass

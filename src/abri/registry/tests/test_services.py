@@ -10,13 +10,13 @@ from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory
+from abri.registry.bulk import households_bulk_create
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import phone_normalise
 from abri.registry.services import (
     household_create,
     household_set_status,
     household_update,
-    households_bulk_create,
 )
 from abri.registry.tests.factories import household_input, household_saved, member_input
 
@@ -182,16 +182,31 @@ def test_bulk_create_is_all_or_nothing(areas, iom):
     assert Household.objects.count() == 0
 
     created = households_bulk_create(actor=None, organisation=iom, households=[good, good, good])
-    assert [household.registration_number for household in created] == [
-        "IOM-22-000001",
-        "IOM-22-000002",
-        "IOM-22-000003",
-    ]
+    assert created["registration_number"].to_list() == ["IOM-22-000001", "IOM-22-000002", "IOM-22-000003"]
+    assert created["size"].to_list() == [3, 3, 3]
     assert Individual.objects.count() == 9
     for household in Household.objects.all():
         assert household.head.relationship == "head"
         assert household.head.household_id == household.pk
     assert AuditEntry.objects.filter(action="household.create").count() == 3
+
+
+def test_bulk_create_stores_a_household_as_the_form_does(areas, iom):
+    data = household_input(phone="76 12 34 56")
+    one = household_create(actor=None, organisation=iom, data=data)
+    many = households_bulk_create(actor=None, organisation=iom, households=[data])
+    other = Household.objects.get(pk=many["household_id"][0])
+    fields = [f.attname for f in Household._meta.concrete_fields if f.attname not in _OWN]
+    assert [getattr(other, name) for name in fields] == [getattr(one, name) for name in fields]
+    member = [f.attname for f in Individual._meta.concrete_fields if f.attname not in _OWN_MEMBER]
+    ours = sorted(tuple(getattr(m, name) for name in member) for m in one.members.all())
+    theirs = sorted(tuple(getattr(m, name) for name in member) for m in other.members.all())
+    assert theirs == ours
+
+
+# What differs between two registrations of the same household: ids, times, numbers, ciphertexts.
+_OWN = {"id", "created_at", "updated_at", "registration_number", "head_id", "phone_encrypted", "version"}
+_OWN_MEMBER = {"id", "created_at", "updated_at", "household_id", "id_number_encrypted"}
 
 
 def test_status_follows_the_lifecycle(areas, iom):
