@@ -36,8 +36,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 from abri.access.models import Membership, Organisation, Role
 from abri.access.services import token_create
 from abri.geo.models import AdminArea
-from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.bulk import households_bulk_create
+from abri.registry.inputs import HouseholdInput, IndividualInput
 
 AREAS = {"ML10": ["ML1001", "ML1002", "ML1003", "ML1004"], "ML05": ["ML0501", "ML0502"]}
 
