@@ -22,7 +22,7 @@ from abri.access.selectors import Scope
 from abri.core.widgets import DateInput
 from abri.geo.models import AdminArea
 from abri.registry.flags import FLAG_FIELDS, WG_FIELDS, age_on
-from abri.registry.inputs import HouseholdInput, IndividualInput
+from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
 from abri.registry.models import (
     BirthDatePrecision,
     Consent,
@@ -297,22 +297,21 @@ class MemberForm(forms.Form):
         """What the services take, with only the chosen way of giving the birth."""
         data = self.cleaned_data
         birth = self.birth_field()
-        return IndividualInput(
-            id=data.get("id"),
-            given_names=data.get("given_names", ""),
-            family_name=data.get("family_name", ""),
-            sex=data.get("sex", ""),
-            relationship=data.get("relationship", ""),
-            birth_date=data.get("birth_date") if birth == "birth_date" else None,
-            birth_year=data.get("birth_year") if birth == "birth_year" else None,
-            age_years=data.get("age_years") if birth == "age_years" else None,
-            marital_status=data.get("marital_status", ""),
-            pregnancy=data.get("pregnancy") or "no",
-            chronic_illness=bool(data.get("chronic_illness")),
-            id_document_type=data.get("id_document_type", ""),
-            id_number=data.get("id_number", ""),
-            **{name: data.get(name, "") for name in WG_FIELDS},
-        )
+        # Every field of the one declaration (`IndividualInput`), a blank one as its default.
+        values = {
+            item.name: data.get(item.name) or _blank_of(item)
+            for item in dataclasses.fields(IndividualInput)
+            if item.name in MEMBER_INPUT_FIELDS
+        }
+        for name in ("birth_date", "birth_year", "age_years"):
+            values[name] = data.get(name) if birth == name else None
+        values["chronic_illness"] = bool(data.get("chronic_illness"))
+        return IndividualInput(id=data.get("id"), **values)
+
+
+def _blank_of(item: dataclasses.Field[Any]) -> Any:
+    """What a member field left empty on the form is: its declared default, or an empty text."""
+    return "" if item.default is dataclasses.MISSING else item.default
 
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=0, max_num=MAX_MEMBERS, absolute_max=MAX_MEMBERS + 10)

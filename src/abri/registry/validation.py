@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.geo.models import AdminArea, Site
-from abri.registry.flags import age_on
+from abri.registry.flags import WG_FIELDS, age_on
 from abri.registry.inputs import HouseholdInput, IndividualInput
 from abri.registry.models import (
     BirthDatePrecision,
@@ -47,7 +47,6 @@ ID_DOCUMENT_VALUES = tuple(IdDocumentType.values)
 CONSENT_VALUES = tuple(Consent.values)
 STATUS_VALUES = tuple(HouseholdStatus.values)
 CAUSE_VALUES = tuple(DisplacementCause.values)
-WG_FIELDS = ("wg_seeing", "wg_hearing", "wg_walking", "wg_cognition", "wg_self_care", "wg_communication")
 
 
 @dataclass(frozen=True)

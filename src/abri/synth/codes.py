@@ -8,7 +8,6 @@ HEAD, SPOUSE, CHILD, GRANDCHILD, PARENT, SIBLING, OTHER_RELATIVE, NON_RELATIVE =
 MARITAL = ("", "single", "married", "widowed", "divorced", "separated")
 BLANK, SINGLE, MARRIED, WIDOWED, DIVORCED, SEPARATED = range(6)
 DIFFICULTY = ("", "no_difficulty", "some_difficulty", "a_lot_of_difficulty", "cannot_do_at_all")
-WG_FIELDS = ("wg_seeing", "wg_hearing", "wg_walking", "wg_cognition", "wg_self_care", "wg_communication")
 WG_SEVERE_WEIGHTS = (0.25, 0.12, 0.35, 0.12, 0.08, 0.08)  # walking and seeing lead, as in surveys
 PRECISIONS = ("exact", "year", "estimated_age")
 ID_TYPES = ("", "national_id", "birth_certificate", "passport", "consular_card", "voter_card", "other")

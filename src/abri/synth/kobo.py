@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from abri.synth.codes import WG_FIELDS
+from abri.registry.flags import WG_FIELDS
 from abri.synth.people import Population
 
 FORM_TITLE = "Enregistrement des ménages"  # the title of abri_household_registration.xlsx

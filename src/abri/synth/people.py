@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from abri.registry.flags import WG_FIELDS
 from abri.synth import names
 from abri.synth.codes import (
     BLANK,
@@ -32,7 +33,6 @@ from abri.synth.codes import (
     SIBLING,
     SINGLE,
     SPOUSE,
-    WG_FIELDS,
     WG_SEVERE_WEIGHTS,
     WIDOWED,
 )

@@ -10,12 +10,14 @@ Text columns hold "" for "not given"; dates, years and ages hold null.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import date
 
 import polars as pl
 from django.utils.translation import gettext as _
 
-from abri.registry.inputs import HouseholdInput
+from abri.registry.flags import WG_FIELDS
+from abri.registry.inputs import MEMBER_INPUT_FIELDS, HouseholdInput, IndividualInput
 from abri.registry.models import (
     Consent,
     DisplacementCause,
@@ -28,7 +30,7 @@ from abri.registry.models import (
 )
 from abri.registry.models import Difficulty as DifficultyChoices
 from abri.registry.normalise import PHONE_REFUSED, phone_normalise
-from abri.registry.validation import CHILD_RELATIONSHIPS, MAX_AGE, MAX_MEMBERS, WG_FIELDS, References
+from abri.registry.validation import CHILD_RELATIONSHIPS, MAX_AGE, MAX_MEMBERS, References
 
 HOUSEHOLD_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "key": pl.Int64,
@@ -45,22 +47,13 @@ HOUSEHOLD_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "registered_on": pl.Date,
     "registration_number": pl.String,
 }
+# The members frame: a key, a position, then every field of `IndividualInput` (the one
+# declaration of a member), each typed as its annotation says.
+_POLARS_OF = {"str": pl.String, "int | None": pl.Int32, "date | None": pl.Date, "bool": pl.Boolean}
 MEMBER_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "household_key": pl.Int64,
     "position": pl.Int32,
-    "given_names": pl.String,
-    "family_name": pl.String,
-    "sex": pl.String,
-    "relationship": pl.String,
-    "birth_date": pl.Date,
-    "birth_year": pl.Int32,
-    "age_years": pl.Int32,
-    "marital_status": pl.String,
-    **dict.fromkeys(WG_FIELDS, pl.String),
-    "pregnancy": pl.String,
-    "chronic_illness": pl.Boolean,
-    "id_document_type": pl.String,
-    "id_number": pl.String,
+    **{item.name: _POLARS_OF[str(item.type)] for item in fields(IndividualInput) if item.name in MEMBER_INPUT_FIELDS},
 }
 ISSUE_SCHEMA = {"key": pl.Int64, "field": pl.String, "message": pl.String, "rule": pl.Int32}
 _MARK = "\x00"

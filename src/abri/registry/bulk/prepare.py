@@ -14,9 +14,8 @@ import polars as pl
 
 from abri.core import crypto
 from abri.registry.bulk.checks import age_on_expr, id_number_expr, phone_column, resolved_birth_date
-from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, LARGE_HOUSEHOLD_SIZE, SEVERE_DIFFICULTY
+from abri.registry.flags import ADULT_AGE, ELDERLY_AGE, FLAG_FIELDS, LARGE_HOUSEHOLD_SIZE, SEVERE_DIFFICULTY, WG_FIELDS
 from abri.registry.normalise import fold
-from abri.registry.validation import WG_FIELDS
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,11 @@ from abri.core.models import AuditEntry
 from abri.core.rows import columns_check, ids_allocate, rows_insert, timestamp_literal
 from abri.core.services import audit_entries_add
 from abri.registry.bulk.prepare import Prepared
-from abri.registry.flags import FLAG_FIELDS
+from abri.registry.flags import FLAG_FIELDS, WG_FIELDS
 from abri.registry.inputs import HOUSEHOLD_VALUE_FIELDS
 from abri.registry.locks import households_lock, members_lock
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus, Individual
 from abri.registry.services import registration_numbers_reserve
-from abri.registry.validation import WG_FIELDS
 
 Actor = User | AnonymousUser | None
 

@@ -1,5 +1,6 @@
 """Registering households: what is stored, what is derived, what is refused."""
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -10,9 +11,12 @@ from abri.core import crypto
 from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.geo.tests.factories import SiteFactory
-from abri.registry.bulk import households_bulk_create
+from abri.registry.bulk import MEMBER_SCHEMA, households_bulk_create
+from abri.registry.forms import MemberForm
+from abri.registry.inputs import MEMBER_INPUT_FIELDS, IndividualInput
 from abri.registry.models import Household, Individual
 from abri.registry.normalise import phone_normalise
+from abri.registry.schemas import MemberIn
 from abri.registry.services import (
     household_create,
     household_set_status,
@@ -238,3 +242,17 @@ def test_a_taken_registration_number_is_refused_by_name(areas, iom):
         household_saved(organisation=iom, registration_number="IOM-22-000777")
     assert "registration_number" in failure.value.errors
     assert Household.objects.count() == 1
+
+
+def test_every_way_in_names_a_member_with_the_fields_of_the_one_declaration():
+    """`IndividualInput` declares a member; the API schema, the form, the bulk frame and the
+    model carry exactly its fields (the API adds how a read gave the birth, the form how it is typed)."""
+    declared = set(MEMBER_INPUT_FIELDS)
+    assert set(MemberIn.model_fields) - {"id", "birth_date_precision"} == declared
+    assert set(MemberForm.base_fields) - {"id", "birth_mode"} == declared
+    assert set(MEMBER_SCHEMA) - {"household_key", "position"} == declared
+    stored = {field.name for field in Individual._meta.concrete_fields}
+    assert declared - {"birth_year", "age_years", "id_number"} <= stored  # the birth is stored as a date
+    for item in dataclasses.fields(IndividualInput):
+        if item.name in declared and item.default is not dataclasses.MISSING:
+            assert MemberIn.model_fields[item.name].default == item.default, item.name
