@@ -199,6 +199,14 @@ VARIABLES: dict[str, Variable] = {
             "Days an uploaded partner list and what was found in it are kept before deletion.",
         ),
         Variable(
+            "ABRI_RETENTION_DAYS",
+            int,
+            730,
+            "Days the personal data of a closed case (a household inactive, returned or merged) is kept after "
+            "its last change; then `abri purge` removes names, phone, identity numbers and exact birth dates, "
+            "keeping the figures.",
+        ),
+        Variable(
             "ABRI_WEB_WORKERS",
             _workers,
             0,

@@ -82,6 +82,13 @@ class Household(TimeStampedModel):
     )
     phone_encrypted = models.TextField(_("contact phone (encrypted)"), blank=True, editable=False)
     phone_hash = models.CharField(_("contact phone (keyed hash)"), max_length=64, blank=True)
+    personal_data_purged_at = models.DateTimeField(
+        _("personal data removed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A closed case past its retention period: names, numbers and exact dates removed, figures kept."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.REGISTERED
     )

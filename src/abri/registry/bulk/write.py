@@ -111,6 +111,7 @@ def households_write_new(
         pl.lit(actor_id, dtype=pl.Int64).alias("consent_recorded_by_id"),
         "phone_encrypted",
         "phone_hash",
+        pl.lit(None, dtype=pl.String).alias("personal_data_purged_at"),
         # A household enters its lifecycle registered (abri.registry.flows), whatever a row's verdict was.
         pl.lit(HouseholdStatus.REGISTERED.value).alias("status"),
         "registered_on",
