@@ -81,6 +81,7 @@ PERSONAL = {area: users - {AUDITOR, PARTNER} for area, users in SEES.items()}
 CHANGES = {"menaka": {ADMIN, REG_MENAKA}, "bandiagara": {ADMIN, REG_BANDIAGARA}}
 AUDIT = {"menaka": {ADMIN, AUDITOR}, "bandiagara": {ADMIN, AUDITOR}}
 MERGES = CHANGES  # change the household and review duplicates, in its scope
+ERASES = {"menaka": {ADMIN}, "bandiagara": {ADMIN}}  # a person's request to delete: administrators only
 IMPORTERS = {ADMIN, REG_MENAKA, REG_BANDIAGARA, IM}
 REVIEWERS = {ADMIN, REG_MENAKA, REG_BANDIAGARA, IM}
 CREATORS = {ADMIN, REG_MENAKA, REG_BANDIAGARA}
@@ -395,6 +396,9 @@ MATRIX: dict[str, Case] = {
     "registry:household_detail": Case("GET", lambda r, v: f"/households/{number(r, v)}/", by_area(SEES)),
     "registry:household_edit": Case(
         "GET", lambda r, v: f"/households/{number(r, v)}/edit/", by_area(CHANGES), visible=by_area(SEES)
+    ),
+    "registry:household_erase": Case(
+        "GET", lambda r, v: f"/households/{number(r, v)}/erase/", by_area(ERASES), visible=by_area(SEES)
     ),
     "merges:household_merge": Case(
         "GET",

@@ -137,3 +137,33 @@ def test_the_retention_period_can_be_given_and_must_be_a_number_of_days(menaka):
     assert "1 closed household(s)" in _purge("--older-than", "10")
     with pytest.raises(CommandError, match="--older-than: expected 0 or more days"):
         _purge("--older-than", "-1")
+
+
+def test_a_persons_request_removes_one_households_data_at_once_for_an_administrator(menaka):
+    household = menaka.households[0]
+    admin = Client()
+    admin.force_login(UserFactory(username="root", is_superuser=True))
+    admin.cookies["django_language"] = "en"
+    page = admin.get(f"/households/{household.registration_number}/").content.decode()
+    assert f"/households/{household.registration_number}/erase/" in page
+
+    wrong = admin.post(
+        f"/households/{household.registration_number}/erase/", {"reason": "request", "confirm": "IOM-22-999999"}
+    )
+    assert "This is not the household&#x27;s registration number." in wrong.content.decode()
+    assert household.members.exclude(given_names="").exists()
+
+    done = admin.post(
+        f"/households/{household.registration_number}/erase/",
+        {"reason": "request", "confirm": household.registration_number},
+    )
+    assert done.status_code == 302
+    household.refresh_from_db()
+    assert household.personal_data_purged_at is not None
+    assert household.status == "registered"  # an open case: it stays open, without names
+    assert not household.members.exclude(given_names="").exists()
+    assert Grievance.objects.get(household=household).description == ""
+    entry = AuditEntry.objects.get(action="household.erased")
+    assert entry.changes == {"reason": "request"}
+    again = admin.get(f"/households/{household.registration_number}/").content.decode()
+    assert "/erase/" not in again

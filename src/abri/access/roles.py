@@ -12,6 +12,7 @@ VIEW_HOUSEHOLD = "registry.view_household"
 CHANGE_HOUSEHOLD = "registry.change_household"
 VIEW_PERSONAL_DATA = "registry.view_personal_data"  # names, phone, identity numbers in clear
 EXPORT_PERSONAL_DATA = "registry.export_personal_data"
+ERASE_PERSONAL_DATA = "registry.erase_personal_data"  # a person's request: names, numbers, exact dates removed
 IMPORT_REGISTRATIONS = "intake.import_registrations"
 REVIEW_DUPLICATES = "dedup.review_duplicates"
 DEDUPE_FILES = "dedup.dedupe_files"
@@ -55,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {
             CHANGE_HOUSEHOLD,
             EXPORT_PERSONAL_DATA,
+            ERASE_PERSONAL_DATA,
             IMPORT_REGISTRATIONS,
             REVIEW_DUPLICATES,
             DEDUPE_FILES,

@@ -37,6 +37,7 @@ from abri.registry.models import (
     Relationship,
     Sex,
 )
+from abri.registry.retention import ErasureReason
 from abri.registry.selectors import area_choices, field_label, scope_areas, site_choices
 from abri.registry.validation import MAX_MEMBERS
 
@@ -450,3 +451,10 @@ def _member_error_apply(entry: HouseholdEntry, key: str, message: str) -> None:
     if field in row.errors:
         return
     row.add_error(field if field in row.fields and field != "id" else None, message)
+
+
+class EraseForm(forms.Form):
+    """Why a household's personal data is removed now, and its number typed again to confirm."""
+
+    reason = forms.ChoiceField(label=_("Why"), choices=ErasureReason.choices, widget=forms.RadioSelect)
+    confirm = forms.CharField(label=_("Type the registration number to confirm"), max_length=40, strip=True)

@@ -17,15 +17,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.functions import TruncYear
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from abri.access.roles import ERASE_PERSONAL_DATA
+from abri.access.selectors import Scope
+from abri.core.errors import ValidationFailed
 from abri.core.models import AuditEntry
 from abri.core.retention import erasers
-from abri.core.services import audit_entries_add
+from abri.core.services import audit_entries_add, audit_record
+from abri.registry.access import household_allows
 from abri.registry.models import BirthDatePrecision, Household, HouseholdStatus, Individual
+from abri.registry.services import Actor
 
 CLOSED = (HouseholdStatus.INACTIVE, HouseholdStatus.RETURNED, HouseholdStatus.MERGED)
 BATCH = 500
@@ -55,6 +63,52 @@ def households_purgeable(*, cutoff: datetime.datetime) -> QuerySet[Household]:
     return Household.objects.filter(status__in=CLOSED, updated_at__lt=cutoff, personal_data_purged_at__isnull=True)
 
 
+def _erase(household_ids: list[int], result: PurgeResult) -> None:
+    """Clear the personal data of these (locked) households and what every app keeps about them."""
+    Household.objects.filter(pk__in=household_ids).update(
+        phone_encrypted="", phone_hash="", personal_data_purged_at=timezone.now()
+    )
+    members = Individual.objects.filter(household_id__in=household_ids)
+    result.members += members.update(
+        given_names="", family_name="", search_name="", id_number_encrypted="", id_number_hash=""
+    )
+    members.filter(birth_date__isnull=False).update(
+        birth_date=TruncYear("birth_date"),
+        birth_date_precision=Case(
+            When(birth_date_precision=BirthDatePrecision.EXACT, then=Value(BirthDatePrecision.YEAR.value)),
+            default=F("birth_date_precision"),
+        ),
+    )
+    for name, eraser in erasers().items():
+        result.cleared[name] = result.cleared.get(name, 0) + eraser(household_ids)
+
+
+class ErasureReason(models.TextChoices):
+    """Why one household's personal data is removed before its time (never a free text: it is audited)."""
+
+    REQUEST = "request", gettext_lazy("The person asked for their data to be deleted")
+    CONSENT_WITHDRAWN = "consent_withdrawn", gettext_lazy("Consent withdrawn")
+    REGISTERED_IN_ERROR = "registered_in_error", gettext_lazy("Registered in error")
+
+
+def household_erase(*, actor: Actor, scope: Scope, household: Household, reason: str) -> PurgeResult:
+    """Remove one household's personal data now, whatever its status (a person's right to deletion),
+    as `abri purge` does; needs `registry.erase_personal_data` over the household."""
+    if not household_allows(scope=scope, household=household, permissions=[ERASE_PERSONAL_DATA]):
+        raise PermissionDenied
+    if reason not in ErasureReason.values:
+        raise ValidationFailed({"reason": [_("Choose why the data is removed.")]})
+    result = PurgeResult(cutoff=timezone.now())
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().filter(pk=household.pk, personal_data_purged_at__isnull=True)
+        if not locked.exists():
+            raise ValidationFailed({"__all__": [_("This household's personal data was already removed.")]})
+        _erase([household.pk], result)
+        audit_record(actor=actor, action="household.erased", target=household, changes={"reason": reason})
+    result.households = 1
+    return result
+
+
 def households_purge(*, cutoff: datetime.datetime, batch: int = BATCH, progress: Progress = _silent) -> PurgeResult:
     """Remove the personal data of every household `households_purgeable` finds, in batches."""
     result = PurgeResult(cutoff=cutoff)
@@ -78,23 +132,7 @@ def households_purge(*, cutoff: datetime.datetime, batch: int = BATCH, progress:
             )
             if not locked:
                 continue
-            now = timezone.now()
-            Household.objects.filter(pk__in=locked).update(
-                phone_encrypted="", phone_hash="", personal_data_purged_at=now
-            )
-            members = Individual.objects.filter(household_id__in=locked)
-            result.members += members.update(
-                given_names="", family_name="", search_name="", id_number_encrypted="", id_number_hash=""
-            )
-            members.filter(birth_date__isnull=False).update(
-                birth_date=TruncYear("birth_date"),
-                birth_date_precision=Case(
-                    When(birth_date_precision=BirthDatePrecision.EXACT, then=Value(BirthDatePrecision.YEAR.value)),
-                    default=F("birth_date_precision"),
-                ),
-            )
-            for name, eraser in erasers().items():
-                result.cleared[name] = result.cleared.get(name, 0) + eraser(locked)
+            _erase(locked, result)
             audit_entries_add(
                 [
                     AuditEntry(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("-/location/", views.location_fields, name="location_fields"),
     path("<str:reference>/", views.household_detail, name="household_detail"),
     path("<str:reference>/edit/", views.household_edit, name="household_edit"),
+    path("<str:reference>/erase/", views.household_erase_view, name="household_erase"),
 ]

@@ -41,6 +41,7 @@ from abri.registry.access import (
 from abri.registry.flags import FLAG_FIELDS
 from abri.registry.forms import (
     MEMBERS_PREFIX,
+    EraseForm,
     HouseholdEntry,
     HouseholdFilterForm,
     HouseholdForm,
@@ -53,6 +54,7 @@ from abri.registry.forms import (
     member_rows,
 )
 from abri.registry.models import Household, HouseholdMerge, HouseholdStatus
+from abri.registry.retention import household_erase
 from abri.registry.selectors import (
     field_label,
     household_audit_entries,
@@ -235,11 +237,41 @@ def household_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "phone": shown.phone,
         "can_change": not merged and personal and household_changeable(scope=scope, household=household),
         "can_merge": can_merge,
+        "can_erase": household.personal_data_purged_at is None
+        and household_allows(scope=scope, household=household, permissions=[roles.ERASE_PERSONAL_DATA]),
         "merged": merged,
         "merges": [] if merged else _merge_rows(household_merges(household=household)),
         "audit": _audit_rows(household) if audit else None,
     }
     return render(request, "registry/household_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_erase_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """A person's right to deletion: remove one household's personal data now, figures kept.
+
+    404 outside the scope; 403 without `registry.erase_personal_data` over the household."""
+    scope = scope_for(user=request.user)
+    household = _household_or_404(scope, reference)
+    if not household_allows(scope=scope, household=household, permissions=[roles.ERASE_PERSONAL_DATA]):
+        raise PermissionDenied
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm"] != household.registration_number:
+            form.add_error("confirm", _("This is not the household's registration number."))
+        else:
+            try:
+                household_erase(
+                    actor=request.user, scope=scope, household=household, reason=form.cleaned_data["reason"]
+                )
+            except ValidationFailed as failure:
+                for message in failure.errors.get("__all__", []) + failure.errors.get("reason", []):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The household's personal data was removed; its figures stay."))
+                return HttpResponseRedirect(reverse("registry:household_detail", args=[household.registration_number]))
+    return render(request, "registry/household_erase.html", {"household": household, "form": form})
 
 
 def _merge_rows(merges: list[HouseholdMerge]) -> list[dict[str, Any]]:
