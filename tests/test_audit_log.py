@@ -4,6 +4,7 @@ what looks unusual, and a page to search it; none of it for those who do not aud
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -67,11 +68,12 @@ def test_views_stay_out_of_the_households_own_history(iom, areas, household):
 
 
 def _entries(actor, action: str, at: datetime.datetime, count: int = 1, first_target: int = 1) -> None:
-    for n in range(count):
-        entry = AuditEntry.objects.create(
-            actor=actor, action=action, target_type="registry.household", target_id=str(first_target + n)
-        )
-        AuditEntry.objects.filter(pk=entry.pk).update(at=at)  # written earlier, unsealed: allowed
+    # Written at ``at`` (the log is append-only: an entry's time cannot be changed afterwards).
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        for n in range(count):
+            AuditEntry.objects.create(
+                actor=actor, action=action, target_type="registry.household", target_id=str(first_target + n)
+            )
 
 
 @override_settings(ABRI_AUDIT_VIEWS_PER_HOUR=100, ABRI_WORKING_HOURS=(7, 19))

@@ -85,7 +85,7 @@ def test_a_backup_restored_into_an_empty_database_and_a_lost_data_folder_finds_e
     restore = _script("restore.sh", dump, archive, DATABASE_URL=_url(target), ABRI_DATA_DIR=str(data))
 
     assert restore.returncode == 0, restore.stderr
-    assert _households(_url(target)) == [(household.registration_number, "76123456")]
+    assert _households(_url(target)) == [(household.registration_number, "+22376123456")]
     assert (data / "lists" / "run-1" / "source-1.enc").read_bytes() == b"encrypted partner list"
     assert (data / "secret.key").read_text() == "the session key"
     assert not (data / "field.key").exists()
@@ -114,7 +114,7 @@ def test_restoring_over_a_database_and_a_data_folder_replaces_them_and_keeps_the
     again = _script("restore.sh", dump, archive, DATABASE_URL=_url(target), ABRI_DATA_DIR=str(data))
 
     assert again.returncode == 0, again.stderr
-    assert _households(_url(target)) == [(household.registration_number, "66001122")]
+    assert _households(_url(target)) == [(household.registration_number, "+22366001122")]
     assert (data / "secret.key").read_text() == "the session key"
     assert (data / "field.key").read_text() == "this installation's field key"
     (previous,) = tmp_path.glob("data.before-restore-*")
