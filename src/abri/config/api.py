@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -24,7 +25,63 @@ from abri.grievances.api import router as grievances_router
 from abri.registry.api import router as registry_router
 from abri.targeting.api import router as targeting_router
 
-api = NinjaAPI(
+# Answers every operation may give besides its own, as the error handlers below write them.
+_ERROR_ANSWERS = {
+    "401": "No valid API token nor logged-in session.",
+    "403": "The record is visible but this action is not allowed (or, with a session, the CSRF check failed).",
+    "422": "The request is not valid: every problem, with its field.",
+}
+_NOT_FOUND = "The record does not exist or is outside your scope (the same answer for both)."
+
+
+def _errors_documented(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation lists the error answers it may give (401, 403, 422; 404 when it names a record)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    }
+    components["FieldErrors"] = {
+        "type": "object",
+        "properties": {
+            "detail": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["field", "message"],
+                },
+            }
+        },
+        "required": ["detail"],
+    }
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            answers = dict(_ERROR_ANSWERS)
+            if "{" in path or method != "get":  # a record named in the path, or in the body of a write
+                answers["404"] = _NOT_FOUND
+            for status, description in answers.items():
+                shape = "FieldErrors" if status == "422" else "Error"
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{shape}"}}},
+                    },
+                )
+    return schema
+
+
+class AbriAPI(NinjaAPI):
+    """Abri's API: its OpenAPI document lists the error answers too."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        return _errors_documented(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = AbriAPI(
     title="Abri API",
     version="1",
     description=(
@@ -136,3 +193,15 @@ def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpRe
     )
     response["WWW-Authenticate"] = 'Bearer realm="abri"'
     return response
+
+
+def _out_of_range(request: HttpRequest, error: Any) -> HttpResponse:
+    # A number beyond what the database stores (an id of 30 digits) or a text longer than its
+    # column: the database refused it and nothing was written; the client hears which kind.
+    return api.create_response(
+        request, _detail([("__all__", _("A value is out of range or too long to be stored."))]), status=422
+    )
+
+
+api.add_exception_handler(OverflowError, _out_of_range)
+api.add_exception_handler(DataError, _out_of_range)
