@@ -100,10 +100,15 @@ def household_erase(*, actor: Actor, scope: Scope, household: Household, reason:
         raise ValidationFailed({"reason": [_("Choose why the data is removed.")]})
     result = PurgeResult(cutoff=timezone.now())
     with transaction.atomic():
-        locked = Household.objects.select_for_update().filter(pk=household.pk, personal_data_purged_at__isnull=True)
-        if not locked.exists():
+        # Read as the batches read: the row itself, locked (`exists()` would not take the lock everywhere).
+        locked = list(
+            Household.objects.select_for_update()
+            .filter(pk=household.pk, personal_data_purged_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not locked:
             raise ValidationFailed({"__all__": [_("This household's personal data was already removed.")]})
-        _erase([household.pk], result)
+        _erase(locked, result)
         audit_record(actor=actor, action="household.erased", target=household, changes={"reason": reason})
     result.households = 1
     return result
